@@ -1,0 +1,112 @@
+//! One runner per model: the same jobs, run five ways.
+//!
+//! Every runner takes the job list and hands back a [`Measured`]: the wall
+//! time, one outcome per job *in list order* (a value, or the error that job
+//! met), the connections its HTTP clients opened, the peak memory and, when
+//! asked, a [`Timeline`] of what ran where. The comparison
+//! (`super::compare`) turns that into a [`RunResult`](super::RunResult).
+//!
+//! Read them in this order:
+//! - `sync.rs`: one job after another: the baseline.
+//!
+//! A model whose runtime is not built into this version reports
+//! [`RunError::Unavailable`]; [`available`] lists the others.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::progress::Progress;
+use super::timeline::Timeline;
+use super::Model;
+
+mod sync;
+
+/// What every runner needs besides the jobs.
+#[derive(Clone)]
+pub struct RunSettings {
+    /// Pool size for `threads`, `processes` and `threads-gil`.
+    pub workers: usize,
+    /// Connection-pool limit of the event loop's shared HTTP session.
+    pub pool_limit: usize,
+    /// Whether to record a [`Timeline`].
+    pub trace: bool,
+    /// Told about every finished job.
+    pub progress: Arc<dyn Progress>,
+}
+
+/// What a run measured, before the comparison adds ideal times and ratios.
+#[derive(Debug, Clone)]
+pub struct Measured<T> {
+    /// Wall time from the first job submitted to the last result in.
+    pub wall: Duration,
+    /// One outcome per job, in job-list order.
+    pub outcomes: Vec<Result<T, String>>,
+    /// TCP connections opened by the run's HTTP clients (io only).
+    pub connections_opened: Option<u64>,
+    /// Peak resident memory, KiB (see `super::rss`).
+    pub peak_rss_kib: u64,
+    /// What ran where (empty unless [`RunSettings::trace`]).
+    pub timeline: Timeline,
+}
+
+/// Why a run could not even start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The model's runtime is not part of this build.
+    #[error("model `{0}` is not available in this build; available: {list}", list = available_names())]
+    Unavailable(Model),
+    /// The model does not run this workload.
+    #[error("model `{model}` does not run the {workload} workload")]
+    NotForWorkload {
+        /// The model.
+        model: Model,
+        /// The workload it does not run.
+        workload: super::Workload,
+    },
+    /// The runtime failed to start (threads, processes, sockets).
+    #[error("could not start the {model} runtime: {source}")]
+    Start {
+        /// The model.
+        model: Model,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Whether this build has a runner for `model`.
+pub fn available(model: Model) -> bool {
+    matches!(model, Model::Sync)
+}
+
+/// The available models' names, comma separated.
+pub fn available_names() -> String {
+    Model::ALL
+        .into_iter()
+        .filter(|&model| available(model))
+        .map(Model::name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs the cpu workload: `cpu_bound(n)` for every number.
+///
+/// # Errors
+///
+/// [`RunError`] when the model's runtime cannot start. Failed jobs are not
+/// errors here: they are outcomes.
+pub fn run_cpu(
+    model: Model,
+    numbers: &[u64],
+    settings: &RunSettings,
+) -> Result<Measured<u64>, RunError> {
+    match model {
+        Model::Sync => Ok(sync::run_cpu(numbers, settings)),
+        other => Err(RunError::Unavailable(other)),
+    }
+}
+
+/// Microseconds from `origin` to `at` (0 if `at` is earlier).
+pub(crate) fn micros_since(origin: Instant, at: Instant) -> u64 {
+    u64::try_from(at.saturating_duration_since(origin).as_micros()).unwrap_or(u64::MAX)
+}
