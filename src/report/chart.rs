@@ -6,7 +6,6 @@
 //! the SVG as `<text>` elements and the viewer's default sans-serif font
 //! draws it; plotters only estimates text sizes for the layout.
 
-use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -90,62 +89,63 @@ fn draw_panel(
         .map(|r| r.wall_s.max(r.ideal_s.unwrap_or(0.0)))
         .fold(0.0_f64, f64::max)
         .max(1e-6)
-        * 1.2;
-    let count = rows.len() as u32;
+        * 1.25;
+    let slots = rows.len() as f64;
     let mut chart = ChartBuilder::on(area)
         .caption(
             format!("{workload}: wall time per model (black line: ideal)"),
             ("sans-serif", 18),
         )
         .margin(12)
-        .x_label_area_size(36)
+        .x_label_area_size(12)
         .y_label_area_size(56)
-        .build_cartesian_2d((0..count).into_segmented(), 0.0..top)
+        .build_cartesian_2d(0.0..slots, 0.0..top)
         .map_err(drawing)?;
+    // Bars are labelled with their model above them, so the x axis needs
+    // no labels (and any number of bars, even one, lays out the same).
     chart
         .configure_mesh()
         .disable_x_mesh()
+        .light_line_style(WHITE)
+        .x_labels(0)
         .y_desc("seconds")
-        .x_label_formatter(&|value| match value {
-            SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => rows
-                .get(*i as usize)
-                .map(|r| r.model.to_string())
-                .unwrap_or_default(),
-            SegmentValue::Last => String::new(),
-        })
         .draw()
         .map_err(drawing)?;
+    let label = |size: i32| {
+        ("sans-serif", size)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Bottom))
+    };
     for (i, row) in rows.iter().enumerate() {
-        let i = i as u32;
+        let left = i as f64;
         let color = model_color(row.model);
-        let bar = Rectangle::new(
-            [
-                (SegmentValue::Exact(i), 0.0),
-                (SegmentValue::Exact(i + 1), row.wall_s),
-            ],
-            color.filled(),
-        );
-        let mut bar = bar;
-        bar.set_margin(0, 0, 10, 10);
-        chart.draw_series([bar]).map_err(drawing)?;
         chart
-            .draw_series([Text::new(
-                crate::report::table::seconds(row.wall_s),
-                (SegmentValue::CenterOf(i), row.wall_s + top * 0.02),
-                ("sans-serif", 13)
-                    .into_font()
-                    .color(&BLACK)
-                    .pos(Pos::new(HPos::Center, VPos::Bottom)),
+            .draw_series([Rectangle::new(
+                [(left + 0.12, 0.0), (left + 0.88, row.wall_s)],
+                color.filled(),
             )])
             .map_err(drawing)?;
+        let above = row.wall_s.max(row.ideal_s.unwrap_or(0.0));
+        chart
+            .draw_series([
+                Text::new(
+                    crate::report::table::seconds(row.wall_s),
+                    (left + 0.5, above + top * 0.02),
+                    label(13),
+                ),
+                Text::new(
+                    row.model.to_string(),
+                    (left + 0.5, above + top * 0.08),
+                    label(14),
+                ),
+            ])
+            .map_err(drawing)?;
         if let Some(ideal) = row.ideal_s {
-            // The ideal: a black line across the bar's slot.
+            // The ideal: a black line across the bar.
             chart
                 .draw_series([PathElement::new(
-                    [
-                        (SegmentValue::Exact(i), ideal),
-                        (SegmentValue::Exact(i + 1), ideal),
-                    ],
+                    [(left + 0.04, ideal), (left + 0.96, ideal)],
                     BLACK.stroke_width(2),
                 )])
                 .map_err(drawing)?;
@@ -192,6 +192,7 @@ pub fn sweep_svg(sweep: &[RunResult]) -> Result<String, ChartError> {
         chart
             .configure_mesh()
             .x_desc("worker threads")
+            .light_line_style(WHITE)
             .y_desc("seconds")
             .x_label_formatter(&|x| format!("{x:.0}"))
             .draw()
