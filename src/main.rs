@@ -176,20 +176,17 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
         config.cpu_scale = scale;
     }
     config.trace = args.trace.is_some();
+    config.sweep = args.sweep;
     let progress = Arc::new(progress::Bars::new());
-    let comparison = workloads::compare(&config, progress.clone()).map_err(|e| e.to_string())?;
-    let sweep = if args.sweep {
-        workloads::compare::sweep(&config, progress.clone()).map_err(|e| e.to_string())?
-    } else {
-        Vec::new()
-    };
+    let comparison = workloads::compare(&config, progress).map_err(|e| e.to_string())?;
+    let sweep = &comparison.sweep;
     print!("{}", table::render(&comparison.results));
     if !sweep.is_empty() {
         println!("\nsweep: the io workload with the thread pool at each size");
-        print!("{}", table::render(&sweep));
+        print!("{}", table::render(sweep));
     }
     println!();
-    for sentence in summary::summarize(&comparison.results, comparison.cores, &sweep) {
+    for sentence in summary::summarize(&comparison.results, comparison.cores, sweep) {
         println!("{sentence}");
     }
     if let Some(path) = &args.json {
@@ -199,7 +196,7 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
         eprintln!("wrote {}", path.display());
     }
     if let Some(path) = &args.plot {
-        write_charts(path, &comparison.results, &sweep)?;
+        write_charts(path, &comparison.results, sweep)?;
     }
     if let Some(path) = &args.trace {
         handspun::report::trace::write_trace(path, &comparison.timelines)
@@ -241,6 +238,27 @@ fn run_serve(_addr: std::net::SocketAddr) -> Result<ExitCode, String> {
     Err("the slow-site server is not part of this build yet".to_string())
 }
 
-fn run_download(_args: DownloadArgs) -> Result<ExitCode, String> {
-    Err("download is not part of this build yet".to_string())
+fn run_download(args: DownloadArgs) -> Result<ExitCode, String> {
+    let progress = Arc::new(progress::Bars::new());
+    let downloaded =
+        workloads::download::download(args.model, &args.urls, args.repeat, args.workers, progress)
+            .map_err(|e| e.to_string())?;
+    let summary = &downloaded.summary;
+    if args.json {
+        let text = serde_json::to_string(summary).map_err(|e| e.to_string())?;
+        println!("{text}");
+    } else {
+        for (url, outcome) in &downloaded.pages {
+            match outcome {
+                Ok(page) => println!("Read {} from {url}", page.bytes),
+                Err(error) => eprintln!("Failed {url}: {error}"),
+            }
+        }
+        println!("Downloaded {} in {:.2} seconds", summary.ok, summary.wall_s);
+    }
+    Ok(if summary.failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -12,6 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::cpu::{cpu_ideal_s, cpu_numbers};
+use super::fetch::{Fetch, Fetched};
+use super::ideal::makespan;
+use super::io::io_jobs;
 use super::progress::Progress;
 use super::result::{RunResult, TaskError};
 use super::runners::{self, micros_since, Measured, RunError, RunSettings};
@@ -36,6 +39,9 @@ pub struct CompareConfig {
     pub pool_limit: usize,
     /// Whether to record timelines for a trace.
     pub trace: bool,
+    /// Whether to also run the io workload under `threads` with each pool
+    /// size of [`SWEEP_WORKERS`].
+    pub sweep: bool,
 }
 
 impl Default for CompareConfig {
@@ -51,6 +57,7 @@ impl Default for CompareConfig {
             cpu_scale: 1.0,
             pool_limit: 100,
             trace: false,
+            sweep: false,
         }
     }
 }
@@ -90,6 +97,9 @@ pub struct Comparison {
     pub results: Vec<RunResult>,
     /// One timeline per row (empty unless tracing was asked for).
     pub timelines: Vec<Timeline>,
+    /// The `--sweep` rows: io under `threads`, one per pool size (empty
+    /// unless asked for).
+    pub sweep: Vec<RunResult>,
 }
 
 /// Why a comparison stopped.
@@ -119,13 +129,29 @@ pub fn compare(
         cores,
         results: Vec::new(),
         timelines: Vec::new(),
+        sweep: Vec::new(),
+    };
+    let needs_server = config.sweep || config.workloads.contains(&Workload::Io);
+    let server = if needs_server {
+        Some(SlowSite::start()?)
+    } else {
+        None
     };
     for &workload in &config.workloads {
-        match workload {
-            Workload::Cpu => run_cpu_workload(config, cores, began, &progress, &mut comparison)?,
-            Workload::Io => {
-                return Err(CompareError::Run(RunError::Unavailable(Model::Sync)));
+        match (workload, &server) {
+            (Workload::Cpu, _) => {
+                run_cpu_workload(config, cores, began, &progress, &mut comparison)?;
             }
+            (Workload::Io, Some(server)) => {
+                let io = IoRun::new(config, server);
+                io.run_models(config, cores, began, &progress, &mut comparison)?;
+            }
+            (Workload::Io, None) => unreachable!("the server starts whenever io runs"),
+        }
+    }
+    if let Some(server) = &server {
+        if config.sweep {
+            comparison.sweep = IoRun::new(config, server).sweep(config, &progress)?;
         }
     }
     Ok(comparison)
@@ -297,15 +323,140 @@ impl Row {
 /// The thread-pool sizes `--sweep` tries on the io workload.
 pub const SWEEP_WORKERS: [usize; 11] = [1, 2, 3, 4, 5, 6, 8, 10, 16, 32, 64];
 
-/// The `--sweep`: the io workload under `threads` with each of
-/// [`SWEEP_WORKERS`], one row per size — where more threads stop helping.
-///
-/// # Errors
-///
-/// [`CompareError`] when the thread pool or the server cannot start.
-pub fn sweep(
-    _config: &CompareConfig,
-    _progress: Arc<dyn Progress>,
-) -> Result<Vec<RunResult>, CompareError> {
-    Err(CompareError::Run(RunError::Unavailable(Model::Threads)))
+/// The embedded slow-site server, on its own thread, for as long as the
+/// comparison runs.
+struct SlowSite {
+    /// `http://127.0.0.1:PORT`.
+    base_url: String,
+}
+
+impl SlowSite {
+    /// Starts the server on an ephemeral loopback port.
+    fn start() -> Result<SlowSite, CompareError> {
+        Err(CompareError::Server(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "the slow-site server is not part of this build yet",
+        )))
+    }
+}
+
+/// The io workload, ready to run against one server.
+struct IoRun {
+    /// One fetch per job, with the body it must bring back.
+    fetches: Vec<Fetch>,
+    /// Each job's server delay, for the ideal times.
+    delays: Vec<Duration>,
+}
+
+impl IoRun {
+    fn new(config: &CompareConfig, server: &SlowSite) -> IoRun {
+        let jobs = io_jobs(config.requests);
+        IoRun {
+            fetches: jobs
+                .iter()
+                .map(|job| Fetch {
+                    url: job.url(&server.base_url),
+                    expect_len: Some(job.site.body_len),
+                })
+                .collect(),
+            delays: jobs.iter().map(|job| job.site.delay).collect(),
+        }
+    }
+
+    /// Jobs in flight at most under `model`: 1, W, the connection-pool
+    /// limit, W — never more than there are jobs.
+    fn concurrency(&self, model: Model, settings: &RunSettings) -> usize {
+        let slots = match model {
+            Model::Sync => 1,
+            Model::EventLoop => settings.pool_limit,
+            Model::Threads | Model::Processes | Model::ThreadsGil => settings.workers,
+        };
+        slots.min(self.fetches.len()).max(1)
+    }
+
+    /// Runs the job list once under `model`, and makes it a row.
+    fn measure(
+        &self,
+        model: Model,
+        settings: &RunSettings,
+        sync_wall_s: Option<f64>,
+        progress: &Arc<dyn Progress>,
+    ) -> Result<(RunResult, Timeline), CompareError> {
+        let concurrency = self.concurrency(model, settings);
+        progress.start(
+            &format!("io / {model} ({} workers)", settings.workers),
+            self.fetches.len() as u64,
+        );
+        let measured = runners::run_fetches(model, &self.fetches, settings);
+        progress.finish();
+        let measured = measured?;
+        let wall_s = measured.wall.as_secs_f64();
+        let row = Row {
+            workload: Workload::Io,
+            model,
+            workers: settings.workers,
+            concurrency,
+            ideal_s: Some(makespan(self.delays.iter().copied(), concurrency).as_secs_f64()),
+            sync_wall_s: sync_wall_s.or((model == Model::Sync).then_some(wall_s)),
+        };
+        let result = row.finish(
+            &measured,
+            &measured.outcomes,
+            |fetched: &Fetched| fetched.checksum,
+            |i| self.fetches[i].url.clone(),
+        );
+        Ok((result, measured.timeline))
+    }
+
+    fn run_models(
+        &self,
+        config: &CompareConfig,
+        cores: usize,
+        began: Instant,
+        progress: &Arc<dyn Progress>,
+        comparison: &mut Comparison,
+    ) -> Result<(), CompareError> {
+        let mut sync_wall_s = None;
+        for model in run_order(config, Workload::Io) {
+            let settings = settings_for(config, model, cores, progress);
+            let offset_us = micros_since(began, Instant::now());
+            let (result, timeline) = self.measure(model, &settings, sync_wall_s, progress)?;
+            if model == Model::Sync {
+                sync_wall_s = Some(result.wall_s);
+            }
+            push(
+                comparison,
+                result,
+                timeline,
+                format!("io / {model}"),
+                offset_us,
+            );
+        }
+        Ok(())
+    }
+
+    /// `threads` with each size of [`SWEEP_WORKERS`]; speedups are against
+    /// the one-thread run (which is `sync` with a pool around it).
+    fn sweep(
+        &self,
+        config: &CompareConfig,
+        progress: &Arc<dyn Progress>,
+    ) -> Result<Vec<RunResult>, CompareError> {
+        let mut rows: Vec<RunResult> = Vec::new();
+        for workers in SWEEP_WORKERS {
+            let settings = RunSettings {
+                workers,
+                pool_limit: config.pool_limit,
+                trace: false,
+                progress: Arc::clone(progress),
+            };
+            let one_thread = rows.first().map(|row| row.wall_s);
+            let (mut result, _) = self.measure(Model::Threads, &settings, one_thread, progress)?;
+            if one_thread.is_none() {
+                result.speedup_vs_sync = Some(1.0);
+            }
+            rows.push(result);
+        }
+        Ok(rows)
+    }
 }

@@ -26,6 +26,7 @@
 
 pub mod compare;
 pub mod cpu;
+pub mod download;
 pub mod fetch;
 pub mod ideal;
 pub mod io;

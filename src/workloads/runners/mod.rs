@@ -15,6 +15,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::fetch::{Fetch, Fetched};
 use super::progress::Progress;
 use super::timeline::Timeline;
 use super::Model;
@@ -104,6 +105,21 @@ pub fn run_cpu(
         Model::Sync => Ok(sync::run_cpu(numbers, settings)),
         other => Err(RunError::Unavailable(other)),
     }
+}
+
+/// Runs downloads: every fetch, judged by [`super::fetch::judge`].
+///
+/// # Errors
+///
+/// [`RunError`] when the model's runtime cannot start. Failed downloads are
+/// not errors here: they are outcomes.
+pub fn run_fetches(
+    model: Model,
+    fetches: &[Fetch],
+    settings: &RunSettings,
+) -> Result<Measured<Fetched>, RunError> {
+    let _ = (fetches, settings);
+    Err(RunError::Unavailable(model))
 }
 
 /// Microseconds from `origin` to `at` (0 if `at` is earlier).
