@@ -349,3 +349,25 @@ fn trace_has_a_track_per_task_spans_and_ready_marks() {
     let tids: std::collections::HashSet<_> = marks.iter().map(|e| e["tid"].as_u64()).collect();
     assert_eq!(tids.len(), 3);
 }
+
+#[test]
+fn trace_tracks_are_in_natural_order() {
+    let mut run = Timeline::new("io / event-loop", 0);
+    for task in [10u64, 2, 1] {
+        run.spans.push(Span {
+            track: format!("task {task}"),
+            name: "poll".into(),
+            start_us: task,
+            dur_us: 1,
+        });
+    }
+    let value = chrome_trace(&[run]);
+    let names: Vec<&str> = value["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["name"] == "thread_name")
+        .map(|e| e["args"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["task 1", "task 2", "task 10"]);
+}

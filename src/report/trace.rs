@@ -42,8 +42,20 @@ pub fn chrome_trace(timelines: &[Timeline]) -> Value {
             "name": "process_sort_index", "ph": "M", "pid": pid, "tid": 0,
             "args": {"sort_index": index},
         }));
-        // Track names to thread ids, in order of first appearance.
+        // Track names to thread ids, in natural order (`task 2` before
+        // `task 10`), so the viewer lists tracks as a reader expects.
+        let mut tracks: Vec<&str> = timeline
+            .spans
+            .iter()
+            .map(|span| span.track.as_str())
+            .chain(timeline.marks.iter().map(|mark| mark.track.as_str()))
+            .collect();
+        tracks.sort_by_key(|track| natural_key(track));
+        tracks.dedup();
         let mut tids: HashMap<String, usize> = HashMap::new();
+        for track in tracks {
+            thread_id(&mut tids, track, pid, &mut events);
+        }
         for span in &timeline.spans {
             let tid = thread_id(&mut tids, &span.track, pid, &mut events);
             events.push(json!({
@@ -80,6 +92,23 @@ fn thread_id(
         "args": {"name": track},
     }));
     tid
+}
+
+/// Sorts `worker 2` before `worker 10`: the text before the last number,
+/// then the number.
+fn natural_key(track: &str) -> (String, u64, String) {
+    let digits_start = track
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_digit())
+        .last()
+        .map_or(track.len(), |(i, _)| i);
+    let (text, number) = track.split_at(digits_start);
+    (
+        text.to_string(),
+        number.parse().unwrap_or(0),
+        track.to_string(),
+    )
 }
 
 /// Writes the trace of `timelines` to `path`.
