@@ -182,13 +182,3 @@ fn model_names_round_trip_and_bad_names_say_what_to_type() {
         .to_string()
         .contains("io, cpu"));
 }
-
-#[test]
-fn threads_gil_is_a_cpu_only_model() {
-    assert!(!Model::ThreadsGil.runs(Workload::Io));
-    assert!(Model::ThreadsGil.runs(Workload::Cpu));
-    assert!(Model::ALL
-        .iter()
-        .filter(|m| **m != Model::ThreadsGil)
-        .all(|m| m.runs(Workload::Io)));
-}

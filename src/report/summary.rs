@@ -92,7 +92,11 @@ fn explain(row: &RunResult, cores: usize) -> Option<String> {
             row.concurrency,
             row.connections_opened.unwrap_or(0)
         ),
-        (Workload::Io, Model::Threads | Model::ThreadsGil) => format!(
+        (Workload::Io, Model::ThreadsGil) => format!(
+            "io / threads-gil: {speedup:.1}× sync{efficiency} — the emulated GIL barely matters here: a download releases it while it waits, as CPython's socket calls do, so {} waiting threads still overlap.",
+            row.workers
+        ),
+        (Workload::Io, Model::Threads) => format!(
             "io / {}: {speedup:.1}× sync{efficiency} — {} worker threads, each blocked in its own download, so {} waits overlap; {} connection(s), one session per thread.",
             row.model,
             row.workers,

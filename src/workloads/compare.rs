@@ -157,16 +157,16 @@ pub fn compare(
     Ok(comparison)
 }
 
-/// The models of `config` that run `workload`, `sync` first.
-fn run_order(config: &CompareConfig, workload: Workload) -> Vec<Model> {
-    let mut order: Vec<Model> = config
-        .models
-        .iter()
-        .copied()
-        .filter(|model| model.runs(workload))
-        .collect();
+/// The models of `config` in the order they run: `sync` first, then the
+/// others as given, each once.
+fn run_order(config: &CompareConfig) -> Vec<Model> {
+    let mut order: Vec<Model> = Vec::new();
+    for &model in &config.models {
+        if !order.contains(&model) {
+            order.push(model);
+        }
+    }
     order.sort_by_key(|&model| model != Model::Sync);
-    order.dedup();
     order
 }
 
@@ -200,7 +200,7 @@ fn run_cpu_workload(
     let numbers = cpu_numbers(config.cpu_scale);
     // The sync run's wall time and results, once it has run.
     let mut reference: Option<(f64, Vec<Result<u64, String>>)> = None;
-    for model in run_order(config, Workload::Cpu) {
+    for model in run_order(config) {
         let settings = settings_for(config, model, cores, progress);
         progress.start(&format!("cpu / {model}"), numbers.len() as u64);
         let offset_us = micros_since(began, Instant::now());
@@ -417,7 +417,7 @@ impl IoRun {
         comparison: &mut Comparison,
     ) -> Result<(), CompareError> {
         let mut sync_wall_s = None;
-        for model in run_order(config, Workload::Io) {
+        for model in run_order(config) {
             let settings = settings_for(config, model, cores, progress);
             let offset_us = micros_since(began, Instant::now());
             let (result, timeline) = self.measure(model, &settings, sync_wall_s, progress)?;

@@ -62,13 +62,6 @@ impl Model {
     pub fn has_workers(self) -> bool {
         matches!(self, Model::Threads | Model::Processes | Model::ThreadsGil)
     }
-
-    /// Whether the model runs the given workload. `threads-gil` runs only
-    /// the cpu workload: the GIL's lesson is about computing, and a blocking
-    /// socket would release it anyway, as CPython's does.
-    pub fn runs(self, workload: Workload) -> bool {
-        !(self == Model::ThreadsGil && workload == Workload::Io)
-    }
 }
 
 impl fmt::Display for Model {
