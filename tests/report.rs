@@ -371,3 +371,16 @@ fn trace_tracks_are_in_natural_order() {
         .collect();
     assert_eq!(names, ["task 1", "task 2", "task 10"]);
 }
+
+#[test]
+fn a_tie_with_sync_is_not_called_a_win() {
+    let results = vec![
+        row(Workload::Cpu, Model::Sync, 1, 4.0, 4.0),
+        row(Workload::Cpu, Model::EventLoop, 1, 3.95, 4.0),
+    ];
+    let text = summarize(&results, 2, &[]).join("\n");
+    assert!(
+        text.contains("cpu: no model beat sync by more than 5%"),
+        "{text}"
+    );
+}

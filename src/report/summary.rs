@@ -50,6 +50,16 @@ fn winner(workload: Workload, rows: &[&RunResult]) -> Option<String> {
         Workload::Cpu => format!("{} sums of squares", best.tasks),
     };
     let sync = rows.iter().find(|r| r.model == Model::Sync);
+    if let Some(sync) =
+        sync.filter(|sync| best.model != Model::Sync && sync.wall_s < best.wall_s * 1.05)
+    {
+        return Some(format!(
+            "{workload}: no model beat sync by more than 5% ({} for {what}; the best, {}, took {}).",
+            seconds(sync.wall_s),
+            best.model,
+            seconds(best.wall_s)
+        ));
+    }
     let margin = match (best.model, sync) {
         (Model::Sync, _) => {
             let runner_up = rows

@@ -65,7 +65,7 @@ pub fn cpu_bound(n: u64) -> u64 {
         let i = black_box(i);
         sum = sum.wrapping_add(i.wrapping_mul(i));
         if i % CHECKPOINT_EVERY == 0 {
-            gil_checkpoint();
+            crate::threadpool::gil::checkpoint();
         }
     }
     sum
@@ -96,10 +96,3 @@ pub fn cpu_ideal_s(
         Model::Sync | Model::EventLoop | Model::ThreadsGil => sync_wall_s,
     }
 }
-
-/// Offers the emulated GIL a switch (see `threadpool::gil`).
-//
-// The thread pool's `gil::checkpoint` lands separately; until it does, this
-// is where the call goes.
-#[inline]
-fn gil_checkpoint() {}
