@@ -384,3 +384,19 @@ fn a_tie_with_sync_is_not_called_a_win() {
         "{text}"
     );
 }
+
+#[test]
+fn the_gil_sentence_says_slower_only_when_it_was() {
+    let mut results = sample();
+    results[8] = row(Workload::Cpu, Model::ThreadsGil, 5, 4.1, 4.0);
+    let text = summarize(&results, 2, &[]).join("\n");
+    assert!(
+        text.contains("cpu / threads-gil: no gain (0.98× sync)"),
+        "{text}"
+    );
+    let text = summarize(&sample(), 2, &[]).join("\n");
+    assert!(
+        text.contains("cpu / threads-gil: 0.91× sync, slower"),
+        "{text}"
+    );
+}

@@ -15,6 +15,13 @@ const SCALED: f64 = 0.9;
 /// Below this speedup a model "shows no gain".
 const NO_GAIN: f64 = 1.15;
 
+/// At or below this speedup a model is "slower" than sync.
+const SLOWER: f64 = 0.97;
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
 /// The sentences for a comparison run on `cores` cores; `sweep` is the
 /// `--sweep` rows (thread pool sizes on io), possibly empty.
 pub fn summarize(results: &[RunResult], cores: usize, sweep: &[RunResult]) -> Vec<String> {
@@ -26,7 +33,7 @@ pub fn summarize(results: &[RunResult], cores: usize, sweep: &[RunResult]) -> Ve
         }
         sentences.extend(winner(workload, &rows));
         for row in &rows {
-            sentences.extend(explain(row, cores));
+            sentences.extend(explain(row, &rows, cores));
         }
         for row in rows.iter().filter(|r| r.failed > 0) {
             let first = row.errors.first().map_or("", |e| e.error.as_str());
@@ -89,7 +96,7 @@ fn winner(workload: Workload, rows: &[&RunResult]) -> Option<String> {
     ))
 }
 
-fn explain(row: &RunResult, cores: usize) -> Option<String> {
+fn explain(row: &RunResult, rows: &[&RunResult], cores: usize) -> Option<String> {
     let speedup = row.speedup_vs_sync?;
     let efficiency = row
         .efficiency
@@ -113,12 +120,20 @@ fn explain(row: &RunResult, cores: usize) -> Option<String> {
             row.workers,
             row.connections_opened.unwrap_or(0)
         ),
-        (Workload::Io, Model::Processes) => format!(
-            "io / processes: {speedup:.1}× sync{efficiency} — {} worker processes overlap {} waits; it works, but a process per wait costs far more memory ({:.1} MiB) than a thread or a task.",
-            row.workers,
-            row.workers,
-            row.peak_rss_kib as f64 / 1024.0
-        ),
+        (Workload::Io, Model::Processes) => {
+            let memory = match rows.iter().find(|r| r.model == Model::Threads) {
+                Some(threads) => format!(
+                    "{:.1} MiB against {:.1} MiB for threads",
+                    mib(row.peak_rss_kib),
+                    mib(threads.peak_rss_kib)
+                ),
+                None => format!("{:.1} MiB", mib(row.peak_rss_kib)),
+            };
+            format!(
+                "io / processes: {speedup:.1}× sync{efficiency} — {} worker processes overlap {} waits; each is a whole copy of the program ({memory}), a heavy way to wait.",
+                row.workers, row.workers
+            )
+        }
         (Workload::Cpu, Model::Threads | Model::Processes) => {
             let possible = row.workers.min(cores).max(1);
             let unit = if row.model == Model::Threads { "threads" } else { "processes" };
@@ -143,9 +158,14 @@ fn explain(row: &RunResult, cores: usize) -> Option<String> {
             }
         }
         (Workload::Cpu, Model::ThreadsGil) => {
-            if speedup < NO_GAIN {
+            if speedup <= SLOWER {
                 format!(
-                    "cpu / threads-gil: {speedup:.2}× sync — with the emulated GIL only one thread computes at a time and every switch costs, which is Python's slowdown with threads on CPU-bound work, reproduced."
+                    "cpu / threads-gil: {speedup:.2}× sync, slower — with the emulated GIL only one thread computes at a time and every switch costs: Python's slowdown with threads on CPU-bound work, reproduced."
+                )
+            } else if speedup < NO_GAIN {
+                format!(
+                    "cpu / threads-gil: no gain ({speedup:.2}× sync) — with the emulated GIL only one thread computes at a time, so {} threads do the work of one, as in CPython.",
+                    row.workers
                 )
             } else {
                 format!(
