@@ -72,6 +72,7 @@
 //! `Arc<dyn Trait>`, and a budget that forces a busy task to yield; it also
 //! has many more I/O types. Those differences are named where they matter.
 
+mod clock;
 mod context;
 mod core;
 mod join;
