@@ -15,6 +15,8 @@
 //! reports. Neither is read per wake: a task woken during a turn is stamped
 //! "ready since" with the readings the loop already has.
 
+#![forbid(unsafe_code)]
+
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::pin;

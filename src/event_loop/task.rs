@@ -156,14 +156,15 @@ pub(crate) struct TaskCell<F: Future> {
 }
 
 // SAFETY: a TaskCell is shared between threads only through its wakers, and a
-// waker touches nothing but `header.queued` (atomic) and `header.shared`
+// waker on another thread touches nothing but `header.remote_queued` (atomic) and `header.shared`
 // (Send + Sync). Every other field — including the possibly `!Send` future and
 // output — is used only on the loop's thread, and the future and output are
 // dropped there explicitly before the cell can be released elsewhere (module
 // docs, "Which thread touches what").
 unsafe impl<F: Future> Send for TaskCell<F> {}
 // SAFETY: as for `Send` above: the only fields used through `&TaskCell` from
-// another thread are the atomic `queued` flag and the `Sync` `shared` handle.
+// another thread are the atomic `remote_queued` flag and the `Sync` `shared`
+// handle (a waker on the loop's own thread may use the rest: it is that thread).
 unsafe impl<F: Future> Sync for TaskCell<F> {}
 
 /// What one poll of a task produced.

@@ -22,6 +22,8 @@
 //!
 //! [`Header::remote_queued`]: super::task::Header::remote_queued
 
+#![forbid(unsafe_code)]
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Wake;
