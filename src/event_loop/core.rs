@@ -352,6 +352,8 @@ impl Core {
                     .map(|deadline| round_up_to_ms(deadline.saturating_duration_since(self.now())))
             };
             self.reactor.turn(timeout, &mut woken);
+            // Wakes from other threads that ended the wait run this turn.
+            self.drain_inbox();
         }
         self.read_clocks();
         if self.timers.len() > 0 {
