@@ -87,7 +87,7 @@ mod worker_local;
 pub use builder::Builder;
 pub use error::JobError;
 pub use handle::{Handle, ScopedHandle};
-pub use map::{as_completed, AsCompleted, MapResults, JOBS_PER_WORKER};
+pub use map::{as_completed, AsCompleted, MapResults, BATCHES_PER_WORKER, ONE_JOB_PER_ITEM_UP_TO};
 pub use pool::ThreadPool;
 pub use scope::Scope;
 pub use worker::current_worker;
