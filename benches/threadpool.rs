@@ -39,7 +39,11 @@ fn cores() -> usize {
 
 /// `f` over `items` with one scoped thread per core, each taking one
 /// contiguous chunk; results concatenated in input order.
-fn std_scope_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+fn std_scope_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     let chunk = items.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
         let handles: Vec<_> = items
@@ -54,22 +58,26 @@ fn std_scope_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -
 }
 
 fn handspun_pools(workers: usize) -> Vec<(&'static str, ThreadPool)> {
-    vec![
-        ("handspun", ThreadPool::new(workers)),
-    ]
+    vec![("handspun", ThreadPool::new(workers))]
 }
 
 fn map_coarse(c: &mut Criterion) {
     let workers = cores();
     let numbers = coarse_numbers();
     let expected: Vec<u64> = numbers.iter().map(|&n| cpu_bound(n)).collect();
-    let rayon_pool = rayon::ThreadPoolBuilder::new().num_threads(workers).build().expect("rayon");
+    let rayon_pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build()
+        .expect("rayon");
     let mut group = c.benchmark_group("map_coarse");
     group.sample_size(10);
     for (name, pool) in handspun_pools(workers) {
         group.bench_function(name, |b| {
             b.iter(|| {
-                let sums: Vec<u64> = pool.map(cpu_bound, numbers.clone()).map(Result::unwrap).collect();
+                let sums: Vec<u64> = pool
+                    .map(cpu_bound, numbers.clone())
+                    .map(Result::unwrap)
+                    .collect();
                 assert_eq!(sums, expected);
                 sums
             })
@@ -77,7 +85,8 @@ fn map_coarse(c: &mut Criterion) {
     }
     group.bench_function("rayon", |b| {
         b.iter(|| {
-            let sums: Vec<u64> = rayon_pool.install(|| numbers.par_iter().map(|&n| cpu_bound(n)).collect());
+            let sums: Vec<u64> =
+                rayon_pool.install(|| numbers.par_iter().map(|&n| cpu_bound(n)).collect());
             assert_eq!(sums, expected);
             sums
         })
@@ -98,7 +107,10 @@ fn tiny_tasks(c: &mut Criterion) {
     let pairs: Vec<(u64, u64)> = (0..JOBS).map(|i| (i, 2 * i)).collect();
     // handspun's jobs are 'static: they share the input instead of borrowing it.
     let shared_pairs: Arc<[(u64, u64)]> = Arc::from(pairs.clone());
-    let rayon_pool = rayon::ThreadPoolBuilder::new().num_threads(workers).build().expect("rayon");
+    let rayon_pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build()
+        .expect("rayon");
     let mut group = c.benchmark_group("tiny_tasks");
     for (name, pool) in handspun_pools(workers) {
         group.bench_function(name, |b| {
@@ -114,7 +126,8 @@ fn tiny_tasks(c: &mut Criterion) {
     }
     group.bench_function("rayon", |b| {
         b.iter(|| {
-            let sums: Vec<u64> = rayon_pool.install(|| pairs.par_iter().map(|&(a, b)| a + b).collect());
+            let sums: Vec<u64> =
+                rayon_pool.install(|| pairs.par_iter().map(|&(a, b)| a + b).collect());
             assert_eq!(sums.len(), JOBS as usize);
             sums
         })
@@ -132,12 +145,17 @@ fn tiny_tasks(c: &mut Criterion) {
 fn fan_in(c: &mut Criterion) {
     const JOBS: u64 = 10_000;
     let workers = cores();
-    let rayon_pool = rayon::ThreadPoolBuilder::new().num_threads(workers).build().expect("rayon");
+    let rayon_pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build()
+        .expect("rayon");
     let mut group = c.benchmark_group("fan_in");
     for (name, pool) in handspun_pools(workers) {
         group.bench_function(name, |b| {
             b.iter(|| {
-                let handles: Vec<_> = (0..JOBS).map(|i| pool.submit(move || black_box(i) * 2)).collect();
+                let handles: Vec<_> = (0..JOBS)
+                    .map(|i| pool.submit(move || black_box(i) * 2))
+                    .collect();
                 let results: Vec<u64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
                 assert_eq!(results.len(), JOBS as usize);
                 results

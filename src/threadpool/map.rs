@@ -158,7 +158,10 @@ where
         }
         let length = chunk.len();
         let f = Arc::clone(&f);
-        batches.push_back((length, pool.submit(move || run_batch(&*f, chunk.into_iter()))));
+        batches.push_back((
+            length,
+            pool.submit(move || run_batch(&*f, chunk.into_iter())),
+        ));
     }
     MapResults::new(batches)
 }
