@@ -14,7 +14,7 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use handspun::threadpool::ThreadPool;
+use handspun::threadpool::{QueuePolicy, ThreadPool};
 use rayon::prelude::*;
 
 /// The cpu workload's kernel: the sum of `i * i` for `i` in `0..n`, wrapping,

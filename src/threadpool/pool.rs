@@ -7,7 +7,8 @@ use std::thread::JoinHandle;
 use super::builder::{Builder, Config};
 use super::handle::Handle;
 use super::map::MapResults;
-use super::queue::{Job, JobQueue};
+use super::policy::Queues;
+use super::queue::Job;
 use super::scope::Scope;
 use super::task::Task;
 use super::worker::run_pool_worker;
@@ -31,8 +32,9 @@ use super::worker::run_pool_worker;
 ///
 /// Dropping the pool lets queued jobs finish and joins every worker.
 pub struct ThreadPool {
-    /// Shared with every worker thread. Workers hold a clone until they exit.
-    queue: Arc<JobQueue<'static>>,
+    /// Where jobs wait (one shared queue, or per-worker deques). Shared with
+    /// every worker thread; workers hold a clone until they exit.
+    queue: Arc<Queues>,
     /// One per worker, in index order; joined on drop.
     threads: Vec<JoinHandle<()>>,
     /// What the pool was built with.
@@ -61,7 +63,7 @@ impl ThreadPool {
 
     /// Spawns the workers of a validated configuration.
     pub(crate) fn start(config: Config) -> io::Result<ThreadPool> {
-        let queue = Arc::new(JobQueue::new());
+        let queue = Arc::new(Queues::new(config.policy, config.workers));
         let mut pool = ThreadPool {
             queue,
             threads: Vec::with_capacity(config.workers),
