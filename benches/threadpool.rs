@@ -58,7 +58,17 @@ fn std_scope_map<T: Sync, R: Send>(
 }
 
 fn handspun_pools(workers: usize) -> Vec<(&'static str, ThreadPool)> {
-    vec![("handspun", ThreadPool::new(workers))]
+    vec![
+        ("handspun", ThreadPool::new(workers)),
+        (
+            "handspun_stealing",
+            ThreadPool::builder()
+                .workers(workers)
+                .queue(QueuePolicy::Stealing)
+                .build()
+                .expect("pool"),
+        ),
+    ]
 }
 
 fn map_coarse(c: &mut Criterion) {
