@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::exchange::{get_request_bytes, Completed, Exchange};
+use super::exchange::{get_request_bytes, Completed, Exchange, Retry};
 use super::redirect::RedirectTracker;
 use super::{ClientConfig, Error, Limits, Response, TimeoutKind, Url};
 
@@ -286,24 +286,6 @@ impl Session {
     }
 }
 
-/// Why an exchange failed: `Stale` failures happened before any byte of
-/// the response arrived, so the request may be sent again.
-enum Retry {
-    /// The connection was closed or reset before the response began.
-    Stale(Error),
-    /// Any other failure.
-    Fatal(Error),
-}
-
-impl Retry {
-    /// The error inside.
-    fn into_error(self) -> Error {
-        match self {
-            Retry::Stale(e) | Retry::Fatal(e) => e,
-        }
-    }
-}
-
 /// Sends a GET for `url` on `stream` and reads the response.
 fn exchange(
     stream: &mut TcpStream,
@@ -311,13 +293,7 @@ fn exchange(
     clocks: &Clocks,
     limits: Limits,
 ) -> Result<Completed, Retry> {
-    let classify = |error: Error, received_any: bool| {
-        if !received_any && error.is_stale_connection() {
-            Retry::Stale(error)
-        } else {
-            Retry::Fatal(error)
-        }
-    };
+    let classify = Retry::classify;
     let request = get_request_bytes(url);
     let (wait, kind) = clocks
         .next_wait(clocks.read_timeout, TimeoutKind::Read)

@@ -143,3 +143,32 @@ impl Exchange {
         })
     }
 }
+
+/// Why an exchange failed: `Stale` failures happened before any byte of
+/// the response arrived on a connection the peer closed or reset, so a GET
+/// may be sent again on a fresh connection.
+#[derive(Debug)]
+pub(crate) enum Retry {
+    /// The connection was closed or reset before the response began.
+    Stale(Error),
+    /// Any other failure.
+    Fatal(Error),
+}
+
+impl Retry {
+    /// Sorts `error` by whether any byte of the response had arrived.
+    pub(crate) fn classify(error: Error, received_any: bool) -> Retry {
+        if !received_any && error.is_stale_connection() {
+            Retry::Stale(error)
+        } else {
+            Retry::Fatal(error)
+        }
+    }
+
+    /// The error inside.
+    pub(crate) fn into_error(self) -> Error {
+        match self {
+            Retry::Stale(e) | Retry::Fatal(e) => e,
+        }
+    }
+}

@@ -91,7 +91,9 @@ impl Url {
 
     /// Resolves `location` (a redirect's `Location` value) against this URL:
     /// absolute URLs replace it, `//host/...` keeps the scheme, `/path` keeps
-    /// the authority, and `path` replaces the last segment of the path.
+    /// the authority, `?query` keeps the path, and `path` replaces the last
+    /// segment of the path. Dot segments (`../`) are kept as they are, a
+    /// shortcut: servers resolve them, and a full URL library would.
     ///
     /// # Errors
     ///
@@ -106,6 +108,9 @@ impl Url {
             Url::parse(&format!("http://{}{}", self.authority(), location))
         } else if location.is_empty() {
             Ok(self.clone())
+        } else if location.starts_with('?') {
+            let path = self.target.split('?').next().unwrap_or("/");
+            Url::parse(&format!("http://{}{}{}", self.authority(), path, location))
         } else {
             let path = self.target.split('?').next().unwrap_or("/");
             let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
