@@ -11,6 +11,15 @@
 //! The blocking client, the async client and the server each own their
 //! sockets and all use that one decoder. There is no second parser.
 //!
+//! Who uses what:
+//!
+//! ```text
+//!   blocking::Session ─┐                        ┌─ server (one task per connection)
+//!   Session (async) ───┴─► exchange ─► codec ◄──┘
+//!                                       ├─ head  (httparse)
+//!                                       └─ body  (Content-Length, chunked, until close)
+//! ```
+//!
 //! Hostile or broken peers are the normal case for a network program, so
 //! every buffer is bounded ([`Limits`]) and every failure is a typed
 //! [`Error`] that says what went wrong — never a hang, a panic, or memory the
@@ -24,6 +33,10 @@
 //! 4. [`codec`] — the sans-I/O decoder that ties heads and bodies together.
 //! 5. [`url`], [`redirect`] and `exchange.rs` — what both clients share.
 //! 6. [`blocking`] — the blocking `Session` with its keep-alive pool.
+//! 7. `client.rs` — the async [`Session`]: the same on the event loop, plus
+//!    a limit on open connections that many tasks queue for.
+//! 8. [`server`] — the slow site: one task per connection on one event loop,
+//!    and how it stays up under hostile clients.
 //!
 //! # Example
 //!
@@ -43,10 +56,13 @@
 //! assert_eq!(targets, ["/a", "/b"]);
 //! ```
 
-#![forbid(unsafe_code)]
+// No unsafe code, except the few signal-mask calls in `server/signal.rs`,
+// which opt out of this lint where they stand.
+#![deny(unsafe_code)]
 
 pub mod blocking;
 pub mod body;
+mod client;
 pub mod codec;
 mod config;
 pub mod error;
@@ -54,8 +70,10 @@ mod exchange;
 pub mod head;
 pub mod limits;
 pub mod redirect;
+pub mod server;
 pub mod url;
 
+pub use client::{Session, SessionBuilder};
 pub use config::ClientConfig;
 pub use error::{Error, ParseError, TimeoutKind};
 pub use exchange::Response;
