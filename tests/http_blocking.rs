@@ -14,16 +14,25 @@ use handspun::http::blocking::Session;
 use handspun::http::{Error, Limits, ParseError, TimeoutKind};
 use util_http::{drain_until_closed, ok_response, read_request, send, TestServer};
 
-/// Short clocks so broken-server cases finish quickly.
-fn impatient_session() -> Session {
+/// A 1 MiB body limit, and clocks generous enough that a busy machine
+/// never turns a broken response into a timeout.
+fn session() -> Session {
     Session::builder()
-        .connect_timeout(Duration::from_secs(1))
-        .read_timeout(Duration::from_millis(300))
-        .total_timeout(Some(Duration::from_secs(3)))
+        .connect_timeout(Duration::from_secs(5))
+        .read_timeout(Duration::from_secs(10))
+        .total_timeout(Some(Duration::from_secs(20)))
         .limits(Limits {
             max_body_bytes: 1024 * 1024,
             ..Limits::default()
         })
+        .build()
+}
+
+/// Short clocks, for the cases that are meant to time out.
+fn impatient_session() -> Session {
+    Session::builder()
+        .read_timeout(Duration::from_millis(500))
+        .total_timeout(Some(Duration::from_secs(2)))
         .build()
 }
 
@@ -38,7 +47,11 @@ fn one_reply(reply: &'static [u8]) -> TestServer {
 }
 
 fn get_error(server: &TestServer, path: &str) -> Error {
-    match impatient_session().get(&server.url(path)) {
+    get_error_with(&session(), server, path)
+}
+
+fn get_error_with(session: &Session, server: &TestServer, path: &str) -> Error {
+    match session.get(&server.url(path)) {
         Err(e) => e,
         Ok(response) => panic!("expected an error, got status {}", response.status),
     }
@@ -200,7 +213,7 @@ fn a_refused_connection_is_a_connect_error() {
         .local_addr()
         .unwrap()
         .port();
-    let error = impatient_session()
+    let error = session()
         .get(&format!("http://127.0.0.1:{port}/"))
         .unwrap_err();
     assert!(matches!(error, Error::Connect { .. }), "{error:?}");
@@ -227,28 +240,31 @@ fn invalid_urls_are_rejected() {
 #[test]
 fn bad_status_line() {
     let server = one_reply(b"HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n");
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::Parse(ParseError::Status)
-    ));
+    let error = get_error(&server, "/");
+    assert!(
+        matches!(error, Error::Parse(ParseError::Status)),
+        "{error:?}"
+    );
 }
 
 #[test]
 fn not_http_at_all() {
     let server = one_reply(b"SSH-2.0-OpenSSH_9.6\r\n\r\n");
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::Parse(ParseError::Version)
-    ));
+    let error = get_error(&server, "/");
+    assert!(
+        matches!(error, Error::Parse(ParseError::Version)),
+        "{error:?}"
+    );
 }
 
 #[test]
 fn header_without_colon() {
     let server = one_reply(b"HTTP/1.1 200 OK\r\nContent-Length 0\r\n\r\n");
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::Parse(ParseError::HeaderName)
-    ));
+    let error = get_error(&server, "/");
+    assert!(
+        matches!(error, Error::Parse(ParseError::HeaderName)),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -264,10 +280,11 @@ fn too_many_headers() {
             drain_until_closed(&mut stream);
         }
     });
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::TooManyHeaders { limit: 100 }
-    ));
+    let error = get_error(&server, "/");
+    assert!(
+        matches!(error, Error::TooManyHeaders { limit: 100 }),
+        "{error:?}"
+    );
 }
 
 /// A server that streams `prefix` then endless filler, and reports how many
@@ -311,10 +328,11 @@ fn oversize_header_is_refused_with_bounded_memory() {
         b"HTTP/1.1 200 OK\r\nX-Huge: ",
         b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     );
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::HeaderTooLarge { limit: 65536 }
-    ));
+    let error = get_error(&server, "/");
+    assert!(
+        matches!(error, Error::HeaderTooLarge { limit: 65536 }),
+        "{error:?}"
+    );
     assert_bounded(&written);
 }
 
@@ -324,10 +342,11 @@ fn endless_chunked_body_hits_the_body_limit_with_bounded_memory() {
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
         b"10\r\n0123456789abcdef\r\n",
     );
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::BodyTooLarge { limit: 1048576 }
-    ));
+    let error = get_error(&server, "/");
+    assert!(
+        matches!(error, Error::BodyTooLarge { limit: 1048576 }),
+        "{error:?}"
+    );
     assert_bounded(&written);
 }
 
@@ -337,20 +356,22 @@ fn endless_close_delimited_body_hits_the_body_limit_with_bounded_memory() {
         b"HTTP/1.1 200 OK\r\n\r\n",
         b"0123456789abcdef0123456789abcdef",
     );
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::BodyTooLarge { limit: 1048576 }
-    ));
+    let error = get_error(&server, "/");
+    assert!(
+        matches!(error, Error::BodyTooLarge { limit: 1048576 }),
+        "{error:?}"
+    );
     assert_bounded(&written);
 }
 
 #[test]
 fn declared_body_over_the_limit() {
     let server = one_reply(b"HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\naaaa");
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::BodyTooLarge { limit: 1048576 }
-    ));
+    let error = get_error(&server, "/");
+    assert!(
+        matches!(error, Error::BodyTooLarge { limit: 1048576 }),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -363,29 +384,35 @@ fn body_shorter_than_content_length_then_close() {
             );
         }
     });
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::UnexpectedEof { during: "body" }
-    ));
+    let error = get_error(&server, "/");
+    assert!(
+        matches!(error, Error::UnexpectedEof { during: "body" }),
+        "{error:?}"
+    );
 }
 
 #[test]
 fn body_longer_than_content_length() {
     let server = one_reply(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello and more");
-    assert!(matches!(get_error(&server, "/"), Error::ExcessData));
+    let error = get_error(&server, "/");
+    assert!(matches!(error, Error::ExcessData), "{error:?}");
 }
 
 #[test]
 fn two_conflicting_content_lengths() {
     let server =
         one_reply(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello");
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::ConflictingContentLength {
-            first: 5,
-            second: 7
-        }
-    ));
+    let error = get_error(&server, "/");
+    assert!(
+        matches!(
+            error,
+            Error::ConflictingContentLength {
+                first: 5,
+                second: 7
+            }
+        ),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -410,19 +437,21 @@ fn invalid_chunk_size() {
 fn chunk_without_its_crlf() {
     let server =
         one_reply(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n");
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::InvalidChunkedEncoding { .. }
-    ));
+    let error = get_error(&server, "/");
+    assert!(
+        matches!(error, Error::InvalidChunkedEncoding { .. }),
+        "{error:?}"
+    );
 }
 
 #[test]
 fn unsupported_transfer_encoding() {
     let server = one_reply(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n");
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::UnsupportedTransferEncoding { .. }
-    ));
+    let error = get_error(&server, "/");
+    assert!(
+        matches!(error, Error::UnsupportedTransferEncoding { .. }),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -432,10 +461,11 @@ fn chunked_stream_cut_off() {
             send(&mut stream, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n10\r\nonly part");
         }
     });
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::UnexpectedEof { during: "body" }
-    ));
+    let error = get_error(&server, "/");
+    assert!(
+        matches!(error, Error::UnexpectedEof { during: "body" }),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -445,10 +475,11 @@ fn head_cut_off() {
             send(&mut stream, b"HTTP/1.1 200 OK\r\nContent-Len");
         }
     });
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::UnexpectedEof { during: "head" }
-    ));
+    let error = get_error(&server, "/");
+    assert!(
+        matches!(error, Error::UnexpectedEof { during: "head" }),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -456,7 +487,8 @@ fn closed_without_a_byte_on_a_fresh_connection() {
     let server = TestServer::start(|mut stream, _| {
         read_request(&mut stream);
     });
-    assert!(matches!(get_error(&server, "/"), Error::ConnectionClosed));
+    let error = get_error(&server, "/");
+    assert!(matches!(error, Error::ConnectionClosed), "{error:?}");
 }
 
 #[test]
@@ -466,10 +498,11 @@ fn never_answers_is_a_read_timeout() {
             drain_until_closed(&mut stream);
         }
     });
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::Timeout(TimeoutKind::Read)
-    ));
+    let error = get_error_with(&impatient_session(), &server, "/");
+    assert!(
+        matches!(error, Error::Timeout(TimeoutKind::Read)),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -483,16 +516,17 @@ fn stalls_mid_body_past_the_read_timeout() {
             drain_until_closed(&mut stream);
         }
     });
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::Timeout(TimeoutKind::Read)
-    ));
+    let error = get_error_with(&impatient_session(), &server, "/");
+    assert!(
+        matches!(error, Error::Timeout(TimeoutKind::Read)),
+        "{error:?}"
+    );
 }
 
 #[test]
 fn slow_drip_runs_into_the_total_timeout() {
-    // One byte every 50 ms: each read succeeds well within the 300 ms read
-    // timeout, but 10_000 bytes would take 500 s; the 3 s total stops it.
+    // One byte every 50 ms: each read succeeds well within the 500 ms read
+    // timeout, but 10_000 bytes would take 500 s; the 2 s total stops it.
     let server = TestServer::start(|mut stream, _| {
         if read_request(&mut stream).is_some() {
             send(
@@ -507,10 +541,11 @@ fn slow_drip_runs_into_the_total_timeout() {
             }
         }
     });
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::Timeout(TimeoutKind::Total)
-    ));
+    let error = get_error_with(&impatient_session(), &server, "/");
+    assert!(
+        matches!(error, Error::Timeout(TimeoutKind::Total)),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -546,10 +581,11 @@ fn redirect_loop() {
 #[test]
 fn redirect_without_location() {
     let server = one_reply(b"HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n");
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::InvalidRedirect { status: 302 }
-    ));
+    let error = get_error(&server, "/");
+    assert!(
+        matches!(error, Error::InvalidRedirect { status: 302 }),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -557,10 +593,11 @@ fn redirect_to_https_is_an_unsupported_scheme() {
     let server = one_reply(
         b"HTTP/1.1 301 Moved\r\nLocation: https://example.test/\r\nContent-Length: 0\r\n\r\n",
     );
-    assert!(matches!(
-        get_error(&server, "/"),
-        Error::UnsupportedScheme { .. }
-    ));
+    let error = get_error(&server, "/");
+    assert!(
+        matches!(error, Error::UnsupportedScheme { .. }),
+        "{error:?}"
+    );
 }
 
 #[test]

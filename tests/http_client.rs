@@ -93,7 +93,7 @@ fn a_slow_response_hits_the_read_timeout() {
     let session = Session::builder()
         .read_timeout(Duration::from_millis(100))
         .build();
-    let result = run(async { session.get(&server.url("/bytes/10?delay_ms=3000")).await });
+    let result = run(async { session.get(&server.url("/bytes/10?delay_ms=1000")).await });
     assert!(
         matches!(result, Err(Error::Timeout(TimeoutKind::Read))),
         "{result:?}"
