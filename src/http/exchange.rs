@@ -5,6 +5,7 @@
 //! into a [`Response`], deciding whether the connection can be reused —
 //! lives here, once.
 
+use super::body::content_length;
 use super::codec::{Event, ResponseDecoder};
 use super::head::{RequestHead, ResponseHead};
 use super::{Error, Limits, Url};
@@ -110,7 +111,15 @@ impl Exchange {
         }
         while let Some(event) = self.decoder.next_event()? {
             match event {
-                Event::Head(head) => self.head = Some(head),
+                Event::Head(head) => {
+                    // The decoder already refused lengths over the body limit;
+                    // reserve at most 8 MiB up front all the same.
+                    if let Ok(Some(len)) = content_length(&head.headers) {
+                        self.body.reserve(len.min(8 << 20) as usize);
+                    }
+                    self.head = Some(head);
+                }
+                Event::Data(data) if self.body.capacity() == 0 => self.body = data,
                 Event::Data(data) => self.body.extend_from_slice(&data),
                 Event::End => return self.finish().map(Some),
             }
