@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
+use handspun::http::expected_body_byte;
 use handspun::workloads::cpu::{cpu_bound, cpu_ideal_s, cpu_numbers};
 use handspun::workloads::ideal::makespan;
-use handspun::workloads::io::{
-    body_byte, check_body, checksum, io_jobs, BodyError, SITE_A, SITE_B,
-};
+use handspun::workloads::io::{check_body, checksum, io_jobs, BodyError, SITE_A, SITE_B};
 use handspun::workloads::{Model, Workload};
 
 fn delays(requests: usize) -> Vec<Duration> {
@@ -71,7 +70,7 @@ fn makespan_needs_a_slot() {
 
 #[test]
 fn a_correct_body_passes_and_gives_its_checksum() {
-    let body: Vec<u8> = (0..1024).map(body_byte).collect();
+    let body: Vec<u8> = (0..1024).map(expected_body_byte).collect();
     assert_eq!(&body[..3], b"abc");
     assert_eq!(body[26], b'a');
     assert_eq!(check_body(&body, 1024), Ok(checksum(&body)));
@@ -79,7 +78,7 @@ fn a_correct_body_passes_and_gives_its_checksum() {
 
 #[test]
 fn wrong_bodies_are_caught_with_what_is_wrong() {
-    let body: Vec<u8> = (0..100).map(body_byte).collect();
+    let body: Vec<u8> = (0..100).map(expected_body_byte).collect();
     assert_eq!(
         check_body(&body[..99], 100),
         Err(BodyError::WrongLength {
@@ -93,12 +92,12 @@ fn wrong_bodies_are_caught_with_what_is_wrong() {
         check_body(&corrupted, 100),
         Err(BodyError::WrongByte {
             index: 57,
-            expected: body_byte(57),
+            expected: expected_body_byte(57),
             got: b'Z'
         })
     );
     // A body shifted by one byte has the right length but the wrong pattern.
-    let shifted: Vec<u8> = (1..101).map(body_byte).collect();
+    let shifted: Vec<u8> = (1..101).map(expected_body_byte).collect();
     assert!(matches!(
         check_body(&shifted, 100),
         Err(BodyError::WrongByte { index: 0, .. })

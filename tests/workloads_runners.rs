@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use handspun::workloads::cpu::cpu_bound;
 use handspun::workloads::progress::Progress;
-use handspun::workloads::runners::{available, run_cpu, RunSettings};
+use handspun::workloads::runners::{run_cpu, RunSettings};
 use handspun::workloads::Model;
 
 /// Counts what a runner reports.
@@ -44,7 +44,7 @@ const NUMBERS: [u64; 7] = [10_000, 3, 0, 20_000, 4_097, 1, 12_345];
 #[test]
 fn every_model_computes_the_same_results_in_list_order() {
     let expected: Vec<Result<u64, String>> = NUMBERS.iter().map(|&n| Ok(cpu_bound(n))).collect();
-    for model in Model::ALL.into_iter().filter(|&m| available(m)) {
+    for model in Model::ALL {
         let counter = Arc::new(Counter::default());
         let measured = run_cpu(model, &NUMBERS, &settings(3, false, Arc::clone(&counter)))
             .unwrap_or_else(|e| panic!("{model}: {e}"));
@@ -68,7 +68,7 @@ fn every_model_computes_the_same_results_in_list_order() {
 
 #[test]
 fn tracing_records_a_span_per_job_on_the_models_tracks() {
-    for model in Model::ALL.into_iter().filter(|&m| available(m)) {
+    for model in Model::ALL {
         let measured = run_cpu(model, &NUMBERS, &settings(2, true, Arc::default())).unwrap();
         let timeline = &measured.timeline;
         assert_eq!(timeline.spans.len(), NUMBERS.len(), "{model}");
@@ -100,7 +100,7 @@ fn tracing_records_a_span_per_job_on_the_models_tracks() {
 
 #[test]
 fn an_empty_job_list_gives_no_outcomes() {
-    for model in Model::ALL.into_iter().filter(|&m| available(m)) {
+    for model in Model::ALL {
         let measured = run_cpu(model, &[], &settings(2, false, Arc::default())).unwrap();
         assert!(measured.outcomes.is_empty(), "{model}");
     }

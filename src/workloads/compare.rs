@@ -48,10 +48,7 @@ impl Default for CompareConfig {
     fn default() -> Self {
         CompareConfig {
             workloads: Workload::ALL.to_vec(),
-            models: Model::ALL
-                .into_iter()
-                .filter(|&model| runners::available(model))
-                .collect(),
+            models: Model::ALL.to_vec(),
             workers: None,
             requests: super::io::DEFAULT_REQUESTS,
             cpu_scale: 1.0,
@@ -328,15 +325,20 @@ pub const SWEEP_WORKERS: [usize; 11] = [1, 2, 3, 4, 5, 6, 8, 10, 16, 32, 64];
 struct SlowSite {
     /// `http://127.0.0.1:PORT`.
     base_url: String,
+    /// The running server; dropping it stops it.
+    _server: crate::http::server::BackgroundServer,
 }
 
 impl SlowSite {
     /// Starts the server on an ephemeral loopback port.
     fn start() -> Result<SlowSite, CompareError> {
-        Err(CompareError::Server(std::io::Error::new(
-            std::io::ErrorKind::Unsupported,
-            "the slow-site server is not part of this build yet",
-        )))
+        let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let server =
+            crate::http::server::spawn_background(loopback).map_err(CompareError::Server)?;
+        Ok(SlowSite {
+            base_url: format!("http://{}", server.addr()),
+            _server: server,
+        })
     }
 }
 

@@ -63,3 +63,29 @@ pub fn judge(fetch: &Fetch, status: u16, body: &[u8]) -> Result<Fetched, String>
         checksum,
     })
 }
+
+/// Downloads `fetch` with a blocking session and judges it. Also returns how
+/// many new connections the session opened for it (0 when it reused one).
+pub fn fetch_blocking(
+    session: &crate::http::blocking::Session,
+    fetch: &Fetch,
+) -> (Result<Fetched, String>, u64) {
+    let before = session.connections_opened();
+    let outcome = match session.get(&fetch.url) {
+        Ok(response) => judge(fetch, response.status, &response.body),
+        Err(error) => Err(error.to_string()),
+    };
+    (outcome, session.connections_opened() - before)
+}
+
+/// Downloads `fetch` with the event loop's shared session and judges it.
+///
+/// # Errors
+///
+/// The HTTP error or the failed check, in words.
+pub async fn fetch_async(session: &crate::http::Session, fetch: &Fetch) -> Result<Fetched, String> {
+    match session.get(&fetch.url).await {
+        Ok(response) => judge(fetch, response.status, &response.body),
+        Err(error) => Err(error.to_string()),
+    }
+}

@@ -10,6 +10,8 @@
 
 use std::time::Duration;
 
+use crate::http::expected_body_byte;
+
 /// How many downloads the default job list holds: 80 of each site.
 pub const DEFAULT_REQUESTS: usize = 160;
 
@@ -92,11 +94,6 @@ pub fn io_jobs(requests: usize) -> Vec<IoJob> {
         .collect()
 }
 
-/// Byte `i` of every body the slow site sends: `b'a' + i % 26`.
-pub fn body_byte(i: usize) -> u8 {
-    b'a' + (i % 26) as u8
-}
-
 /// FNV-1a, 64 bits: a tiny checksum of a body. Not cryptographic; it only has
 /// to notice a shifted, truncated or corrupted body.
 ///
@@ -164,11 +161,11 @@ pub fn check_body(body: &[u8], expected_len: usize) -> Result<u64, BodyError> {
     if let Some((index, &got)) = body
         .iter()
         .enumerate()
-        .find(|&(i, &byte)| byte != body_byte(i))
+        .find(|&(i, &byte)| byte != expected_body_byte(i))
     {
         return Err(BodyError::WrongByte {
             index,
-            expected: body_byte(index),
+            expected: expected_body_byte(index),
             got,
         });
     }

@@ -14,11 +14,14 @@
 #![forbid(unsafe_code)]
 
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::time::Instant;
 
 use super::{micros_since, Measured, RunError, RunSettings};
 use crate::event_loop::{self, EventLoop, TraceEvent, TraceKind};
+use crate::http;
 use crate::workloads::cpu::cpu_bound;
+use crate::workloads::fetch::{fetch_async, Fetch, Fetched};
 use crate::workloads::rss;
 use crate::workloads::timeline::{Mark, Span, Timeline};
 use crate::workloads::Model;
@@ -77,6 +80,33 @@ pub(super) fn run_cpu(numbers: &[u64], settings: &RunSettings) -> Result<Measure
         wall,
         outcomes,
         connections_opened: None,
+        peak_rss_kib: rss::peak_kib(),
+        timeline: timeline_of(&event_loop.take_trace(), start),
+    })
+}
+
+/// One task per download, all sharing one session.
+pub(super) fn run_fetches(
+    fetches: &[Fetch],
+    settings: &RunSettings,
+) -> Result<Measured<Fetched>, RunError> {
+    rss::reset_peak();
+    let start = Instant::now();
+    let mut event_loop = build_loop(settings)?;
+    let session = http::Session::builder()
+        .pool_limit(settings.pool_limit)
+        .build();
+    let list: Rc<[Fetch]> = fetches.into();
+    let outcomes = event_loop.block_on(gather(fetches.len(), settings, |i| {
+        let session = session.clone();
+        let list = Rc::clone(&list);
+        async move { fetch_async(&session, &list[i]).await }
+    }));
+    let wall = start.elapsed();
+    Ok(Measured {
+        wall,
+        outcomes,
+        connections_opened: Some(session.connections_opened()),
         peak_rss_kib: rss::peak_kib(),
         timeline: timeline_of(&event_loop.take_trace(), start),
     })

@@ -7,10 +7,17 @@
 //! (`super::compare`) turns that into a [`RunResult`](super::RunResult).
 //!
 //! Read them in this order:
-//! - `sync.rs`: one job after another: the baseline.
+//! 1. `sync.rs`: one job after another, one HTTP session: the baseline.
+//! 2. `threads.rs`: the thread pool, a session per worker thread in a
+//!    `WorkerLocal`; with `threads-gil`, the same pool under an emulated GIL.
+//! 3. `event_loop.rs`: a task per job on one thread, one shared session;
+//!    the loop's own trace becomes the timeline.
+//! 4. `processes.rs`: the process pool; jobs are plain functions, each
+//!    worker process keeps its own session in a thread-local.
 //!
-//! A model whose runtime is not built into this version reports
-//! [`RunError::Unavailable`]; [`available`] lists the others.
+//! Every runner's wall time includes starting and stopping its runtime (the
+//! pool's threads or processes, the loop), as the tutorial's timed blocks
+//! do: that cost is part of what a model buys.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -56,18 +63,8 @@ pub struct Measured<T> {
 /// Why a run could not even start.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// The model's runtime is not part of this build.
-    #[error("model `{0}` is not available in this build; available: {list}", list = available_names())]
-    Unavailable(Model),
-    /// The model does not run this workload.
-    #[error("model `{model}` does not run the {workload} workload")]
-    NotForWorkload {
-        /// The model.
-        model: Model,
-        /// The workload it does not run.
-        workload: super::Workload,
-    },
-    /// The runtime failed to start (threads, processes, sockets).
+    /// The runtime failed to start (threads, processes, the event loop's
+    /// poller).
     #[error("could not start the {model} runtime: {source}")]
     Start {
         /// The model.
@@ -76,22 +73,6 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
-}
-
-/// Whether this build has a runner for `model`.
-pub fn available(model: Model) -> bool {
-    let _ = model;
-    true
-}
-
-/// The available models' names, comma separated.
-pub fn available_names() -> String {
-    Model::ALL
-        .into_iter()
-        .filter(|&model| available(model))
-        .map(Model::name)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Runs the cpu workload: `cpu_bound(n)` for every number.
@@ -125,8 +106,13 @@ pub fn run_fetches(
     fetches: &[Fetch],
     settings: &RunSettings,
 ) -> Result<Measured<Fetched>, RunError> {
-    let _ = (fetches, settings);
-    Err(RunError::Unavailable(model))
+    match model {
+        Model::Sync => Ok(sync::run_fetches(fetches, settings)),
+        Model::Threads => threads::run_fetches(fetches, settings, false),
+        Model::ThreadsGil => threads::run_fetches(fetches, settings, true),
+        Model::EventLoop => event_loop::run_fetches(fetches, settings),
+        Model::Processes => processes::run_fetches(fetches, settings),
+    }
 }
 
 /// Microseconds from `origin` to `at` (0 if `at` is earlier).

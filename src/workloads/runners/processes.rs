@@ -19,8 +19,10 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::{Measured, RunError, RunSettings};
+use crate::http::blocking::Session;
 use crate::procpool::{self, ProcError, ProcessPool};
 use crate::workloads::cpu::cpu_bound;
+use crate::workloads::fetch::{fetch_blocking, Fetch, Fetched};
 use crate::workloads::rss;
 use crate::workloads::timeline::{Span, Timeline};
 use crate::workloads::Model;
@@ -65,6 +67,18 @@ fn cpu_job(n: u64) -> Report<Result<u64, String>> {
     let began = unix_us();
     let value = cpu_bound(n);
     report(Ok(value), 0, began)
+}
+
+thread_local! {
+    /// This worker process's session (built on its first download).
+    static SESSION: Session = Session::new();
+}
+
+/// Runs in a worker: one download with the process's own session.
+fn fetch_job(fetch: Fetch) -> Report<Result<Fetched, String>> {
+    let began = unix_us();
+    let (value, opened) = SESSION.with(|session| fetch_blocking(session, &fetch));
+    report(value, opened, began)
 }
 
 /// Submits `f(arg)` for every argument, gathers in list order, and sums up
@@ -136,5 +150,17 @@ pub(super) fn run_cpu(numbers: &[u64], settings: &RunSettings) -> Result<Measure
     let (measured, _) = gather(settings, cpu_job, numbers.to_vec(), |i| {
         format!("cpu_bound({})", numbers[i])
     })?;
+    Ok(measured)
+}
+
+/// Downloads every fetch over W processes, one session per process.
+pub(super) fn run_fetches(
+    fetches: &[Fetch],
+    settings: &RunSettings,
+) -> Result<Measured<Fetched>, RunError> {
+    let (mut measured, opened) = gather(settings, fetch_job, fetches.to_vec(), |i| {
+        format!("GET {}", fetches[i].url)
+    })?;
+    measured.connections_opened = Some(opened);
     Ok(measured)
 }

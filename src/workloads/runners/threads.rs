@@ -16,8 +16,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{micros_since, Measured, RunError, RunSettings};
-use crate::threadpool::{self, Handle, JobError, ThreadPool};
+use crate::http::blocking::Session;
+use crate::threadpool::{self, gil, Handle, JobError, ThreadPool, WorkerLocal};
 use crate::workloads::cpu::cpu_bound;
+use crate::workloads::fetch::{fetch_blocking, Fetch, Fetched};
 use crate::workloads::rss;
 use crate::workloads::timeline::{Span, Timeline};
 use crate::workloads::Model;
@@ -128,6 +130,48 @@ pub(super) fn run_cpu(
         wall: start.elapsed(),
         outcomes,
         connections_opened: None,
+        peak_rss_kib: rss::peak_kib(),
+        timeline,
+    })
+}
+
+/// Downloads every fetch on the pool, one blocking session per worker.
+/// Under the emulated GIL, a download releases it while it waits, as
+/// CPython's socket calls do.
+pub(super) fn run_fetches(
+    fetches: &[Fetch],
+    settings: &RunSettings,
+    with_gil: bool,
+) -> Result<Measured<Fetched>, RunError> {
+    rss::reset_peak();
+    let start = Instant::now();
+    let pool = build_pool(settings, with_gil)?;
+    let sessions: Arc<WorkerLocal<Session>> = Arc::new(WorkerLocal::new(Session::new));
+    let opened = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let list: Arc<[Fetch]> = fetches.into();
+    let (shared, counter, local) = (
+        Arc::clone(&list),
+        Arc::clone(&opened),
+        Arc::clone(&sessions),
+    );
+    let (outcomes, timeline) = gather(
+        &pool,
+        fetches.len(),
+        settings,
+        start,
+        |i| format!("GET {}", list[i].url),
+        move |i| {
+            let (outcome, new_connections) =
+                local.with(|session| gil::allow_threads(|| fetch_blocking(session, &shared[i])));
+            counter.fetch_add(new_connections, std::sync::atomic::Ordering::Relaxed);
+            outcome
+        },
+    );
+    drop(pool);
+    Ok(Measured {
+        wall: start.elapsed(),
+        outcomes,
+        connections_opened: Some(opened.load(std::sync::atomic::Ordering::Relaxed)),
         peak_rss_kib: rss::peak_kib(),
         timeline,
     })
