@@ -276,3 +276,48 @@ fn failed_downloads_exit_1_and_say_why() {
         .unwrap()
         .contains("404"));
 }
+
+#[test]
+fn serve_announces_its_address_serves_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_handspun"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("handspun serve starts");
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let base = first_line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {first_line:?}"))
+        .to_string();
+    let page = handspun::http::blocking::Session::new()
+        .get(&format!("{base}/bytes/26"))
+        .unwrap();
+    assert_eq!(page.body, b"abcdefghijklmnopqrstuvwxyz");
+
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    // Bounded wait: the server stops within a few seconds of SIGTERM.
+    let pid = child.id().to_string();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_tx.send(child.wait());
+    });
+    match done_rx.recv_timeout(std::time::Duration::from_secs(10)) {
+        Ok(status) => assert!(status.unwrap().success()),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+            panic!("handspun serve did not stop on SIGTERM");
+        }
+    }
+}
