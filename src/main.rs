@@ -175,7 +175,7 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
     let sweep = &comparison.sweep;
     print!("{}", table::render(&comparison.results));
     if !sweep.is_empty() {
-        println!("\nsweep: the io workload with the thread pool at each size");
+        println!("\nsweep: the io workload with the thread pool at each size (\"vs sync\": against 1 thread)");
         print!("{}", table::render(sweep));
     }
     println!();

@@ -400,3 +400,13 @@ fn the_gil_sentence_says_slower_only_when_it_was() {
         "{text}"
     );
 }
+
+#[test]
+fn a_lone_model_is_not_said_to_win() {
+    let results = vec![row(Workload::Io, Model::Sync, 1, 1.6, 1.6)];
+    let text = summarize(&results, 2, &[]).join("\n");
+    assert!(
+        text.contains("io: only sync ran: 1.600 s for 20 downloads."),
+        "{text}"
+    );
+}

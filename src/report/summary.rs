@@ -56,6 +56,13 @@ fn winner(workload: Workload, rows: &[&RunResult]) -> Option<String> {
         Workload::Io => format!("{} downloads", best.tasks),
         Workload::Cpu => format!("{} sums of squares", best.tasks),
     };
+    if rows.len() == 1 {
+        return Some(format!(
+            "{workload}: only {} ran: {} for {what}.",
+            best.model,
+            seconds(best.wall_s)
+        ));
+    }
     let sync = rows.iter().find(|r| r.model == Model::Sync);
     if let Some(sync) =
         sync.filter(|sync| best.model != Model::Sync && sync.wall_s < best.wall_s * 1.05)

@@ -15,6 +15,12 @@
 //!   peak that worker reported for itself with its last result (each worker
 //!   is a separate address space; shared copy-on-write pages are counted once
 //!   per process, so the sum is an upper bound).
+//!
+//! One caveat, said plainly: resetting the mark sets it to what the process
+//! holds *now*, and the allocator keeps memory that earlier runs freed, so
+//! a run's number includes what earlier runs left behind. Runs are compared
+//! best when each model runs alone (`--models`); a production profiler
+//! would measure each model in a fresh process.
 
 use std::fs;
 
