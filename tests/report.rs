@@ -205,6 +205,29 @@ fn sweep_sentence_names_where_threads_stop_helping() {
         ),
         "{text}"
     );
+    assert!(
+        text.contains(
+            "From 5 to 10 threads (the tutorial's advice) the time went from 2.700 s to 1.400 s."
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn sweep_sentence_when_every_size_helps() {
+    let sweep: Vec<RunResult> = [(1, 12.9), (5, 2.6), (10, 1.3), (32, 0.47), (64, 0.28)]
+        .into_iter()
+        .map(|(w, wall)| row(Workload::Io, Model::Threads, w, wall, 12.9))
+        .collect();
+    let text = summarize(&[], 2, &sweep).join("\n");
+    assert!(
+        text.contains("sweep: every size helped, up to 64 threads (0.280 s)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("32 → 64 threads: 0.470 s → 0.280 s"),
+        "{text}"
+    );
 }
 
 /// A small well-formedness check for the XML that plotters writes: every

@@ -197,15 +197,38 @@ fn explain(row: &RunResult, rows: &[&RunResult], cores: usize) -> Option<String>
 
 fn sweep_sentence(sweep: &[RunResult]) -> Option<String> {
     let fastest = sweep.iter().min_by(|a, b| a.wall_s.total_cmp(&b.wall_s))?;
+    let largest = sweep.iter().max_by_key(|r| r.workers)?;
     // The smallest pool within 10% of the fastest: where more threads stop helping.
     let enough = sweep
         .iter()
         .filter(|r| r.wall_s <= fastest.wall_s * 1.1)
         .min_by_key(|r| r.workers)?;
-    Some(format!(
-        "sweep: {} threads came within 10% of the best time ({} with {} threads); past that, more threads barely help — each extra thread only helps while there are downloads left to overlap.",
-        enough.workers,
-        seconds(fastest.wall_s),
-        fastest.workers
-    ))
+    let at = |workers: usize| sweep.iter().find(|r| r.workers == workers);
+    let five_to_ten = match (at(5), at(10)) {
+        (Some(five), Some(ten)) => format!(
+            " From 5 to 10 threads (the tutorial's advice) the time went from {} to {}.",
+            seconds(five.wall_s),
+            seconds(ten.wall_s)
+        ),
+        _ => String::new(),
+    };
+    if enough.workers < largest.workers {
+        Some(format!(
+            "sweep: {} threads came within 10% of the best time ({} with {} threads); past that, more threads barely help — there are not enough downloads left to overlap.{five_to_ten}",
+            enough.workers,
+            seconds(fastest.wall_s),
+            fastest.workers
+        ))
+    } else {
+        Some(format!(
+            "sweep: every size helped, up to {} threads ({}), because each of the {} downloads is a wait the slow site serves in parallel; but each extra thread saves less ({} → {} threads: {} → {}), and a real site would slow down or refuse long before.{five_to_ten}",
+            largest.workers,
+            seconds(largest.wall_s),
+            largest.tasks,
+            enough.workers / 2,
+            enough.workers,
+            at(enough.workers / 2).map_or_else(|| "?".into(), |r| seconds(r.wall_s)),
+            seconds(enough.wall_s)
+        ))
+    }
 }
