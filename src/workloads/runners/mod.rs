@@ -19,6 +19,8 @@
 //! pool's threads or processes, the loop), as the tutorial's timed blocks
 //! do: that cost is part of what a model buys.
 
+#![forbid(unsafe_code)]
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -13,6 +13,8 @@
 //! The wall time includes forking the workers and stopping them, as the
 //! tutorial's `with multiprocessing.Pool() as pool:` block does.
 
+#![forbid(unsafe_code)]
+
 use std::collections::HashMap;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -30,15 +32,18 @@ use crate::workloads::Model;
 /// What a worker sends back with each value.
 #[derive(Debug, Serialize, Deserialize)]
 struct Report<T> {
+    /// The job's outcome.
     value: T,
-    /// New TCP connections this job opened.
+    /// New TCP connections this job opened (0 when it reused one).
     opened: u64,
-    /// The worker's index in the pool, and its pid.
+    /// The worker's index in the pool (its track in the trace).
     worker: Option<usize>,
+    /// The worker's process id (a replaced worker has a new one).
     pid: u32,
-    /// When the job ran, microseconds since the Unix epoch (the one clock
-    /// parent and workers share).
+    /// When the job began, microseconds since the Unix epoch: the one clock
+    /// parent and workers share (an `Instant` cannot cross a pipe).
     began_unix_us: u64,
+    /// When the job ended, on the same clock.
     ended_unix_us: u64,
     /// The worker process's peak RSS so far, KiB.
     peak_kib: u64,

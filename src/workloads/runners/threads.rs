@@ -29,8 +29,12 @@ const SWITCH_INTERVAL: Duration = Duration::from_millis(5);
 
 /// What a job hands back besides its value: where and when it ran.
 struct Ran<T> {
+    /// The job's outcome.
     value: T,
+    /// The pool worker that ran it (its track in the trace).
     worker: Option<usize>,
+    /// When the job began and ended (the GIL wait of `threads-gil`
+    /// included: the span shows a job in the pool, not on a core).
     began: Instant,
     ended: Instant,
 }
