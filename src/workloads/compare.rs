@@ -202,7 +202,10 @@ fn run_cpu_workload(
     let mut reference: Option<(f64, Vec<Result<u64, String>>)> = None;
     for model in run_order(config) {
         let settings = settings_for(config, model, cores, progress);
-        progress.start(&format!("cpu / {model}"), numbers.len() as u64);
+        progress.start(
+            &phase_label(Workload::Cpu, model, &settings),
+            numbers.len() as u64,
+        );
         let offset_us = micros_since(began, Instant::now());
         let measured = runners::run_cpu(model, &numbers, &settings)?;
         progress.finish();
@@ -242,6 +245,15 @@ fn run_cpu_workload(
         );
     }
     Ok(())
+}
+
+/// The progress label of a run: `io / sync`, `cpu / threads ×5`.
+fn phase_label(workload: Workload, model: Model, settings: &RunSettings) -> String {
+    if model.has_workers() {
+        format!("{workload} / {model} ×{}", settings.workers)
+    } else {
+        format!("{workload} / {model}")
+    }
 }
 
 /// Turns every cpu result that differs from sync's into a failure.
@@ -389,7 +401,7 @@ impl IoRun {
     ) -> Result<(RunResult, Timeline), CompareError> {
         let concurrency = self.concurrency(model, settings);
         progress.start(
-            &format!("io / {model} ({} workers)", settings.workers),
+            &phase_label(Workload::Io, model, settings),
             self.fetches.len() as u64,
         );
         let measured = runners::run_fetches(model, &self.fetches, settings);
