@@ -32,6 +32,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run every workload under every model and compare them.
+    ///
+    /// Prints a table and a few sentences explaining it. Exit status 1 if
+    /// any job failed (each failure is in the JSON with its error).
     Compare(CompareArgs),
     /// Run the slow-site server alone until SIGINT or SIGTERM.
     Serve {
@@ -40,6 +43,9 @@ enum Command {
         addr: std::net::SocketAddr,
     },
     /// Download URLs with one model, as the tutorial's scripts do.
+    ///
+    /// Prints `Read N from URL` per page and `Downloaded M in S seconds`.
+    /// Exit status 1 if any download failed.
     Download(DownloadArgs),
 }
 
@@ -59,7 +65,8 @@ struct CompareArgs {
     /// Which workload to run.
     #[arg(long, value_enum, default_value = "all")]
     workload: WorkloadChoice,
-    /// Comma-separated models (default: all five).
+    /// Comma-separated models: sync, threads, event-loop, processes,
+    /// threads-gil (default: all five).
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_model)]
     models: Vec<Model>,
     /// Pool size of threads, processes and threads-gil (default: 5 threads,
@@ -91,7 +98,8 @@ struct CompareArgs {
 
 #[derive(Debug, clap::Args)]
 struct DownloadArgs {
-    /// The model that runs the downloads.
+    /// The model that runs the downloads: sync, threads, event-loop,
+    /// processes or threads-gil.
     #[arg(long, value_parser = parse_model)]
     model: Model,
     /// Pool size for threads and processes.

@@ -90,7 +90,7 @@ fn compare_cpu_quick_writes_json_chart_and_trace() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}\n{stdout}", stderr(&output));
     assert!(stdout.starts_with("workload"), "{stdout}");
-    assert!(stdout.contains("cpu: sync won"), "{stdout}");
+    assert!(stdout.contains("cpu: only sync ran"), "{stdout}");
 
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
