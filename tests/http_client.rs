@@ -185,3 +185,32 @@ fn tasks_share_one_session_across_hosts() {
     assert_eq!(session.connections_opened(), 3);
     assert_eq!(session.open_connections(), 1);
 }
+
+#[test]
+fn a_full_accept_queue_is_a_connect_timeout() {
+    // A listener that never accepts drops SYNs once its queue is full, so a
+    // connect hangs (like an unreachable host). Fill the queue, bounded.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut filled = Vec::new();
+    while filled.len() < 10_000 {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(stream) => filled.push(stream),
+            Err(_) => break,
+        }
+    }
+    let session = Session::builder()
+        .connect_timeout(Duration::from_millis(300))
+        .build();
+    let result = run(async { session.get(&format!("http://{addr}/")).await });
+    assert!(
+        matches!(result, Err(Error::Timeout(TimeoutKind::Connect))),
+        "{result:?}"
+    );
+    assert_eq!(session.connections_opened(), 0);
+    assert_eq!(
+        session.open_connections(),
+        0,
+        "the failed connect gave its slot back"
+    );
+}

@@ -30,6 +30,15 @@
 //! [`ServerConfig::max_connections`] a new connection gets `503` at once.
 //! Each hostile connection costs one parked task and a bounded buffer, so a
 //! well-behaved client is still served meanwhile.
+//!
+//! # What a production server would add
+//!
+//! This is a teaching server and a benchmark target, and it cuts corners a
+//! public server could not: no `Date` header (RFC 9110 asks origin servers
+//! with a clock to send one), no TLS, no HTTP/2, no per-address connection
+//! limits (one client may take every slot up to the cap), no `sendfile`
+//! (bodies are generated in memory), and one thread — a production server
+//! runs one such loop per core behind a shared listener (`SO_REUSEPORT`).
 
 mod config;
 mod connection;
