@@ -5,7 +5,93 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use handspun::threadpool::{as_completed, current_worker, JobError, ThreadPool};
+use handspun::threadpool::{as_completed, current_worker, JobError, QueuePolicy, ThreadPool};
+
+/// A pool of `workers` threads with the given queue policy.
+fn pool_with(workers: usize, policy: QueuePolicy) -> ThreadPool {
+    ThreadPool::builder()
+        .workers(workers)
+        .queue(policy)
+        .build()
+        .expect("pool")
+}
+
+/// Runs the scenario function of the same name once per queue policy.
+macro_rules! for_each_policy {
+    ($($scenario:ident),* $(,)?) => {
+        $(
+            mod $scenario {
+                use handspun::threadpool::QueuePolicy;
+
+                #[test]
+                fn shared_queue() {
+                    super::$scenario(QueuePolicy::Shared);
+                }
+
+                #[test]
+                fn stealing_queues() {
+                    super::$scenario(QueuePolicy::Stealing);
+                }
+            }
+        )*
+    };
+}
+
+for_each_policy!(
+    map_yields_results_in_input_order,
+    map_batches_many_items_and_keeps_order,
+    as_completed_yields_every_handle_once_in_finish_order,
+    four_submitters_times_ten_thousand_jobs_run_exactly_once,
+    panicking_jobs_are_reported_and_workers_survive,
+    shutdown_now_cancels_queued_jobs_and_lets_the_running_one_finish,
+    drop_runs_every_queued_job_then_joins,
+    map_reports_panics_at_their_positions_inside_batches,
+);
+
+/// Large enough that `map` batches items; every 997th item panics, and
+/// some batches have two panics in a row.
+fn map_reports_panics_at_their_positions_inside_batches(policy: QueuePolicy) {
+    quiet::install();
+    let pool = pool_with(2, policy);
+    let panics_at = |i: u32| i % 997 == 0 || i % 997 == 1;
+    let results: Vec<Result<u32, JobError>> = pool
+        .map(
+            move |i: u32| {
+                if panics_at(i) {
+                    panic!("{}: item {i}", quiet::MARKER);
+                }
+                i + 1
+            },
+            0..10_000u32,
+        )
+        .collect();
+    assert_eq!(results.len(), 10_000);
+    for (i, result) in (0u32..).zip(&results) {
+        if panics_at(i) {
+            let expected = format!("item {i}");
+            assert!(
+                matches!(result, Err(JobError::Panicked(m)) if m.ends_with(&expected)),
+                "{i}: {result:?}"
+            );
+        } else {
+            assert_eq!(result, &Ok(i + 1));
+        }
+    }
+    // into_vec stops at the first error in input order.
+    let first = pool
+        .map(
+            move |i: u32| {
+                if panics_at(i) {
+                    panic!("{}: item {i}", quiet::MARKER)
+                } else {
+                    i
+                }
+            },
+            5..2_000u32,
+        )
+        .into_vec();
+    assert!(matches!(first, Err(JobError::Panicked(m)) if m.ends_with("item 997")));
+}
 
 /// Upper bound on any wait in these tests; only reached if something hangs.
 const HANG_GUARD: Duration = Duration::from_secs(20);
@@ -64,9 +150,8 @@ fn submit_and_join_return_the_value() {
     assert_eq!(handle.join(), Ok("HELLO".to_owned()));
 }
 
-#[test]
-fn map_yields_results_in_input_order() {
-    let pool = ThreadPool::new(3);
+fn map_yields_results_in_input_order(policy: QueuePolicy) {
+    let pool = pool_with(3, policy);
     // Later items finish first: reversed sleep-free work sizes.
     let items: Vec<u64> = (0..200).collect();
     let results: Vec<u64> = pool
@@ -87,9 +172,8 @@ fn map_yields_results_in_input_order() {
     assert_eq!(results, expected);
 }
 
-#[test]
-fn map_batches_many_items_and_keeps_order() {
-    let pool = ThreadPool::new(2);
+fn map_batches_many_items_and_keeps_order(policy: QueuePolicy) {
+    let pool = pool_with(2, policy);
     let results = pool.map(|(a, b): (u64, u64)| a + b, (0..100_000u64).map(|i| (i, i)));
     assert_eq!(results.len(), 100_000);
     for (i, result) in results.enumerate() {
@@ -122,9 +206,8 @@ fn map_reports_a_panic_for_the_panicking_item_only() {
     }
 }
 
-#[test]
-fn as_completed_yields_every_handle_once_in_finish_order() {
-    let pool = ThreadPool::new(2);
+fn as_completed_yields_every_handle_once_in_finish_order(policy: QueuePolicy) {
+    let pool = pool_with(2, policy);
     // Job 0 waits for a gate that opens only after job 1 has finished, so
     // the finish order is forced: 1 before 0.
     let (gate_tx, gate_rx) = mpsc::channel::<()>();
@@ -152,11 +235,10 @@ fn as_completed_yields_every_handle_once_in_finish_order() {
     assert_eq!(unique, (0..500).collect());
 }
 
-#[test]
-fn four_submitters_times_ten_thousand_jobs_run_exactly_once() {
+fn four_submitters_times_ten_thousand_jobs_run_exactly_once(policy: QueuePolicy) {
     const SUBMITTERS: usize = 4;
     const JOBS: usize = 10_000;
-    let pool = Arc::new(ThreadPool::new(4));
+    let pool = Arc::new(pool_with(4, policy));
     let runs: Arc<Vec<AtomicU8>> =
         Arc::new((0..SUBMITTERS * JOBS).map(|_| AtomicU8::new(0)).collect());
     let submitters: Vec<_> = (0..SUBMITTERS)
@@ -187,11 +269,10 @@ fn four_submitters_times_ten_thousand_jobs_run_exactly_once() {
     assert!(runs.iter().all(|count| count.load(Ordering::Relaxed) == 1));
 }
 
-#[test]
-fn panicking_jobs_are_reported_and_workers_survive() {
+fn panicking_jobs_are_reported_and_workers_survive(policy: QueuePolicy) {
     quiet::install();
     const WORKERS: usize = 4;
-    let pool = ThreadPool::new(WORKERS);
+    let pool = pool_with(WORKERS, policy);
     let handles: Vec<_> = (0..10_000u32)
         .map(|i| {
             pool.submit(move || {
@@ -242,9 +323,8 @@ fn panicking_jobs_are_reported_and_workers_survive() {
     assert_eq!(indices, (0..WORKERS).collect());
 }
 
-#[test]
-fn shutdown_now_cancels_queued_jobs_and_lets_the_running_one_finish() {
-    let pool = ThreadPool::new(1);
+fn shutdown_now_cancels_queued_jobs_and_lets_the_running_one_finish(policy: QueuePolicy) {
+    let pool = pool_with(1, policy);
     let (running, gate) = gate_job(&pool);
     let ran = Arc::new(AtomicUsize::new(0));
     let queued: Vec<_> = (0..10)
@@ -269,9 +349,8 @@ fn shutdown_now_cancels_queued_jobs_and_lets_the_running_one_finish() {
     assert_eq!(ran.load(Ordering::SeqCst), 0);
 }
 
-#[test]
-fn drop_runs_every_queued_job_then_joins() {
-    let pool = ThreadPool::new(1);
+fn drop_runs_every_queued_job_then_joins(policy: QueuePolicy) {
+    let pool = pool_with(1, policy);
     let (running, gate) = gate_job(&pool);
     let ran = Arc::new(AtomicUsize::new(0));
     for _ in 0..100 {

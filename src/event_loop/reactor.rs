@@ -20,6 +20,8 @@
 //! a task always tries the system call before it waits. A task woken for
 //! nothing (a spurious wake) simply gets `WouldBlock` again and waits again.
 
+#![forbid(unsafe_code)]
+
 use std::cell::RefCell;
 use std::io;
 use std::task::{Context, Waker};

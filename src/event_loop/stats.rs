@@ -1,5 +1,7 @@
 //! `Stats`: counters the loop keeps about its tasks, for reports and tests.
 
+#![forbid(unsafe_code)]
+
 use std::cell::Cell;
 use std::time::Duration;
 

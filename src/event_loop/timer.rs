@@ -20,6 +20,8 @@
 //! `poll` returns — has reached its deadline, and `poll`'s timeout is rounded
 //! *up* to whole milliseconds.
 
+#![forbid(unsafe_code)]
+
 use std::cell::RefCell;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;

@@ -4,6 +4,7 @@ use std::io;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
+use super::policy::QueuePolicy;
 use super::pool::ThreadPool;
 
 /// Everything a pool is built from; kept by the pool (scopes reuse it).
@@ -17,6 +18,8 @@ pub(crate) struct Config {
     pub(crate) stack_size: Option<usize>,
     /// `Some(switch interval)` if jobs must hold the emulated GIL.
     pub(crate) gil: Option<Duration>,
+    /// How jobs wait for workers.
+    pub(crate) policy: QueuePolicy,
 }
 
 /// Configures a [`ThreadPool`] before its threads start.
@@ -53,7 +56,8 @@ impl Default for Builder {
 
 impl Builder {
     /// Defaults: one worker per core (`std::thread::available_parallelism`),
-    /// threads named `handspun-worker-N`, the std stack size, no GIL.
+    /// threads named `handspun-worker-N`, the std stack size, no GIL, one
+    /// shared queue.
     pub fn new() -> Builder {
         let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
         Builder {
@@ -62,6 +66,7 @@ impl Builder {
                 thread_name: "handspun-worker".to_owned(),
                 stack_size: None,
                 gil: None,
+                policy: QueuePolicy::Shared,
             },
         }
     }
@@ -92,6 +97,14 @@ impl Builder {
     /// 5 ms). See the [`gil`](super::gil) module.
     pub fn gil(mut self, switch_interval: Duration) -> Builder {
         self.config.gil = Some(switch_interval);
+        self
+    }
+
+    /// How jobs wait for workers: [`QueuePolicy::Shared`] (the default, one
+    /// locked queue) or [`QueuePolicy::Stealing`] (per-worker deques).
+    /// Scopes always use a shared queue of their own.
+    pub fn queue(mut self, policy: QueuePolicy) -> Builder {
+        self.config.policy = policy;
         self
     }
 

@@ -7,7 +7,8 @@ use std::thread::JoinHandle;
 use super::builder::{Builder, Config};
 use super::handle::Handle;
 use super::map::MapResults;
-use super::queue::{Job, JobQueue};
+use super::policy::Queues;
+use super::queue::Job;
 use super::scope::Scope;
 use super::task::Task;
 use super::worker::run_pool_worker;
@@ -31,8 +32,9 @@ use super::worker::run_pool_worker;
 ///
 /// Dropping the pool lets queued jobs finish and joins every worker.
 pub struct ThreadPool {
-    /// Shared with every worker thread. Workers hold a clone until they exit.
-    queue: Arc<JobQueue<'static>>,
+    /// Where jobs wait (one shared queue, or per-worker deques). Shared with
+    /// every worker thread; workers hold a clone until they exit.
+    queue: Arc<Queues>,
     /// One per worker, in index order; joined on drop.
     threads: Vec<JoinHandle<()>>,
     /// What the pool was built with.
@@ -61,7 +63,7 @@ impl ThreadPool {
 
     /// Spawns the workers of a validated configuration.
     pub(crate) fn start(config: Config) -> io::Result<ThreadPool> {
-        let queue = Arc::new(JobQueue::new());
+        let queue = Arc::new(Queues::new(config.policy, config.workers));
         let mut pool = ThreadPool {
             queue,
             threads: Vec::with_capacity(config.workers),
@@ -117,27 +119,6 @@ impl ThreadPool {
         Handle::new(task)
     }
 
-    /// Queues every job of `jobs` under one lock acquisition (see
-    /// `queue.rs` for why that matters).
-    pub(crate) fn submit_batch<F, R>(&self, jobs: impl IntoIterator<Item = F>) -> Vec<Handle<R>>
-    where
-        F: FnOnce() -> R + Send + 'static,
-        R: Send + 'static,
-    {
-        let tasks: Vec<Arc<Task<F, R>>> = jobs
-            .into_iter()
-            .map(|job| Arc::new(Task::new(job)))
-            .collect();
-        let runnables: Vec<Job<'static>> = tasks
-            .iter()
-            .map(|task| Arc::clone(task) as Job<'static>)
-            .collect();
-        if let Err(refused) = self.queue.push_batch(runnables) {
-            refused.iter().for_each(|job| job.cancel());
-        }
-        tasks.into_iter().map(|task| Handle::new(task)).collect()
-    }
-
     /// Runs `f` on every item and yields the results **in input order**, like
     /// Python's `Executor.map`. Every item is queued at once; the iterator
     /// blocks until the next result in order is ready.
@@ -148,7 +129,7 @@ impl ThreadPool {
     /// Items are handed out one per job while there are few of them, and in
     /// batches once there are more than 64 per worker, so that tiny jobs do
     /// not spend their time fighting over the queue's lock (see
-    /// [`JOBS_PER_WORKER`](super::JOBS_PER_WORKER) for the rule).
+    /// [`ONE_JOB_PER_ITEM_UP_TO`](super::ONE_JOB_PER_ITEM_UP_TO) for the rule).
     ///
     /// # Examples
     ///
@@ -169,6 +150,33 @@ impl ThreadPool {
         R: Send + 'static,
     {
         super::map::map(self, f, items)
+    }
+
+    /// Like [`map`](ThreadPool::map), for items shared through an `Arc`:
+    /// `f` gets `&T` and each job reads its batch in place, so the caller
+    /// copies nothing. This is the pool's answer to rayon's `par_iter` over
+    /// a borrowed slice: a pool whose jobs are `'static` cannot borrow the
+    /// caller's slice (see [`scope`](ThreadPool::scope) for what that would
+    /// take), but it can share ownership of it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use handspun::threadpool::ThreadPool;
+    ///
+    /// let pool = ThreadPool::new(2);
+    /// let pages: Arc<[&str]> = Arc::from(vec!["<html>", "<p>hi</p>"]);
+    /// let sizes: Vec<usize> = pool.map_shared(|page| page.len(), pages).map(Result::unwrap).collect();
+    /// assert_eq!(sizes, vec![6, 9]);
+    /// ```
+    pub fn map_shared<F, T, R>(&self, f: F, items: Arc<[T]>) -> MapResults<R>
+    where
+        F: Fn(&T) -> R + Send + Sync + 'static,
+        T: Send + Sync + 'static,
+        R: Send + 'static,
+    {
+        super::map::map_shared(self, f, items)
     }
 
     /// Runs `body`, whose jobs may borrow from the caller's stack, and

@@ -32,10 +32,13 @@
 //! rather than one job per item, and why production pools (rayon, tokio,
 //! Go) give every worker its own deque and let idle ones steal.
 //!
-//! Two more savings this queue makes: signalling a condvar is a system call
-//! even when nobody sleeps on it, so the queue counts its sleeping workers
-//! and signals only if there is one; and a batch of jobs is pushed under one
-//! lock acquisition.
+//! One more saving: signalling a condvar is a system call (`futex_wake`)
+//! even when nobody sleeps on it, and a woken worker needs tens of
+//! microseconds to actually run. So the queue counts its sleeping workers
+//! and the wake-ups already on their way, and a push signals only when
+//! there is a sleeper that no earlier push has already woken. A burst of
+//! pushes onto a sleeping pool then costs one system call per worker, not
+//! one per job.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex};
@@ -58,15 +61,19 @@ enum Admission {
 
 /// Everything the queue lock guards.
 struct QueueState<'a> {
-    /// Jobs not yet started, oldest first. Invariant: if it is non-empty,
-    /// no worker sleeps on `job_available` for longer than it takes a
-    /// signalled worker to wake (every push signals when `sleeping > 0`).
+    /// Jobs not yet started, oldest first. Invariant: if it is non-empty
+    /// and a worker sleeps, a signal is on its way (`wakeups_pending > 0`),
+    /// so no job waits while a worker could run it.
     jobs: VecDeque<Job<'a>>,
     /// Whether pushes are accepted. Once `Closed`, never `Open` again.
     admission: Admission,
     /// Number of workers currently blocked in `job_available.wait`. Only
     /// changed by a worker, under the lock, right around its wait.
     sleeping: usize,
+    /// Signals sent to sleepers that have not woken up yet. A push signals
+    /// only while `wakeups_pending < sleeping`, so each sleeper is signalled
+    /// once; a waking worker takes one off.
+    wakeups_pending: usize,
 }
 
 /// The shared FIFO queue between submitters and workers.
@@ -87,12 +94,14 @@ impl<'a> JobQueue<'a> {
                 jobs: VecDeque::new(),
                 admission: Admission::Open,
                 sleeping: 0,
+                wakeups_pending: 0,
             }),
             job_available: Condvar::new(),
         }
     }
 
-    /// Appends a job and wakes one sleeping worker.
+    /// Appends a job and wakes one sleeping worker, unless every sleeper
+    /// has already been signalled.
     ///
     /// # Errors
     ///
@@ -105,36 +114,14 @@ impl<'a> JobQueue<'a> {
                 return Err(job);
             }
             state.jobs.push_back(job);
-            state.sleeping > 0
+            let unsignalled_sleeper = state.sleeping > state.wakeups_pending;
+            if unsignalled_sleeper {
+                state.wakeups_pending += 1;
+            }
+            unsignalled_sleeper
         };
         if wake_one {
             self.job_available.notify_one();
-        }
-        Ok(())
-    }
-
-    /// Appends many jobs under one lock acquisition and wakes as many
-    /// sleeping workers as there are new jobs.
-    ///
-    /// # Errors
-    ///
-    /// Gives every job back if the queue is closed.
-    pub(crate) fn push_batch(&self, jobs: Vec<Job<'a>>) -> Result<(), Vec<Job<'a>>> {
-        let count = jobs.len();
-        let sleeping = {
-            let mut state = lock(&self.state);
-            if state.admission == Admission::Closed {
-                return Err(jobs);
-            }
-            state.jobs.extend(jobs);
-            state.sleeping
-        };
-        if count >= sleeping {
-            self.job_available.notify_all();
-        } else {
-            for _ in 0..count {
-                self.job_available.notify_one();
-            }
         }
         Ok(())
     }
@@ -154,6 +141,9 @@ impl<'a> JobQueue<'a> {
             state.sleeping += 1;
             state = wait(&self.job_available, state);
             state.sleeping -= 1;
+            // Woken by a push's signal, by `close`, or spuriously; in each
+            // case one fewer signal is on its way (never below zero).
+            state.wakeups_pending = state.wakeups_pending.saturating_sub(1);
         }
     }
 

@@ -19,7 +19,7 @@ use super::handle::ScopedHandle;
 use super::queue::{Job, JobQueue};
 use super::sync::lock;
 use super::task::Task;
-use super::worker::work;
+use super::worker::run_scope_helper;
 
 /// Lets jobs spawned with [`Scope::spawn`] borrow data that lives for `'env`.
 /// Made by [`ThreadPool::scope`](super::ThreadPool::scope).
@@ -124,7 +124,7 @@ where
             let queue = &scope.queue;
             let gil = config.gil;
             let helper = thread
-                .spawn_scoped(threads, move || work(queue, gil))
+                .spawn_scoped(threads, move || run_scope_helper(queue, gil))
                 .expect("could not spawn a scope helper thread");
             helpers.push(helper);
         }

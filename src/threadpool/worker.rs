@@ -14,7 +14,8 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use super::gil::GilGuard;
-use super::queue::JobQueue;
+use super::policy::Queues;
+use super::queue::{Job, JobQueue};
 
 thread_local! {
     /// The index of the pool worker this thread is, or `None` on any other
@@ -41,15 +42,21 @@ pub fn current_worker() -> Option<usize> {
 }
 
 /// The body of pool worker number `index`.
-pub(crate) fn run_pool_worker(index: usize, queue: &JobQueue<'_>, gil: Option<Duration>) {
+pub(crate) fn run_pool_worker(index: usize, queues: &Queues, gil: Option<Duration>) {
     WORKER_INDEX.set(Some(index));
-    work(queue, gil);
+    work(|| queues.pop(index), gil);
 }
 
-/// Pops and runs jobs until the queue is closed and empty. In a GIL pool,
-/// each job runs with the GIL held (and may give it up at checkpoints).
-pub(crate) fn work(queue: &JobQueue<'_>, gil: Option<Duration>) {
-    while let Some(job) = queue.pop() {
+/// The body of a scope's helper thread.
+pub(crate) fn run_scope_helper(queue: &JobQueue<'_>, gil: Option<Duration>) {
+    work(|| queue.pop(), gil);
+}
+
+/// Takes jobs from `next_job` and runs them until it says `None` (closed
+/// and empty). In a GIL pool, each job runs with the GIL held (and may give
+/// it up at checkpoints).
+fn work<'a>(mut next_job: impl FnMut() -> Option<Job<'a>>, gil: Option<Duration>) {
+    while let Some(job) = next_job() {
         match gil {
             None => job.run(),
             Some(switch_interval) => {
