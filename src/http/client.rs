@@ -197,6 +197,16 @@ impl Default for Session {
     }
 }
 
+/// What [`Session::acquire`] decided, with the pool borrowed.
+enum Acquire {
+    /// Use this idle connection to the same host.
+    Reuse(TcpStream),
+    /// A slot was taken: open a new connection in it.
+    Open,
+    /// The pool is full of busy connections: queue for a slot.
+    Wait,
+}
+
 /// A pool slot, and the connection in it. Given back with
 /// [`Session::release`]; dropped otherwise, which closes the connection
 /// and frees the slot for the next waiter.
@@ -303,36 +313,36 @@ impl Session {
     async fn acquire(&self, url: &Url, deadline: Option<Instant>) -> Result<Lease, Error> {
         let authority = url.authority();
         loop {
-            let decision = {
+            let next = {
                 let mut pool = self.inner.pool.borrow_mut();
                 if let Some(stream) = pool.idle.get_mut(&authority).and_then(Vec::pop) {
-                    Some(Ok(stream))
+                    Acquire::Reuse(stream)
                 } else if pool.open < self.inner.config.pool_limit {
                     pool.open += 1;
-                    Some(Err(()))
+                    Acquire::Open
                 } else if let Some(other) = pool.idle.values_mut().find_map(Vec::pop) {
                     // The pool is full of idle connections to other hosts:
                     // close one to make room (its slot passes to us).
                     drop(other);
-                    Some(Err(()))
+                    Acquire::Open
                 } else {
-                    None
+                    Acquire::Wait
                 }
             };
-            match decision {
-                Some(Ok(stream)) => {
+            match next {
+                Acquire::Reuse(stream) => {
                     let mut lease = Lease::empty(&self.inner);
                     lease.stream = Some(stream);
                     lease.reused = true;
                     return Ok(lease);
                 }
-                Some(Err(())) => {
+                Acquire::Open => {
                     // The lease holds the slot: if connecting fails, dropping it frees the slot.
                     let mut lease = Lease::empty(&self.inner);
                     lease.stream = Some(self.connect(url, deadline).await?);
                     return Ok(lease);
                 }
-                None => {
+                Acquire::Wait => {
                     let wait = SlotFreed {
                         inner: self.inner.clone(),
                         id: None,
