@@ -11,8 +11,8 @@
 //!    timers concern.
 //!
 //! Clocks (see `clock.rs`): the precise clock is read once per turn, after
-//! the park; the cheap coarse clock once per poll, to time it for slow-poll
-//! reports. Neither is read per wake: a task woken during a turn is stamped
+//! the park (and once before a blocking wait, to size its timeout); the cheap
+//! coarse clock once per poll, to time it for slow-poll reports. Neither is read per wake: a task woken during a turn is stamped
 //! "ready since" with the readings the loop already has.
 
 #![forbid(unsafe_code)]
