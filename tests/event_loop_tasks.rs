@@ -211,8 +211,9 @@ fn slow_polls_are_counted() {
         .build()
         .unwrap();
     let handle = ev.spawn_named("hog", async {
-        // Deliberately block the loop (the mistake being detected).
-        std::thread::sleep(Duration::from_millis(10));
+        // Deliberately block the loop (the mistake being detected): 30 ms, so
+        // that even a 10 ms coarse-clock tick still measures more than 5 ms.
+        std::thread::sleep(Duration::from_millis(30));
     });
     ev.block_on(handle).unwrap();
     assert_eq!(ev.stats().slow_polls, 1);
