@@ -1,0 +1,125 @@
+//! The state the pool's threads share: the job queue, the pool's phase, and
+//! one slot per worker — all behind one mutex, with one condition variable.
+//!
+//! Who touches it:
+//!
+//! - the caller's threads (`submit`, `map`...) push jobs and wake one
+//!   supervisor;
+//! - each supervisor thread pops jobs and records its worker's pid and state;
+//! - `shutdown_now` and `Drop` change the phase and wake everyone.
+//!
+//! No user code runs and no handle is completed while the lock is held:
+//! jobs are taken out of the queue first and finished after unlocking.
+
+use std::collections::VecDeque;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use super::error::ProcError;
+use super::job::ReplyBody;
+
+/// What the pool was built with (see [`Builder`](super::Builder)).
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    /// How many workers (and supervisor threads) the pool runs.
+    pub(crate) workers: usize,
+    /// Run once in each new worker, before its first job.
+    pub(crate) initializer: Option<fn()>,
+    /// Replace a worker after it has answered this many jobs.
+    pub(crate) max_jobs_per_worker: Option<usize>,
+    /// Kill a worker whose job runs longer than this.
+    pub(crate) job_timeout: Option<Duration>,
+    /// How many times to run a job again after its worker died.
+    pub(crate) retries: u32,
+}
+
+/// One queued job: its frame, and what to do with its outcome.
+pub(crate) struct Job {
+    /// The complete job frame (length prefix included), kept until the job
+    /// ends so it can be sent again after a worker death.
+    pub(crate) frame: Vec<u8>,
+    /// Decodes the reply and completes the handle(s). Called exactly once,
+    /// never under the pool lock.
+    pub(crate) on_done: Box<dyn FnOnce(Result<ReplyBody, ProcError>) + Send>,
+    /// How many more times the job may be sent again if its worker dies.
+    pub(crate) retries_left: u32,
+}
+
+impl Job {
+    /// Ends the job with `outcome`, completing its handle.
+    pub(crate) fn finish(self, outcome: Result<ReplyBody, ProcError>) {
+        (self.on_done)(outcome);
+    }
+}
+
+/// The pool's life cycle. It only moves forward: `Running` → `Draining` or
+/// `Stopping`, and `Draining` → `Stopping` never happens (both end the pool).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Accepting jobs; workers that die are replaced at once.
+    Running,
+    /// The pool was dropped: no new jobs; supervisors finish the queue, then
+    /// stop their workers and exit.
+    Draining,
+    /// `shutdown_now` was called: the queue was emptied (those jobs were
+    /// cancelled), the workers were killed; supervisors reap and exit.
+    Stopping,
+}
+
+/// What one worker slot is doing, as its supervisor last recorded it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WorkerState {
+    /// No live process: not forked yet, or dead and reaped, or retired.
+    Vacant,
+    /// Alive and waiting for a job.
+    Idle,
+    /// Alive and running a job.
+    Busy,
+}
+
+/// One worker slot.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WorkerSlot {
+    /// The pid of the slot's process. `Some` exactly while that process
+    /// exists and is not reaped yet: the supervisor sets it after `fork` and
+    /// clears it, under the lock, *before* reaping. So whoever reads a `Some`
+    /// under the lock may signal that pid without hitting a recycled one.
+    pub(crate) pid: Option<i32>,
+    /// What the slot is doing.
+    pub(crate) state: WorkerState,
+}
+
+/// Everything behind [`Shared::state`].
+pub(crate) struct PoolState {
+    /// Jobs not yet taken by a supervisor, oldest first (retried jobs go back
+    /// to the front).
+    pub(crate) queue: VecDeque<Job>,
+    /// Where the pool is in its life cycle.
+    pub(crate) phase: Phase,
+    /// One slot per worker; index = worker index.
+    pub(crate) workers: Vec<WorkerSlot>,
+}
+
+/// The state shared by the pool handle and its supervisor threads.
+pub(crate) struct Shared {
+    /// The one lock of the pool.
+    pub(crate) state: Mutex<PoolState>,
+    /// Signalled when a job is queued (one waiter) or the phase changes
+    /// (all waiters).
+    pub(crate) work_available: Condvar,
+    /// Fixed at build time.
+    pub(crate) config: Config,
+}
+
+impl Shared {
+    /// Locks the pool state. No code that can panic runs under this lock,
+    /// so a poisoned lock still guards consistent state and is used as is.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, PoolState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records what worker slot `index` is doing now.
+    pub(crate) fn set_worker(&self, index: usize, pid: Option<i32>, state: WorkerState) {
+        self.lock().workers[index] = WorkerSlot { pid, state };
+    }
+}
