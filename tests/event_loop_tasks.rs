@@ -282,3 +282,22 @@ fn handspun_panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
         .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_default()
 }
+
+#[test]
+fn a_panic_in_the_block_on_future_propagates_and_the_loop_stays_usable() {
+    let mut ev = EventLoop::new().unwrap();
+    let survivor = ev.spawn(async {
+        event_loop::sleep(Duration::from_millis(1)).await;
+        "survived"
+    });
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ev.block_on(async {
+            event_loop::yield_now().await;
+            panic!("main future fails");
+        })
+    }));
+    assert!(result.is_err());
+    // The context was cleared on the way out: the loop can run again, and the
+    // task spawned before is still there.
+    assert_eq!(ev.block_on(survivor), Ok("survived"));
+}
