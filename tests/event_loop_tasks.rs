@@ -301,3 +301,26 @@ fn a_panic_in_the_block_on_future_propagates_and_the_loop_stays_usable() {
     // task spawned before is still there.
     assert_eq!(ev.block_on(survivor), Ok("survived"));
 }
+
+#[test]
+fn run_returns_once_every_task_including_grandchildren_is_done() {
+    let mut ev = EventLoop::new().unwrap();
+    ev.run(); // nothing alive: returns at once
+    let finished = Rc::new(Cell::new(0));
+    for i in 0..4u64 {
+        let finished = finished.clone();
+        drop(ev.spawn(async move {
+            event_loop::sleep(Duration::from_millis(i)).await;
+            let grandchild = finished.clone();
+            drop(event_loop::spawn(async move {
+                event_loop::yield_now().await;
+                grandchild.set(grandchild.get() + 1);
+            }));
+            finished.set(finished.get() + 1);
+        }));
+    }
+    ev.run();
+    assert_eq!(finished.get(), 8);
+    assert_eq!(ev.stats().done, 8);
+    assert_eq!(ev.stats().waiting + ev.stats().ready, 0);
+}
