@@ -607,3 +607,29 @@ fn errors_explain_themselves() {
     let text = get_error(&server, "/").to_string();
     assert_eq!(text, "conflicting Content-Length headers: 5 and 7");
 }
+
+#[test]
+fn a_full_accept_queue_is_a_connect_timeout() {
+    // A listener that never accepts: once its accept queue is full, the
+    // kernel drops new SYNs and a connect hangs, which is what an
+    // unreachable host looks like. Fill the queue (bounded), then connect.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut filled = Vec::new();
+    while filled.len() < 10_000 {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(stream) => filled.push(stream),
+            Err(_) => break,
+        }
+    }
+    let session = Session::builder()
+        .connect_timeout(Duration::from_millis(300))
+        .build();
+    let error = session.get(&format!("http://{addr}/")).unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout(TimeoutKind::Connect)),
+        "{error:?} after {} connections",
+        filled.len()
+    );
+    assert_eq!(session.connections_opened(), 0);
+}

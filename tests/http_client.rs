@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use handspun::event_loop::{self, EventLoop};
 use handspun::http::server::{spawn_background, BackgroundServer, ServerStats};
-use handspun::http::{expected_body_byte, Error, Session, TimeoutKind};
+use handspun::http::{expected_body_byte, ClientConfig, Error, Session, TimeoutKind};
 
 fn server() -> BackgroundServer {
     spawn_background("127.0.0.1:0".parse().unwrap()).unwrap()
@@ -184,4 +184,93 @@ fn tasks_share_one_session_across_hosts() {
     // With one slot, each change of host closes the idle connection to the other.
     assert_eq!(session.connections_opened(), 3);
     assert_eq!(session.open_connections(), 1);
+}
+
+#[test]
+fn a_full_accept_queue_is_a_connect_timeout() {
+    // A listener that never accepts drops SYNs once its queue is full, so a
+    // connect hangs (like an unreachable host). Fill the queue, bounded.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut filled = Vec::new();
+    while filled.len() < 10_000 {
+        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(stream) => filled.push(stream),
+            Err(_) => break,
+        }
+    }
+    let session = Session::builder()
+        .connect_timeout(Duration::from_millis(300))
+        .build();
+    let result = run(async { session.get(&format!("http://{addr}/")).await });
+    assert!(
+        matches!(result, Err(Error::Timeout(TimeoutKind::Connect))),
+        "{result:?}"
+    );
+    assert_eq!(session.connections_opened(), 0);
+    assert_eq!(
+        session.open_connections(),
+        0,
+        "the failed connect gave its slot back"
+    );
+}
+
+#[test]
+fn a_queued_task_gets_the_slot_when_it_comes_free() {
+    let server = server();
+    let session = Session::builder().pool_limit(1).build();
+    let (slow, fast) = (server.url("/bytes/1?delay_ms=200"), server.url("/bytes/2"));
+    let lens = run(async {
+        let handles: Vec<_> = [slow, fast]
+            .into_iter()
+            .map(|url| {
+                let session = session.clone();
+                event_loop::spawn(async move { session.get(&url).await.map(|r| r.body.len()) })
+            })
+            .collect();
+        let mut lens = Vec::new();
+        for handle in handles {
+            lens.push(handle.await.unwrap().unwrap());
+        }
+        lens
+    });
+    assert_eq!(lens, [1, 2]);
+    assert_eq!(
+        session.connections_opened(),
+        1,
+        "the second task reused the first's connection"
+    );
+}
+
+#[test]
+fn tasks_queued_for_a_slot_time_out_and_leave_no_slot_taken() {
+    let server = server();
+    let session = Session::builder()
+        .config(ClientConfig {
+            pool_limit: 1,
+            total_timeout: Some(Duration::from_millis(50)),
+            ..ClientConfig::default()
+        })
+        .build();
+    let url = server.url("/bytes/1?delay_ms=500");
+    let results = run(async {
+        let handles: Vec<_> = (0..3)
+            .map(|_| {
+                let (session, url) = (session.clone(), url.clone());
+                event_loop::spawn(async move { session.get(&url).await })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for handle in handles {
+            results.push(handle.await.unwrap());
+        }
+        results
+    });
+    for result in &results {
+        assert!(
+            matches!(result, Err(Error::Timeout(TimeoutKind::Total))),
+            "{result:?}"
+        );
+    }
+    assert_eq!(session.open_connections(), 0);
 }

@@ -11,8 +11,8 @@
 //!    timers concern.
 //!
 //! Clocks (see `clock.rs`): the precise clock is read once per turn, after
-//! the park; the cheap coarse clock once per poll, to time it for slow-poll
-//! reports. Neither is read per wake: a task woken during a turn is stamped
+//! the park (and once before a blocking wait, to size its timeout); the cheap
+//! coarse clock once per poll, to time it for slow-poll reports. Neither is read per wake: a task woken during a turn is stamped
 //! "ready since" with the readings the loop already has.
 
 #![forbid(unsafe_code)]
@@ -87,6 +87,10 @@ pub(crate) struct Core {
     slow_poll_threshold: Duration,
     /// The waker given to the `block_on` future.
     main_waker: Waker,
+    /// The waker of an [`EventLoop::run`](super::EventLoop::run) waiting for
+    /// the last live task to finish. Woken (outside the borrow) when the
+    /// registry becomes empty.
+    idle_waiter: RefCell<Option<Waker>>,
     /// Scratch buffer: wakers collected during a park (reused every turn).
     woken: RefCell<Vec<Waker>>,
     /// Scratch buffer: tasks taken from the cross-thread inbox.
@@ -120,6 +124,7 @@ impl Core {
             tracer: Tracer::new(tracing),
             slow_poll_threshold,
             main_waker,
+            idle_waiter: RefCell::new(None),
             woken: RefCell::new(Vec::new()),
             remote: RefCell::new(Vec::new()),
         })
@@ -317,14 +322,26 @@ impl Core {
             Ending::Aborted => bump(&self.counters.aborted),
         }
         self.tracer.record(header, TraceKind::Done);
-        let entry = self.registry.borrow_mut().remove(header.registry_key.get());
+        let (entry, now_idle) = {
+            let mut registry = self.registry.borrow_mut();
+            let entry = registry.remove(header.registry_key.get());
+            (entry, registry.len() == 0)
+        };
         let own_waker = header.self_waker.take();
         let joiner = header.join_waker.take();
+        let idle_waiter = if now_idle {
+            self.idle_waiter.borrow_mut().take()
+        } else {
+            None
+        };
         // Dropped and woken with no borrow held.
         drop(entry);
         drop(own_waker);
         if let Some(joiner) = joiner {
             joiner.wake();
+        }
+        if let Some(waiter) = idle_waiter {
+            waiter.wake();
         }
     }
 
@@ -387,6 +404,16 @@ impl Core {
         *self.remote.borrow_mut() = remote;
     }
 
+    /// Ready once no live task is left (the body of `EventLoop::run`).
+    pub(crate) fn poll_idle(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.registry.borrow().len() == 0 {
+            return Poll::Ready(());
+        }
+        let old = self.idle_waiter.borrow_mut().replace(cx.waker().clone());
+        drop(old);
+        Poll::Pending
+    }
+
     /// A snapshot of the counters.
     pub(crate) fn stats(&self) -> Stats {
         self.counters.snapshot()
@@ -430,6 +457,7 @@ impl Core {
         let mut remote = Vec::new();
         self.shared.take_inbox(&mut remote);
         drop(remote);
+        drop(self.idle_waiter.borrow_mut().take());
         self.reactor.clear_waiters();
         self.timers.clear();
     }

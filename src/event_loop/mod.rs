@@ -188,8 +188,37 @@ impl EventLoop {
         self.core.block_on(future)
     }
 
+    /// Runs the loop until every spawned task is done (asyncio's
+    /// "run until there is nothing left"). Returns at once if no task is
+    /// alive; never returns while some task waits for something that never
+    /// comes.
+    ///
+    /// # Panics
+    ///
+    /// If called inside a running loop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use handspun::event_loop::{self, EventLoop};
+    ///
+    /// let mut ev = EventLoop::new().unwrap();
+    /// for i in 0..3 {
+    ///     // Handles dropped: the tasks are detached, and still run.
+    ///     ev.spawn(async move { event_loop::sleep(Duration::from_millis(i)).await });
+    /// }
+    /// ev.run();
+    /// assert_eq!(ev.stats().done, 3);
+    /// ```
+    pub fn run(&mut self) {
+        let core = self.core.clone();
+        self.core
+            .block_on(std::future::poll_fn(move |cx| core.poll_idle(cx)));
+    }
+
     /// Spawns a task on this loop. It runs when the loop runs (inside
-    /// `block_on`). Inside a task, use the free function [`spawn`].
+    /// `block_on` or `run`). Inside a task, use the free function [`spawn`].
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,

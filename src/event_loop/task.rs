@@ -239,7 +239,9 @@ impl<F: Future + 'static> TaskObj for TaskCell<F> {
                 PollOutcome::Panicked,
             ),
         };
-        // Assignment drops the future in place, then stores the outcome.
+        // Assignment drops the future in place, then stores the outcome. (A
+        // future whose destructor panics is not caught here: that panic
+        // leaves `block_on`, as a panic in the `block_on` future does.)
         if self.header.detached.get() {
             *stage = Stage::Consumed;
             drop(outcome);

@@ -34,13 +34,16 @@ use super::{ClientConfig, Error, Limits, Response, TimeoutKind, Url};
 ///
 /// # Examples
 ///
-/// ```no_run
-/// use handspun::http::blocking::Session;
+/// ```
+/// use handspun::http::{blocking::Session, server::spawn_background};
 ///
+/// let server = spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
 /// let session = Session::new();
-/// let response = session.get("http://127.0.0.1:8080/bytes/1024")?;
-/// assert_eq!(response.body.len(), 1024);
-/// println!("connections opened: {}", session.connections_opened());
+/// for _ in 0..3 {
+///     let response = session.get(&server.url("/bytes/1024"))?;
+///     assert_eq!((response.status, response.body.len()), (200, 1024));
+/// }
+/// assert_eq!(session.connections_opened(), 1); // keep-alive
 /// # Ok::<(), handspun::http::Error>(())
 /// ```
 #[derive(Debug)]

@@ -13,23 +13,19 @@
 //! task returns one. So 1_000 tasks calling `get` at once make at most 100
 //! connections, and the other 900 queue — just as they would with aiohttp.
 //!
-//! The session lives on one thread (`Rc` inside, not `Send`); clones share
-//! the pool. No lock is ever held across an `.await`, and wakers are called
-//! only after the `RefCell` borrow is released.
+//! The queueing lives in `pool.rs`. The session lives on one thread (`Rc`
+//! inside, not `Send`); clones share the pool.
 
-use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
-use std::future::Future;
+use std::cell::Cell;
 use std::net::ToSocketAddrs;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use crate::event_loop::net::TcpStream;
 use crate::event_loop::time::timeout;
 
 use super::exchange::{get_request_bytes, Completed, Exchange, Retry};
+use super::pool::{Lease, Pool};
 use super::redirect::RedirectTracker;
 use super::{ClientConfig, Error, Limits, Response, TimeoutKind, Url};
 
@@ -72,7 +68,7 @@ impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
             .field("connections_opened", &self.inner.connections_opened.get())
-            .field("open", &self.inner.pool.borrow().open)
+            .field("open", &self.inner.pool.open())
             .finish()
     }
 }
@@ -81,37 +77,10 @@ impl std::fmt::Debug for Session {
 struct Inner {
     /// Timeouts, limits, pool sizes.
     config: ClientConfig,
-    /// The connection pool. Borrowed only briefly, never across `.await`.
-    pool: RefCell<Pool>,
+    /// The connection pool (see `pool.rs`).
+    pool: Rc<Pool>,
     /// Connections opened, ever.
     connections_opened: Cell<u64>,
-}
-
-/// The connections of one session.
-#[derive(Default)]
-struct Pool {
-    /// Idle keep-alive connections by `host:port`.
-    idle: HashMap<String, Vec<TcpStream>>,
-    /// Connections that exist now: idle ones, busy ones, and ones being
-    /// opened. Invariant: `open <= config.pool_limit`.
-    open: usize,
-    /// Tasks waiting for `open` to drop below the limit, oldest first.
-    waiters: VecDeque<(u64, Waker)>,
-    /// Waiters woken but not yet run: `SlotFreed` futures that find their
-    /// id here complete; one dropped before that passes its turn on.
-    woken: Vec<u64>,
-    /// The next waiter id.
-    next_waiter: u64,
-}
-
-impl Pool {
-    /// Pops the oldest waiter, marking it woken; the caller wakes it after
-    /// releasing the borrow.
-    fn take_waiter(&mut self) -> Option<Waker> {
-        let (id, waker) = self.waiters.pop_front()?;
-        self.woken.push(id);
-        Some(waker)
-    }
 }
 
 /// Builds a [`Session`].
@@ -183,8 +152,8 @@ impl SessionBuilder {
     pub fn build(self) -> Session {
         Session {
             inner: Rc::new(Inner {
+                pool: Pool::new(self.config.pool_limit, self.config.max_idle_per_host),
                 config: self.config,
-                pool: RefCell::new(Pool::default()),
                 connections_opened: Cell::new(0),
             }),
         }
@@ -194,47 +163,6 @@ impl SessionBuilder {
 impl Default for Session {
     fn default() -> Self {
         Session::new()
-    }
-}
-
-/// A pool slot, and the connection in it. Given back with
-/// [`Session::release`]; dropped otherwise, which closes the connection
-/// and frees the slot for the next waiter.
-struct Lease {
-    /// The socket; `None` while a replacement is being opened.
-    stream: Option<TcpStream>,
-    /// The session whose slot this holds.
-    inner: Rc<Inner>,
-    /// Whether the connection came from the idle pool (and so may be stale).
-    reused: bool,
-    /// Set by `release`: the slot now belongs to the pool again.
-    released: bool,
-}
-
-impl Lease {
-    /// A slot with no connection yet.
-    fn empty(inner: &Rc<Inner>) -> Lease {
-        Lease {
-            stream: None,
-            inner: inner.clone(),
-            reused: false,
-            released: false,
-        }
-    }
-}
-
-impl Drop for Lease {
-    fn drop(&mut self) {
-        if !self.released {
-            let waiter = {
-                let mut pool = self.inner.pool.borrow_mut();
-                pool.open -= 1;
-                pool.take_waiter()
-            };
-            if let Some(waiter) = waiter {
-                waiter.wake();
-            }
-        }
     }
 }
 
@@ -256,7 +184,7 @@ impl Session {
 
     /// Connections open right now, idle or busy (never above the pool limit).
     pub fn open_connections(&self) -> usize {
-        self.inner.pool.borrow().open
+        self.inner.pool.open()
     }
 
     /// Fetches `url` with `GET`, following redirects, and reads the whole body.
@@ -293,85 +221,31 @@ impl Session {
         }
         let completed = result.map_err(Retry::into_error)?;
         if completed.reusable {
-            self.release(lease, authority);
+            self.inner.pool.release(lease, authority);
         }
         Ok(completed.response)
     }
 
-    /// A connection to `url`'s host: an idle one, a new one if the pool has
-    /// room, or — after waiting in line — whichever comes free first.
+    /// A pool slot with a connection to `url`'s host in it: an idle one,
+    /// or a new one once a slot is free. Waiting for the slot counts
+    /// against the total timeout.
     async fn acquire(&self, url: &Url, deadline: Option<Instant>) -> Result<Lease, Error> {
         let authority = url.authority();
-        loop {
-            let decision = {
-                let mut pool = self.inner.pool.borrow_mut();
-                if let Some(stream) = pool.idle.get_mut(&authority).and_then(Vec::pop) {
-                    Some(Ok(stream))
-                } else if pool.open < self.inner.config.pool_limit {
-                    pool.open += 1;
-                    Some(Err(()))
-                } else if let Some(other) = pool.idle.values_mut().find_map(Vec::pop) {
-                    // The pool is full of idle connections to other hosts:
-                    // close one to make room (its slot passes to us).
-                    drop(other);
-                    Some(Err(()))
-                } else {
-                    None
-                }
-            };
-            match decision {
-                Some(Ok(stream)) => {
-                    let mut lease = Lease::empty(&self.inner);
-                    lease.stream = Some(stream);
-                    lease.reused = true;
-                    return Ok(lease);
-                }
-                Some(Err(())) => {
-                    // The lease holds the slot: if connecting fails, dropping it frees the slot.
-                    let mut lease = Lease::empty(&self.inner);
-                    lease.stream = Some(self.connect(url, deadline).await?);
-                    return Ok(lease);
-                }
-                None => {
-                    let wait = SlotFreed {
-                        inner: self.inner.clone(),
-                        id: None,
-                    };
-                    match deadline {
-                        None => wait.await,
-                        Some(deadline) => {
-                            let left = deadline.saturating_duration_since(Instant::now());
-                            timeout(left, wait)
-                                .await
-                                .map_err(|_| Error::Timeout(TimeoutKind::Total))?;
-                        }
-                    }
-                }
+        let slot = self.inner.pool.acquire(&authority);
+        let mut lease = match deadline {
+            None => slot.await,
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                timeout(left, slot)
+                    .await
+                    .map_err(|_| Error::Timeout(TimeoutKind::Total))?
             }
-        }
-    }
-
-    /// Puts a healthy connection back: to a waiting task if the pool is
-    /// full, else among the idle ones.
-    fn release(&self, mut lease: Lease, authority: String) {
-        let Some(stream) = lease.stream.take() else {
-            return;
         };
-        lease.released = true;
-        let waiter = {
-            let mut pool = self.inner.pool.borrow_mut();
-            let idle = pool.idle.entry(authority).or_default();
-            if idle.len() < self.inner.config.max_idle_per_host {
-                idle.push(stream);
-            } else {
-                drop(stream);
-                pool.open -= 1;
-            }
-            pool.take_waiter()
-        };
-        if let Some(waiter) = waiter {
-            waiter.wake();
+        if lease.stream.is_none() {
+            // If connecting fails, dropping the lease frees the slot.
+            lease.stream = Some(self.connect(url, deadline).await?);
         }
+        Ok(lease)
     }
 
     /// Opens a connection (the caller already holds a pool slot).
@@ -470,63 +344,6 @@ fn next_wait(
             } else {
                 Ok((per_wait, kind))
             }
-        }
-    }
-}
-
-/// Completes when a pool slot may have come free (the task then re-checks).
-struct SlotFreed {
-    /// The session whose pool is awaited.
-    inner: Rc<Inner>,
-    /// This waiter's id, once queued.
-    id: Option<u64>,
-}
-
-impl Future for SlotFreed {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let inner = self.inner.clone();
-        let mut pool = inner.pool.borrow_mut();
-        match self.id {
-            Some(id) => {
-                if let Some(i) = pool.woken.iter().position(|&w| w == id) {
-                    pool.woken.swap_remove(i);
-                    self.id = None;
-                    return Poll::Ready(());
-                }
-                if let Some(entry) = pool.waiters.iter_mut().find(|(w, _)| *w == id) {
-                    entry.1 = cx.waker().clone();
-                }
-                Poll::Pending
-            }
-            None => {
-                pool.next_waiter += 1;
-                let id = pool.next_waiter;
-                pool.waiters.push_back((id, cx.waker().clone()));
-                self.id = Some(id);
-                Poll::Pending
-            }
-        }
-    }
-}
-
-impl Drop for SlotFreed {
-    fn drop(&mut self) {
-        let Some(id) = self.id else { return };
-        let waiter = {
-            let mut pool = self.inner.pool.borrow_mut();
-            if let Some(i) = pool.woken.iter().position(|&w| w == id) {
-                // We were handed a turn we will not use: pass it on.
-                pool.woken.swap_remove(i);
-                pool.take_waiter()
-            } else {
-                pool.waiters.retain(|(w, _)| *w != id);
-                None
-            }
-        };
-        if let Some(waiter) = waiter {
-            waiter.wake();
         }
     }
 }

@@ -33,8 +33,8 @@
 //! 4. [`codec`] — the sans-I/O decoder that ties heads and bodies together.
 //! 5. [`url`], [`redirect`] and `exchange.rs` — what both clients share.
 //! 6. [`blocking`] — the blocking `Session` with its keep-alive pool.
-//! 7. `client.rs` — the async [`Session`]: the same on the event loop, plus
-//!    a limit on open connections that many tasks queue for.
+//! 7. `client.rs` — the async [`Session`]: the same on the event loop, and
+//!    `pool.rs` — its limit on open connections, which many tasks queue for.
 //! 8. [`server`] — the slow site: one task per connection on one event loop,
 //!    and how it stays up under hostile clients.
 //!
@@ -69,6 +69,7 @@ pub mod error;
 mod exchange;
 pub mod head;
 pub mod limits;
+mod pool;
 pub mod redirect;
 pub mod server;
 pub mod url;

@@ -24,7 +24,9 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// A request (head and body) must arrive within this time of its first
     /// byte — or of the connection opening, for the first request. A client
-    /// too slow gets `408` and a close: the slowloris defence. Default 10 s.
+    /// that sent part of a request by then gets `408` and a close (the
+    /// slowloris defence); one that sent nothing is closed without an
+    /// answer. Default 10 s.
     pub request_timeout: Duration,
     /// A keep-alive connection with no request for this long is closed
     /// quietly. Default 30 s.

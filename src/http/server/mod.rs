@@ -30,6 +30,15 @@
 //! [`ServerConfig::max_connections`] a new connection gets `503` at once.
 //! Each hostile connection costs one parked task and a bounded buffer, so a
 //! well-behaved client is still served meanwhile.
+//!
+//! # What a production server would add
+//!
+//! This is a teaching server and a benchmark target, and it cuts corners a
+//! public server could not: no `Date` header (RFC 9110 asks origin servers
+//! with a clock to send one), no TLS, no HTTP/2, no per-address connection
+//! limits (one client may take every slot up to the cap), no `sendfile`
+//! (bodies are generated in memory), and one thread — a production server
+//! runs one such loop per core behind a shared listener (`SO_REUSEPORT`).
 
 mod config;
 mod connection;
@@ -59,19 +68,30 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 /// A bound, not yet running, slow-site server.
 ///
 /// Must be created inside a running [`EventLoop`] (in `block_on` or a task),
-/// like every event-loop socket.
+/// like every event-loop socket. [`spawn_background`] does all of it on a
+/// thread of its own; use `Server` directly to share a loop with other tasks.
 ///
 /// # Examples
 ///
-/// ```no_run
-/// use handspun::event_loop::EventLoop;
-/// use handspun::http::server::{Server, ServerConfig, Shutdown};
+/// One loop, one thread: the server and a client side by side.
+///
+/// ```
+/// use handspun::event_loop::{self, EventLoop};
+/// use handspun::http::server::{Server, Shutdown};
+/// use handspun::http::Session;
 ///
 /// let mut event_loop = EventLoop::new()?;
 /// event_loop.block_on(async {
-///     let server = Server::bind("127.0.0.1:0".parse().unwrap(), ServerConfig::default())?;
-///     println!("serving on {}", server.local_addr());
-///     server.run(Shutdown::new()).await;
+///     let server = Server::bind("127.0.0.1:0".parse().unwrap())?;
+///     let url = format!("http://{}/bytes/3?delay_ms=10", server.local_addr());
+///     let shutdown = Shutdown::new();
+///     let running = event_loop::spawn(server.run(shutdown.clone()));
+///
+///     let response = Session::new().get(&url).await.unwrap();
+///     assert_eq!(response.body, b"abc");
+///
+///     shutdown.trigger();
+///     running.await.unwrap();
 ///     Ok::<(), std::io::Error>(())
 /// })?;
 /// # Ok::<(), std::io::Error>(())
@@ -88,7 +108,8 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `addr` (use port 0 for any free port).
+    /// Binds `addr` (use port 0 for any free port) with the default
+    /// [`ServerConfig`].
     ///
     /// # Errors
     ///
@@ -97,7 +118,20 @@ impl Server {
     /// # Panics
     ///
     /// Outside a running event loop.
-    pub fn bind(addr: SocketAddr, config: ServerConfig) -> io::Result<Server> {
+    pub fn bind(addr: SocketAddr) -> io::Result<Server> {
+        Server::bind_with(addr, ServerConfig::default())
+    }
+
+    /// Binds `addr` with a custom configuration.
+    ///
+    /// # Errors
+    ///
+    /// As [`Server::bind`].
+    ///
+    /// # Panics
+    ///
+    /// Outside a running event loop.
+    pub fn bind_with(addr: SocketAddr, config: ServerConfig) -> io::Result<Server> {
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
         Ok(Server {
@@ -306,7 +340,7 @@ pub fn spawn_background_with(
                 }
             };
             event_loop.block_on(async move {
-                match Server::bind(addr, config) {
+                match Server::bind_with(addr, config) {
                     Ok(server) => {
                         let _ = ready_tx.send(Ok((server.local_addr(), server.stats())));
                         server.run(server_shutdown).await;
@@ -362,7 +396,7 @@ pub fn serve_until_signal_with(addr: SocketAddr, config: ServerConfig) -> io::Re
     signal::block_and_watch(shutdown.clone())?;
     let mut event_loop = EventLoop::new()?;
     event_loop.block_on(async move {
-        let server = Server::bind(addr, config)?;
+        let server = Server::bind_with(addr, config)?;
         let mut stdout = io::stdout();
         writeln!(stdout, "listening on http://{}", server.local_addr())?;
         stdout.flush()?;

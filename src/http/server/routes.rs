@@ -3,7 +3,7 @@
 //! Routing is pure: [`plan`] looks at the method and target and returns a
 //! [`Plan`] — wait this long, send this head, then this body — without
 //! touching a socket or a clock. The connection task
-//! ([`connection`](super::connection)) carries the plan out on the event
+//! (`connection.rs`) carries the plan out on the event
 //! loop, so a `delay_ms` becomes a loop timer, never a blocked thread.
 //!
 //! | endpoint | answer |
