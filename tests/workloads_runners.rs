@@ -105,3 +105,97 @@ fn an_empty_job_list_gives_no_outcomes() {
         assert!(measured.outcomes.is_empty(), "{model}");
     }
 }
+
+mod io {
+    use super::*;
+    use handspun::http::server;
+    use handspun::workloads::fetch::Fetch;
+    use handspun::workloads::io::{checksum, io_jobs};
+    use handspun::workloads::runners::run_fetches;
+
+    #[test]
+    fn every_model_downloads_checks_and_counts_connections() {
+        let site = server::spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+        let base = format!("http://{}", site.addr());
+        let fetches: Vec<Fetch> = io_jobs(8)
+            .iter()
+            .map(|job| Fetch {
+                url: job
+                    .url(&base)
+                    .replace("delay_ms=100", "delay_ms=5")
+                    .replace("delay_ms=60", "delay_ms=3"),
+                expect_len: Some(job.site.body_len),
+            })
+            .collect();
+        let expected_a: Vec<u8> = (0..49_152)
+            .map(handspun::http::expected_body_byte)
+            .collect();
+        let expected_b: Vec<u8> = (0..1024).map(handspun::http::expected_body_byte).collect();
+        for model in Model::ALL {
+            let counter = Arc::new(Counter::default());
+            let measured = run_fetches(model, &fetches, &settings(2, true, Arc::clone(&counter)))
+                .unwrap_or_else(|e| panic!("{model}: {e}"));
+            assert_eq!(measured.outcomes.len(), 8, "{model}");
+            for (i, outcome) in measured.outcomes.iter().enumerate() {
+                let fetched = outcome
+                    .as_ref()
+                    .unwrap_or_else(|e| panic!("{model} job {i}: {e}"));
+                let body = if i % 2 == 0 { &expected_a } else { &expected_b };
+                assert_eq!(
+                    (fetched.bytes, fetched.checksum),
+                    (body.len(), checksum(body)),
+                    "{model}"
+                );
+            }
+            assert_eq!(counter.advanced.load(Ordering::SeqCst), 8, "{model}");
+            assert!(measured.timeline.spans.len() >= 8, "{model}: spans");
+            let opened = measured.connections_opened.expect("io counts connections");
+            let most = match model {
+                Model::Sync => 1,
+                Model::EventLoop => 8,
+                _ => 2, // one keep-alive connection per worker
+            };
+            assert!(
+                (1..=most).contains(&opened),
+                "{model}: {opened} connections"
+            );
+        }
+    }
+
+    #[test]
+    fn failed_downloads_are_kept_in_place_with_their_error() {
+        let site = server::spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+        let fetches = vec![
+            Fetch {
+                url: site.url("/bytes/10"),
+                expect_len: Some(10),
+            },
+            Fetch {
+                url: site.url("/bytes/10"),
+                expect_len: Some(11),
+            },
+            Fetch {
+                url: site.url("/status/500"),
+                expect_len: None,
+            },
+            Fetch {
+                url: "https://127.0.0.1:1/".into(),
+                expect_len: None,
+            },
+        ];
+        for model in Model::ALL {
+            let measured =
+                run_fetches(model, &fetches, &settings(2, false, Arc::default())).unwrap();
+            let outcomes = &measured.outcomes;
+            assert_eq!(outcomes.len(), 4, "{model}");
+            assert!(outcomes[0].is_ok(), "{model}: {:?}", outcomes[0]);
+            assert_eq!(
+                outcomes[1].as_ref().unwrap_err(),
+                "body has 10 bytes, expected 11",
+                "{model}"
+            );
+            assert!(outcomes[2].as_ref().unwrap_err().contains("500"), "{model}");
+            assert!(outcomes[3].is_err(), "{model}: https is not supported");
+        }
+    }
+}
