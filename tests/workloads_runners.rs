@@ -1,5 +1,7 @@
-//! Every runner on the cpu workload: same results as `cpu_bound`, in list
-//! order, one progress tick and (when tracing) one span per job.
+//! Every runner, called directly. cpu: the same results as `cpu_bound`, in
+//! list order, one progress tick and (when tracing) one span per job. io
+//! (against our own slow site, with short delays): bodies checked,
+//! connections counted, failures kept in place with their error.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
