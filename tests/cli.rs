@@ -3,6 +3,9 @@
 //! writes its reports; `download` works with every model against our own
 //! slow-site server.
 
+// The binary exists only with the `cli` feature (the default).
+#![cfg(feature = "cli")]
+
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -1,6 +1,7 @@
 //! The reports: table, JSON shape, summary sentences, SVG charts, trace.
 //! Built from hand-made result rows: no runtime runs here.
 
+#[cfg(feature = "cli")]
 use handspun::report::chart::{comparison_svg, model_color_hex, sweep_svg};
 use handspun::report::json::JsonReport;
 use handspun::report::summary::summarize;
@@ -232,6 +233,7 @@ fn sweep_sentence_when_every_size_helps() {
 
 /// A small well-formedness check for the XML that plotters writes: every
 /// tag closes, in order, and there is one root element.
+#[cfg(feature = "cli")]
 fn assert_well_formed_xml(text: &str) {
     let mut stack: Vec<String> = Vec::new();
     let mut roots = 0;
@@ -273,6 +275,7 @@ fn assert_well_formed_xml(text: &str) {
     assert_eq!(roots, 1, "one root element");
 }
 
+#[cfg(feature = "cli")]
 fn rects_filled_with(svg: &str, color: &str) -> usize {
     svg.match_indices("<rect")
         .filter(|(at, _)| {
@@ -282,6 +285,7 @@ fn rects_filled_with(svg: &str, color: &str) -> usize {
         .count()
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn comparison_chart_is_svg_with_a_bar_per_model_and_its_labels() {
     let results = sample();
@@ -306,12 +310,14 @@ fn comparison_chart_is_svg_with_a_bar_per_model_and_its_labels() {
     assert!(svg.contains("12.90 s"));
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn empty_results_make_no_chart() {
     assert!(comparison_svg(&[]).is_err());
     assert!(sweep_svg(&[]).is_err());
 }
 
+#[cfg(feature = "cli")]
 #[test]
 fn sweep_chart_is_well_formed_svg() {
     let sweep: Vec<RunResult> = [1, 2, 4, 8, 16, 32, 64]
