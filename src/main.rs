@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use handspun::report::{json::JsonReport, summary, table};
 use handspun::workloads::{self, CompareConfig, Model, Workload};
 
@@ -156,7 +156,31 @@ fn main() -> ExitCode {
     }
 }
 
+/// Stops with a usage error (exit status 2) if an output file's folder does
+/// not exist, before minutes of measuring are spent.
+fn check_output_folders(paths: &[&Option<PathBuf>]) {
+    for path in paths.iter().filter_map(|p| p.as_ref()) {
+        let folder = match path.parent() {
+            Some(folder) if !folder.as_os_str().is_empty() => folder,
+            _ => std::path::Path::new("."),
+        };
+        if !folder.is_dir() {
+            Cli::command()
+                .error(
+                    clap::error::ErrorKind::ValueValidation,
+                    format!(
+                        "cannot write {}: the folder {} does not exist; create it or choose another path",
+                        path.display(),
+                        folder.display()
+                    ),
+                )
+                .exit();
+        }
+    }
+}
+
 fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
+    check_output_folders(&[&args.json, &args.plot, &args.trace]);
     let mut config = CompareConfig::default();
     if args.quick {
         config = config.quick();

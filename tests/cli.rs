@@ -71,6 +71,20 @@ fn bad_workload_and_missing_arguments_exit_2() {
 }
 
 #[test]
+fn an_output_folder_that_does_not_exist_exits_2_before_measuring() {
+    assert_usage_error(
+        &[
+            "compare",
+            "--workload",
+            "cpu",
+            "--json",
+            "/nonexistent-handspun-dir/r.json",
+        ],
+        "does not exist",
+    );
+}
+
+#[test]
 fn compare_cpu_quick_writes_json_chart_and_trace() {
     let dir = scratch("cpu");
     let json = dir.join("results.json");
