@@ -59,6 +59,10 @@ pub fn cpu_numbers(scale: f64) -> Vec<u64> {
 ///
 /// assert_eq!(cpu_bound(4), 0 + 1 + 4 + 9);
 /// ```
+// Never inlined: every model must run the very same machine code. Inlined
+// into one caller and not another, the loop was compiled differently and
+// `sync` ran a third slower than the event loop on the same core.
+#[inline(never)]
 pub fn cpu_bound(n: u64) -> u64 {
     let mut sum: u64 = 0;
     for i in 0..n {
