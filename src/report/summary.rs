@@ -176,7 +176,7 @@ fn explain(row: &RunResult, rows: &[&RunResult], cores: usize) -> Option<String>
                 )
             } else {
                 format!(
-                    "cpu / threads-gil: {speedup:.2}× sync — more than one thread computed at once, so the emulated GIL did not hold (a bug worth reporting)."
+                    "cpu / threads-gil: {speedup:.2}× sync, which one computing thread at a time cannot gain: other programs probably slowed the sync run (rerun on a quiet machine; if it persists, the emulated GIL did not hold)."
                 )
             }
         }
@@ -187,7 +187,7 @@ fn explain(row: &RunResult, rows: &[&RunResult], cores: usize) -> Option<String>
                 )
             } else {
                 format!(
-                    "cpu / event-loop: {speedup:.2}× sync, which one thread cannot really gain; the sync run was probably disturbed."
+                    "cpu / event-loop: {speedup:.2}× sync, which one thread cannot gain: other programs probably slowed the sync run (rerun on a quiet machine)."
                 )
             }
         }
