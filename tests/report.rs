@@ -439,3 +439,21 @@ fn a_lone_model_is_not_said_to_win() {
         "{text}"
     );
 }
+
+#[test]
+fn an_impossible_one_thread_gain_is_called_noise() {
+    let results = vec![
+        row(Workload::Cpu, Model::Sync, 1, 6.0, 6.0),
+        row(Workload::Cpu, Model::EventLoop, 1, 4.0, 6.0),
+        row(Workload::Cpu, Model::ThreadsGil, 5, 4.0, 6.0),
+    ];
+    let text = summarize(&results, 2, &[]).join("\n");
+    assert!(
+        text.contains("cpu / event-loop: 1.50× sync, which one thread cannot gain"),
+        "{text}"
+    );
+    assert!(
+        text.contains("cpu / threads-gil: 1.50× sync, which one computing thread"),
+        "{text}"
+    );
+}
