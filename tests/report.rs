@@ -158,7 +158,10 @@ fn sentences_follow_the_numbers() {
     let mut slow = sample();
     slow[5] = row(Workload::Cpu, Model::Threads, 5, 3.9, 4.0);
     let text = summarize(&slow, 2, &[]).join("\n");
-    assert!(text.contains("short of the 2×"), "{text}");
+    assert!(
+        text.contains("cpu / threads: 1.03× sync with 5 workers, 51% of the 2× that 2 cores allow"),
+        "{text}"
+    );
     assert!(text.contains("cpu: processes won"), "{text}");
 }
 

@@ -160,7 +160,9 @@ fn explain(row: &RunResult, rows: &[&RunResult], cores: usize) -> Option<String>
                 )
             } else {
                 format!(
-                    "cpu / {unit}: {speedup:.2}× sync, short of the {possible}× that {possible} cores allow — the cores were shared with other work, or the jobs were too short to pay for starting the {unit}."
+                    "cpu / {unit}: {speedup:.2}× sync with {} workers, {:.0}% of the {possible}× that {possible} cores allow — the rest went to starting the {unit} and to other programs sharing the cores (short jobs make that share large).",
+                    row.workers,
+                    speedup / possible as f64 * 100.0
                 )
             }
         }
