@@ -1,6 +1,291 @@
-//! The `handspun` command line. Thin: it parses arguments and calls the library.
+//! The `handspun` command line. Thin: it parses arguments and calls the
+//! library (`handspun::workloads` runs things, `handspun::report` shows them).
+//!
+//! - `handspun compare`: every workload under every model, as a table, with
+//!   optional JSON, SVG chart, sweep and trace;
+//! - `handspun serve`: the slow-site server alone;
+//! - `handspun download`: fetch URLs with one model.
+//!
+//! Bad arguments exit with status 2 and a message saying what to type
+//! instead (clap's usage errors do that; our own value parsers feed it).
 
-fn main() {
-    eprintln!("handspun: the command line is not built yet; see README.md for what runs today");
-    std::process::exit(2);
+#![forbid(unsafe_code)]
+
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use handspun::report::{json::JsonReport, summary, table};
+use handspun::workloads::{self, CompareConfig, Model, Workload};
+
+/// Concurrency runtimes built by hand, compared on the same work.
+#[derive(Debug, Parser)]
+#[command(name = "handspun", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every workload under every model and compare them.
+    ///
+    /// Prints a table and a few sentences explaining it. Exit status 1 if
+    /// any job failed (each failure is in the JSON with its error).
+    Compare(CompareArgs),
+    /// Run the slow-site server alone until SIGINT or SIGTERM.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+    },
+    /// Download URLs with one model, as the tutorial's scripts do.
+    ///
+    /// Prints `Read N from URL` per page and `Downloaded M in S seconds`.
+    /// Exit status 1 if any download failed.
+    Download(DownloadArgs),
+}
+
+/// Which workloads `compare` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum WorkloadChoice {
+    /// Download many pages from the embedded slow site.
+    Io,
+    /// Sum many squares.
+    Cpu,
+    /// Both.
+    All,
+}
+
+#[derive(Debug, clap::Args)]
+struct CompareArgs {
+    /// Which workload to run.
+    #[arg(long, value_enum, default_value = "all")]
+    workload: WorkloadChoice,
+    /// Comma-separated models: sync, threads, event-loop, processes,
+    /// threads-gil (default: all five).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_model)]
+    models: Vec<Model>,
+    /// Pool size of threads, processes and threads-gil (default: 5 threads,
+    /// one process per core).
+    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    workers: Option<usize>,
+    /// Downloads in the io job list (default 160; 20 with --quick).
+    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    requests: Option<usize>,
+    /// Multiply every cpu number by K (default 1; 0.2 with --quick).
+    #[arg(long, value_name = "K", value_parser = parse_scale, allow_negative_numbers = true)]
+    cpu_scale: Option<f64>,
+    /// Write the results as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write an SVG chart to FILE.svg (with --sweep, also FILE-sweep.svg).
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<PathBuf>,
+    /// Write a Chrome/Perfetto trace to FILE.json.
+    #[arg(long, value_name = "FILE.json")]
+    trace: Option<PathBuf>,
+    /// Shrink every workload to a few seconds in all.
+    #[arg(long)]
+    quick: bool,
+    /// Also run the io workload with 1 to 64 threads and chart it.
+    #[arg(long)]
+    sweep: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct DownloadArgs {
+    /// The model that runs the downloads: sync, threads, event-loop,
+    /// processes or threads-gil.
+    #[arg(long, value_parser = parse_model)]
+    model: Model,
+    /// Pool size for threads and processes.
+    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    workers: Option<usize>,
+    /// Download the list K times over.
+    #[arg(long, value_name = "K", default_value = "1", value_parser = parse_positive)]
+    repeat: usize,
+    /// Print one JSON summary instead of a line per page.
+    #[arg(long)]
+    json: bool,
+    /// The pages to download (http:// only).
+    #[arg(required = true, value_name = "URL")]
+    urls: Vec<String>,
+}
+
+/// A model name (the error lists the names to choose from).
+fn parse_model(text: &str) -> Result<Model, String> {
+    text.parse()
+        .map_err(|e: workloads::model::UnknownModel| e.to_string())
+}
+
+fn parse_positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a whole number of at least 1; try e.g. 5"
+        )),
+    }
+}
+
+fn parse_scale(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(k) if k.is_finite() && k > 0.0 && k <= 1000.0 => Ok(k),
+        _ => Err(format!(
+            "`{text}` is not a scale between 0 and 1000; try e.g. 0.5 or 2"
+        )),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Compare(args) => run_compare(args),
+        Command::Serve { addr } => run_serve(addr),
+        Command::Download(args) => run_download(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("handspun: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Stops with a usage error (exit status 2) if an output file's folder does
+/// not exist, before minutes of measuring are spent.
+fn check_output_folders(paths: &[&Option<PathBuf>]) {
+    for path in paths.iter().filter_map(|p| p.as_ref()) {
+        let folder = match path.parent() {
+            Some(folder) if !folder.as_os_str().is_empty() => folder,
+            _ => std::path::Path::new("."),
+        };
+        if !folder.is_dir() {
+            Cli::command()
+                .error(
+                    clap::error::ErrorKind::ValueValidation,
+                    format!(
+                        "cannot write {}: the folder {} does not exist; create it or choose another path",
+                        path.display(),
+                        folder.display()
+                    ),
+                )
+                .exit();
+        }
+    }
+}
+
+fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
+    check_output_folders(&[&args.json, &args.plot, &args.trace]);
+    let mut config = CompareConfig::default();
+    if args.quick {
+        config = config.quick();
+    }
+    config.workloads = match args.workload {
+        WorkloadChoice::Io => vec![Workload::Io],
+        WorkloadChoice::Cpu => vec![Workload::Cpu],
+        WorkloadChoice::All => Workload::ALL.to_vec(),
+    };
+    if !args.models.is_empty() {
+        config.models = args.models;
+    }
+    config.workers = args.workers;
+    if let Some(requests) = args.requests {
+        config.requests = requests;
+    }
+    if let Some(scale) = args.cpu_scale {
+        config.cpu_scale = scale;
+    }
+    config.trace = args.trace.is_some();
+    config.sweep = args.sweep;
+    let progress = Arc::new(progress::Bars::new());
+    let comparison = workloads::compare(&config, progress).map_err(|e| e.to_string())?;
+    let sweep = &comparison.sweep;
+    print!("{}", table::render(&comparison.results));
+    if !sweep.is_empty() {
+        println!("\nsweep: the io workload with the thread pool at each size (\"vs sync\": against 1 thread)");
+        print!("{}", table::render(sweep));
+    }
+    println!();
+    for sentence in summary::summarize(&comparison.results, comparison.cores, sweep) {
+        println!("{sentence}");
+    }
+    if let Some(path) = &args.json {
+        JsonReport::new(comparison.cores, &comparison.results)
+            .write(path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    if let Some(path) = &args.plot {
+        write_charts(path, &comparison.results, sweep)?;
+    }
+    if let Some(path) = &args.trace {
+        handspun::report::trace::write_trace(path, &comparison.timelines)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!(
+            "wrote {} (open it in https://ui.perfetto.dev)",
+            path.display()
+        );
+    }
+    let any_failed = comparison.results.iter().any(|r| r.failed > 0);
+    Ok(if any_failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn write_charts(
+    path: &std::path::Path,
+    results: &[workloads::RunResult],
+    sweep: &[workloads::RunResult],
+) -> Result<(), String> {
+    use handspun::report::chart;
+    let svg = chart::comparison_svg(results).map_err(|e| e.to_string())?;
+    std::fs::write(path, svg).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    if !sweep.is_empty() {
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("chart");
+        let sweep_path = path.with_file_name(format!("{stem}-sweep.svg"));
+        let svg = chart::sweep_svg(sweep).map_err(|e| e.to_string())?;
+        std::fs::write(&sweep_path, svg)
+            .map_err(|e| format!("cannot write {}: {e}", sweep_path.display()))?;
+        eprintln!("wrote {}", sweep_path.display());
+    }
+    Ok(())
+}
+
+fn run_serve(addr: std::net::SocketAddr) -> Result<ExitCode, String> {
+    handspun::http::server::serve_until_signal(addr)
+        .map_err(|e| format!("cannot serve on {addr}: {e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_download(args: DownloadArgs) -> Result<ExitCode, String> {
+    let progress = Arc::new(progress::Bars::new());
+    let downloaded =
+        workloads::download::download(args.model, &args.urls, args.repeat, args.workers, progress)
+            .map_err(|e| e.to_string())?;
+    let summary = &downloaded.summary;
+    if args.json {
+        let text = serde_json::to_string(summary).map_err(|e| e.to_string())?;
+        println!("{text}");
+    } else {
+        for (url, outcome) in &downloaded.pages {
+            match outcome {
+                Ok(page) => println!("Read {} from {url}", page.bytes),
+                Err(error) => eprintln!("Failed {url}: {error}"),
+            }
+        }
+        println!("Downloaded {} in {:.2} seconds", summary.ok, summary.wall_s);
+    }
+    Ok(if summary.failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -1,1 +1,24 @@
-//! (under construction)
+//! Turning measured runs into something a person (or a script) can read.
+//!
+//! A comparison ([`crate::workloads::Comparison`]) is a list of result rows
+//! plus, optionally, timelines. This module only *presents* them; it never
+//! measures anything:
+//!
+//! 1. [`table`]: the aligned table `handspun compare` prints, with units.
+//! 2. [`summary`]: the sentences below the table, computed from the numbers:
+//!    which model won each workload, by how much, and why.
+//! 3. [`json`]: the `--json` report (`{"version", "cores", "results"}`), a
+//!    contract scripts read.
+//! 4. [`chart`]: the `--plot` SVG (grouped bars with the ideal marked) and
+//!    the `--sweep` chart. Behind the `cli` feature: it needs `plotters`.
+//! 5. [`trace`]: the `--trace` Chrome/Perfetto trace, one track per task,
+//!    worker thread or worker process.
+
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "cli")]
+pub mod chart;
+pub mod json;
+pub mod summary;
+pub mod table;
+pub mod trace;

@@ -1,0 +1,58 @@
+//! The `--json` report: `{"version", "cores", "results": [...]}`.
+//!
+//! The field names are a contract (shared/WORKLOADS.md): tools read them.
+//! Each element of `results` is a serialized [`RunResult`].
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::workloads::RunResult;
+
+/// The whole JSON document.
+#[derive(Debug, Serialize)]
+pub struct JsonReport<'a> {
+    /// handspun's version (`CARGO_PKG_VERSION`).
+    pub version: &'static str,
+    /// Cores available to the run.
+    pub cores: usize,
+    /// One row per (workload, model).
+    pub results: &'a [RunResult],
+}
+
+impl<'a> JsonReport<'a> {
+    /// The report for these results, measured on `cores` cores.
+    pub fn new(cores: usize, results: &'a [RunResult]) -> JsonReport<'a> {
+        JsonReport {
+            version: env!("CARGO_PKG_VERSION"),
+            cores,
+            results,
+        }
+    }
+
+    /// The report as pretty-printed JSON.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use handspun::report::json::JsonReport;
+    ///
+    /// let text = JsonReport::new(2, &[]).to_json();
+    /// let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    /// assert_eq!(value["cores"], 2);
+    /// assert!(value["results"].as_array().unwrap().is_empty());
+    /// ```
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self)
+            .expect("a report of numbers and strings always serializes")
+    }
+
+    /// Writes the report to `path`.
+    ///
+    /// # Errors
+    ///
+    /// The file system's error when the file cannot be written.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        std::fs::write(path, self.to_json() + "\n")
+    }
+}

@@ -1,0 +1,236 @@
+//! The sentences below the table, computed from the measured numbers.
+//!
+//! Nothing here is canned: every sentence is chosen by comparing numbers
+//! (who was fastest, whether a speedup reached what the cores allow), and
+//! quotes them. The *why* parts are the tutorial's lessons, said only when
+//! the numbers show them.
+
+use crate::report::table::seconds;
+use crate::workloads::{Model, RunResult, Workload};
+
+/// A speedup reached at least this share of what the cores allow counts as
+/// "scaled" (the bar: 0.9 × min(workers, cores)).
+const SCALED: f64 = 0.9;
+
+/// Below this speedup a model "shows no gain".
+const NO_GAIN: f64 = 1.15;
+
+/// At or below this speedup a model is "slower" than sync.
+const SLOWER: f64 = 0.97;
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+/// The sentences for a comparison run on `cores` cores; `sweep` is the
+/// `--sweep` rows (thread pool sizes on io), possibly empty.
+pub fn summarize(results: &[RunResult], cores: usize, sweep: &[RunResult]) -> Vec<String> {
+    let mut sentences = Vec::new();
+    for workload in Workload::ALL {
+        let rows: Vec<&RunResult> = results.iter().filter(|r| r.workload == workload).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        sentences.extend(winner(workload, &rows));
+        for row in &rows {
+            sentences.extend(explain(row, &rows, cores));
+        }
+        for row in rows.iter().filter(|r| r.failed > 0) {
+            let first = row.errors.first().map_or("", |e| e.error.as_str());
+            sentences.push(format!(
+                "{} / {}: {} of {} jobs failed (first error: {first}).",
+                row.workload, row.model, row.failed, row.tasks
+            ));
+        }
+    }
+    sentences.extend(sweep_sentence(sweep));
+    sentences
+}
+
+fn winner(workload: Workload, rows: &[&RunResult]) -> Option<String> {
+    let best = rows
+        .iter()
+        .filter(|r| r.failed == 0)
+        .min_by(|a, b| a.wall_s.total_cmp(&b.wall_s))?;
+    let what = match workload {
+        Workload::Io => format!("{} downloads", best.tasks),
+        Workload::Cpu => format!("{} sums of squares", best.tasks),
+    };
+    if rows.len() == 1 {
+        return Some(format!(
+            "{workload}: only {} ran: {} for {what}.",
+            best.model,
+            seconds(best.wall_s)
+        ));
+    }
+    let sync = rows.iter().find(|r| r.model == Model::Sync);
+    if let Some(sync) =
+        sync.filter(|sync| best.model != Model::Sync && sync.wall_s < best.wall_s * 1.05)
+    {
+        return Some(format!(
+            "{workload}: no model beat sync by more than 5% ({} for {what}; the best, {}, took {}).",
+            seconds(sync.wall_s),
+            best.model,
+            seconds(best.wall_s)
+        ));
+    }
+    let margin = match (best.model, sync) {
+        (Model::Sync, _) => {
+            let runner_up = rows
+                .iter()
+                .filter(|r| r.model != Model::Sync)
+                .min_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
+            match runner_up {
+                Some(next) => format!(
+                    "; the next best, {}, took {:.2}× as long",
+                    next.model,
+                    next.wall_s / best.wall_s
+                ),
+                None => String::new(),
+            }
+        }
+        (_, Some(sync)) => format!(
+            ", {:.1}× faster than sync ({})",
+            sync.wall_s / best.wall_s,
+            seconds(sync.wall_s)
+        ),
+        (_, None) => String::new(),
+    };
+    Some(format!(
+        "{workload}: {} won, {} for {what}{margin}.",
+        best.model,
+        seconds(best.wall_s)
+    ))
+}
+
+fn explain(row: &RunResult, rows: &[&RunResult], cores: usize) -> Option<String> {
+    let speedup = row.speedup_vs_sync?;
+    let efficiency = row
+        .efficiency
+        .map(|e| format!(" ({:.0}% of ideal)", e * 100.0))
+        .unwrap_or_default();
+    let sentence = match (row.workload, row.model) {
+        (_, Model::Sync) => return None,
+        (Workload::Io, Model::EventLoop) => format!(
+            "io / event-loop: {speedup:.1}× sync{efficiency} on one thread — up to {} downloads waited at once over {} connection(s); waiting costs no thread.",
+            row.concurrency,
+            row.connections_opened.unwrap_or(0)
+        ),
+        (Workload::Io, Model::ThreadsGil) => format!(
+            "io / threads-gil: {speedup:.1}× sync{efficiency} — the emulated GIL barely matters here: a download releases it while it waits, as CPython's socket calls do, so {} waiting threads still overlap.",
+            row.workers
+        ),
+        (Workload::Io, Model::Threads) => format!(
+            "io / {}: {speedup:.1}× sync{efficiency} — {} worker threads, each blocked in its own download, so {} waits overlap; {} connection(s), one session per thread.",
+            row.model,
+            row.workers,
+            row.workers,
+            row.connections_opened.unwrap_or(0)
+        ),
+        (Workload::Io, Model::Processes) => {
+            let memory = match rows.iter().find(|r| r.model == Model::Threads) {
+                Some(threads) => format!(
+                    "{:.1} MiB against {:.1} MiB for threads",
+                    mib(row.peak_rss_kib),
+                    mib(threads.peak_rss_kib)
+                ),
+                None => format!("{:.1} MiB", mib(row.peak_rss_kib)),
+            };
+            format!(
+                "io / processes: {speedup:.1}× sync{efficiency} — {} worker processes overlap {} waits; each is a whole copy of the program ({memory}), a heavy way to wait.",
+                row.workers, row.workers
+            )
+        }
+        (Workload::Cpu, Model::Threads | Model::Processes) => {
+            let possible = row.workers.min(cores).max(1);
+            let unit = if row.model == Model::Threads { "threads" } else { "processes" };
+            if possible == 1 {
+                format!(
+                    "cpu / {unit}: {speedup:.2}× sync — with one usable core there is nothing to run in parallel."
+                )
+            } else if speedup >= SCALED * possible as f64 {
+                format!(
+                    "cpu / {unit}: {speedup:.2}× sync with {} workers on this machine's {cores} cores (at most {possible}× possible){}.",
+                    row.workers,
+                    if row.model == Model::Threads {
+                        ": Rust threads compute in parallel, there is no GIL"
+                    } else {
+                        ": one process per core, each with its own memory"
+                    }
+                )
+            } else {
+                format!(
+                    "cpu / {unit}: {speedup:.2}× sync with {} workers, {:.0}% of the {possible}× that {possible} cores allow — the rest went to starting the {unit} and to other programs sharing the cores (short jobs make that share large).",
+                    row.workers,
+                    speedup / possible as f64 * 100.0
+                )
+            }
+        }
+        (Workload::Cpu, Model::ThreadsGil) => {
+            if speedup <= SLOWER {
+                format!(
+                    "cpu / threads-gil: {speedup:.2}× sync, slower — with the emulated GIL only one thread computes at a time and every switch costs: Python's slowdown with threads on CPU-bound work, reproduced."
+                )
+            } else if speedup < NO_GAIN {
+                format!(
+                    "cpu / threads-gil: no gain ({speedup:.2}× sync) — with the emulated GIL only one thread computes at a time, so {} threads do the work of one, as in CPython.",
+                    row.workers
+                )
+            } else {
+                format!(
+                    "cpu / threads-gil: {speedup:.2}× sync, which one computing thread at a time cannot gain: other programs probably slowed the sync run (rerun on a quiet machine; if it persists, the emulated GIL did not hold)."
+                )
+            }
+        }
+        (Workload::Cpu, Model::EventLoop) => {
+            if speedup < NO_GAIN {
+                format!(
+                    "cpu / event-loop: no gain ({speedup:.2}× sync) — one thread, and a task that computes without awaiting holds it until it is done: cooperative multitasking cannot add cores."
+                )
+            } else {
+                format!(
+                    "cpu / event-loop: {speedup:.2}× sync, which one thread cannot gain: other programs probably slowed the sync run (rerun on a quiet machine)."
+                )
+            }
+        }
+    };
+    Some(sentence)
+}
+
+fn sweep_sentence(sweep: &[RunResult]) -> Option<String> {
+    let fastest = sweep.iter().min_by(|a, b| a.wall_s.total_cmp(&b.wall_s))?;
+    let largest = sweep.iter().max_by_key(|r| r.workers)?;
+    // The smallest pool within 10% of the fastest: where more threads stop helping.
+    let enough = sweep
+        .iter()
+        .filter(|r| r.wall_s <= fastest.wall_s * 1.1)
+        .min_by_key(|r| r.workers)?;
+    let at = |workers: usize| sweep.iter().find(|r| r.workers == workers);
+    let five_to_ten = match (at(5), at(10)) {
+        (Some(five), Some(ten)) => format!(
+            " From 5 to 10 threads (the tutorial's advice) the time went from {} to {}.",
+            seconds(five.wall_s),
+            seconds(ten.wall_s)
+        ),
+        _ => String::new(),
+    };
+    if enough.workers < largest.workers {
+        Some(format!(
+            "sweep: {} threads came within 10% of the best time ({} with {} threads); past that, more threads barely help — there are not enough downloads left to overlap.{five_to_ten}",
+            enough.workers,
+            seconds(fastest.wall_s),
+            fastest.workers
+        ))
+    } else {
+        Some(format!(
+            "sweep: every size helped, up to {} threads ({}), because each of the {} downloads is a wait the slow site serves in parallel; but each extra thread saves less ({} → {} threads: {} → {}), and a real site would slow down or refuse long before.{five_to_ten}",
+            largest.workers,
+            seconds(largest.wall_s),
+            largest.tasks,
+            enough.workers / 2,
+            enough.workers,
+            at(enough.workers / 2).map_or_else(|| "?".into(), |r| seconds(r.wall_s)),
+            seconds(enough.wall_s)
+        ))
+    }
+}

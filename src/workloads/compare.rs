@@ -1,0 +1,479 @@
+//! The experiment: every selected workload under every selected model.
+//!
+//! For each workload, `sync` runs first (when selected): its wall time is the
+//! baseline for `speedup_vs_sync` and, for cpu, for the ideal times; its cpu
+//! results are the reference every other model's results must equal. Then
+//! every other model runs the same job list, one after another (never two
+//! runs at once: they would steal each other's cores).
+
+#![forbid(unsafe_code)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::cpu::{cpu_bound, cpu_ideal_s, cpu_numbers};
+use super::fetch::{Fetch, Fetched};
+use super::ideal::makespan;
+use super::io::io_jobs;
+use super::progress::Progress;
+use super::result::{RunResult, TaskError};
+use super::runners::{self, micros_since, Measured, RunError, RunSettings};
+use super::timeline::Timeline;
+use super::{Model, Workload};
+
+/// What to run. [`Default`] is the full experiment of shared/WORKLOADS.md.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareConfig {
+    /// The workloads, in order.
+    pub workloads: Vec<Workload>,
+    /// The models, in report order (`sync` always runs first).
+    pub models: Vec<Model>,
+    /// Pool size for every pool model; `None` means each model's default
+    /// ([`default_workers`]).
+    pub workers: Option<usize>,
+    /// Downloads in the io job list (`--requests`).
+    pub requests: usize,
+    /// Multiplier of the cpu numbers (`--cpu-scale`).
+    pub cpu_scale: f64,
+    /// Connection-pool limit of the event loop's session (aiohttp's 100).
+    pub pool_limit: usize,
+    /// Whether to record timelines for a trace.
+    pub trace: bool,
+    /// Whether to also run the io workload under `threads` with each pool
+    /// size of [`SWEEP_WORKERS`].
+    pub sweep: bool,
+}
+
+impl Default for CompareConfig {
+    fn default() -> Self {
+        CompareConfig {
+            workloads: Workload::ALL.to_vec(),
+            models: Model::ALL.to_vec(),
+            workers: None,
+            requests: super::io::DEFAULT_REQUESTS,
+            cpu_scale: 1.0,
+            pool_limit: 100,
+            trace: false,
+            sweep: false,
+        }
+    }
+}
+
+impl CompareConfig {
+    /// The `--quick` sizes: 20 downloads and a cpu list five times shorter,
+    /// a few seconds in all.
+    pub fn quick(mut self) -> Self {
+        self.requests = 20;
+        self.cpu_scale = 0.2;
+        self
+    }
+}
+
+/// The pool size a model gets when `--workers` is not given: 5 threads (the
+/// tutorial's `max_workers=5`), one process per core, 1 for the one-thread
+/// models.
+pub fn default_workers(model: Model, cores: usize) -> usize {
+    match model {
+        Model::Threads | Model::ThreadsGil => 5,
+        Model::Processes => cores,
+        Model::Sync | Model::EventLoop => 1,
+    }
+}
+
+/// The number of cores this process may use.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Everything a comparison measured.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Cores available to the run.
+    pub cores: usize,
+    /// One row per (workload, model), in run order.
+    pub results: Vec<RunResult>,
+    /// One timeline per row (empty unless tracing was asked for).
+    pub timelines: Vec<Timeline>,
+    /// The `--sweep` rows: io under `threads`, one per pool size (empty
+    /// unless asked for).
+    pub sweep: Vec<RunResult>,
+}
+
+/// Why a comparison stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    /// A runtime could not start.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// The embedded slow-site server could not start.
+    #[error("could not start the embedded slow-site server: {0}")]
+    Server(#[source] std::io::Error),
+}
+
+/// Runs the comparison.
+///
+/// # Errors
+///
+/// [`CompareError`] when a runtime or the server cannot start. Jobs that
+/// fail do not stop it: they are counted and kept in each row's `errors`.
+pub fn compare(
+    config: &CompareConfig,
+    progress: Arc<dyn Progress>,
+) -> Result<Comparison, CompareError> {
+    let cores = cores();
+    let began = Instant::now();
+    let mut comparison = Comparison {
+        cores,
+        results: Vec::new(),
+        timelines: Vec::new(),
+        sweep: Vec::new(),
+    };
+    let needs_server = config.sweep || config.workloads.contains(&Workload::Io);
+    let server = if needs_server {
+        Some(SlowSite::start()?)
+    } else {
+        None
+    };
+    for &workload in &config.workloads {
+        match (workload, &server) {
+            (Workload::Cpu, _) => {
+                run_cpu_workload(config, cores, began, &progress, &mut comparison)?;
+            }
+            (Workload::Io, Some(server)) => {
+                let io = IoRun::new(config, server);
+                io.run_models(config, cores, began, &progress, &mut comparison)?;
+            }
+            (Workload::Io, None) => unreachable!("the server starts whenever io runs"),
+        }
+    }
+    if let Some(server) = &server {
+        if config.sweep {
+            comparison.sweep = IoRun::new(config, server).sweep(config, &progress)?;
+        }
+    }
+    Ok(comparison)
+}
+
+/// The models of `config` in the order they run: `sync` first, then the
+/// others as given, each once.
+fn run_order(config: &CompareConfig) -> Vec<Model> {
+    let mut order: Vec<Model> = Vec::new();
+    for &model in &config.models {
+        if !order.contains(&model) {
+            order.push(model);
+        }
+    }
+    order.sort_by_key(|&model| model != Model::Sync);
+    order
+}
+
+fn settings_for(
+    config: &CompareConfig,
+    model: Model,
+    cores: usize,
+    progress: &Arc<dyn Progress>,
+) -> RunSettings {
+    RunSettings {
+        workers: if model.has_workers() {
+            config
+                .workers
+                .unwrap_or_else(|| default_workers(model, cores))
+        } else {
+            1
+        },
+        pool_limit: config.pool_limit,
+        trace: config.trace,
+        progress: Arc::clone(progress),
+    }
+}
+
+fn run_cpu_workload(
+    config: &CompareConfig,
+    cores: usize,
+    began: Instant,
+    progress: &Arc<dyn Progress>,
+    comparison: &mut Comparison,
+) -> Result<(), CompareError> {
+    let numbers = cpu_numbers(config.cpu_scale);
+    // Warm up (page in the code, let the CPU leave its idle clock) so the
+    // first model timed, sync, is not charged for it.
+    std::hint::black_box(numbers.iter().take(4).map(|&n| cpu_bound(n)).sum::<u64>());
+    // The sync run's wall time and results, once it has run.
+    let mut reference: Option<(f64, Vec<Result<u64, String>>)> = None;
+    for model in run_order(config) {
+        let settings = settings_for(config, model, cores, progress);
+        progress.start(
+            &phase_label(Workload::Cpu, model, &settings),
+            numbers.len() as u64,
+        );
+        let offset_us = micros_since(began, Instant::now());
+        let measured = runners::run_cpu(model, &numbers, &settings)?;
+        progress.finish();
+        let concurrency = match model {
+            Model::Sync | Model::EventLoop => 1,
+            _ => settings.workers,
+        };
+        let mut outcomes = measured.outcomes.clone();
+        if let Some((_, expected)) = &reference {
+            check_against_sync(&mut outcomes, expected);
+        }
+        let wall_s = measured.wall.as_secs_f64();
+        let sync_wall = reference.as_ref().map(|(wall, _)| *wall);
+        let ideal_s = match model {
+            Model::Sync => Some(wall_s),
+            _ => sync_wall.map(|sync| cpu_ideal_s(model, sync, settings.workers, cores)),
+        };
+        let row = Row {
+            workload: Workload::Cpu,
+            model,
+            workers: settings.workers,
+            concurrency,
+            ideal_s,
+            sync_wall_s: sync_wall.or((model == Model::Sync).then_some(wall_s)),
+        };
+        let describe = |i: usize| format!("cpu_bound({})", numbers[i]);
+        let result = row.finish(&measured, &outcomes, |value| *value, describe);
+        if model == Model::Sync {
+            reference = Some((wall_s, measured.outcomes.clone()));
+        }
+        push(
+            comparison,
+            result,
+            measured.timeline,
+            format!("cpu / {model}"),
+            offset_us,
+        );
+    }
+    Ok(())
+}
+
+/// The progress label of a run: `io / sync`, `cpu / threads ×5`.
+fn phase_label(workload: Workload, model: Model, settings: &RunSettings) -> String {
+    if model.has_workers() {
+        format!("{workload} / {model} ×{}", settings.workers)
+    } else {
+        format!("{workload} / {model}")
+    }
+}
+
+/// Turns every cpu result that differs from sync's into a failure.
+fn check_against_sync(outcomes: &mut [Result<u64, String>], expected: &[Result<u64, String>]) {
+    for (outcome, expected) in outcomes.iter_mut().zip(expected) {
+        if let (Ok(got), Ok(want)) = (&*outcome, expected) {
+            if got != want {
+                *outcome = Err(format!("result {got} differs from sync's {want}"));
+            }
+        }
+    }
+}
+
+fn push(
+    comparison: &mut Comparison,
+    result: RunResult,
+    mut timeline: Timeline,
+    title: String,
+    offset_us: u64,
+) {
+    timeline.title = title;
+    timeline.offset_us = offset_us;
+    comparison.results.push(result);
+    comparison.timelines.push(timeline);
+}
+
+/// The parts of a result row known before the run's outcomes are counted.
+struct Row {
+    workload: Workload,
+    model: Model,
+    workers: usize,
+    concurrency: usize,
+    ideal_s: Option<f64>,
+    sync_wall_s: Option<f64>,
+}
+
+impl Row {
+    /// Counts `outcomes` (the run's, possibly re-checked) into a result.
+    fn finish<T>(
+        self,
+        measured: &Measured<T>,
+        outcomes: &[Result<T, String>],
+        value: impl Fn(&T) -> u64,
+        describe: impl Fn(usize) -> String,
+    ) -> RunResult {
+        let wall_s = measured.wall.max(Duration::from_nanos(1)).as_secs_f64();
+        let mut checksum = 0u64;
+        let mut errors = Vec::new();
+        for (task, outcome) in outcomes.iter().enumerate() {
+            match outcome {
+                Ok(v) => checksum = checksum.wrapping_add(value(v)),
+                Err(error) => errors.push(TaskError {
+                    task,
+                    job: describe(task),
+                    error: error.clone(),
+                }),
+            }
+        }
+        RunResult {
+            workload: self.workload,
+            model: self.model,
+            workers: self.workers,
+            concurrency: self.concurrency,
+            tasks: outcomes.len(),
+            ok: outcomes.len() - errors.len(),
+            failed: errors.len(),
+            wall_s,
+            ideal_s: self.ideal_s,
+            efficiency: self.ideal_s.map(|ideal| ideal / wall_s),
+            speedup_vs_sync: self.sync_wall_s.map(|sync| sync / wall_s),
+            connections_opened: measured.connections_opened,
+            peak_rss_kib: measured.peak_rss_kib,
+            checksum,
+            errors,
+        }
+    }
+}
+
+/// The thread-pool sizes `--sweep` tries on the io workload.
+pub const SWEEP_WORKERS: [usize; 11] = [1, 2, 3, 4, 5, 6, 8, 10, 16, 32, 64];
+
+/// The embedded slow-site server, on its own thread, for as long as the
+/// comparison runs.
+struct SlowSite {
+    /// `http://127.0.0.1:PORT`.
+    base_url: String,
+    /// The running server; dropping it stops it.
+    _server: crate::http::server::BackgroundServer,
+}
+
+impl SlowSite {
+    /// Starts the server on an ephemeral loopback port.
+    fn start() -> Result<SlowSite, CompareError> {
+        let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let server =
+            crate::http::server::spawn_background(loopback).map_err(CompareError::Server)?;
+        Ok(SlowSite {
+            base_url: format!("http://{}", server.addr()),
+            _server: server,
+        })
+    }
+}
+
+/// The io workload, ready to run against one server.
+struct IoRun {
+    /// One fetch per job, with the body it must bring back.
+    fetches: Vec<Fetch>,
+    /// Each job's server delay, for the ideal times.
+    delays: Vec<Duration>,
+}
+
+impl IoRun {
+    fn new(config: &CompareConfig, server: &SlowSite) -> IoRun {
+        let jobs = io_jobs(config.requests);
+        IoRun {
+            fetches: jobs
+                .iter()
+                .map(|job| Fetch {
+                    url: job.url(&server.base_url),
+                    expect_len: Some(job.site.body_len),
+                })
+                .collect(),
+            delays: jobs.iter().map(|job| job.site.delay).collect(),
+        }
+    }
+
+    /// Jobs in flight at most under `model`: 1, W, the connection-pool
+    /// limit, W — never more than there are jobs.
+    fn concurrency(&self, model: Model, settings: &RunSettings) -> usize {
+        let slots = match model {
+            Model::Sync => 1,
+            Model::EventLoop => settings.pool_limit,
+            Model::Threads | Model::Processes | Model::ThreadsGil => settings.workers,
+        };
+        slots.min(self.fetches.len()).max(1)
+    }
+
+    /// Runs the job list once under `model`, and makes it a row.
+    fn measure(
+        &self,
+        model: Model,
+        settings: &RunSettings,
+        sync_wall_s: Option<f64>,
+        progress: &Arc<dyn Progress>,
+    ) -> Result<(RunResult, Timeline), CompareError> {
+        let concurrency = self.concurrency(model, settings);
+        progress.start(
+            &phase_label(Workload::Io, model, settings),
+            self.fetches.len() as u64,
+        );
+        let measured = runners::run_fetches(model, &self.fetches, settings);
+        progress.finish();
+        let measured = measured?;
+        let wall_s = measured.wall.as_secs_f64();
+        let row = Row {
+            workload: Workload::Io,
+            model,
+            workers: settings.workers,
+            concurrency,
+            ideal_s: Some(makespan(self.delays.iter().copied(), concurrency).as_secs_f64()),
+            sync_wall_s: sync_wall_s.or((model == Model::Sync).then_some(wall_s)),
+        };
+        let result = row.finish(
+            &measured,
+            &measured.outcomes,
+            |fetched: &Fetched| fetched.checksum,
+            |i| self.fetches[i].url.clone(),
+        );
+        Ok((result, measured.timeline))
+    }
+
+    fn run_models(
+        &self,
+        config: &CompareConfig,
+        cores: usize,
+        began: Instant,
+        progress: &Arc<dyn Progress>,
+        comparison: &mut Comparison,
+    ) -> Result<(), CompareError> {
+        let mut sync_wall_s = None;
+        for model in run_order(config) {
+            let settings = settings_for(config, model, cores, progress);
+            let offset_us = micros_since(began, Instant::now());
+            let (result, timeline) = self.measure(model, &settings, sync_wall_s, progress)?;
+            if model == Model::Sync {
+                sync_wall_s = Some(result.wall_s);
+            }
+            push(
+                comparison,
+                result,
+                timeline,
+                format!("io / {model}"),
+                offset_us,
+            );
+        }
+        Ok(())
+    }
+
+    /// `threads` with each size of [`SWEEP_WORKERS`]; speedups are against
+    /// the one-thread run (which is `sync` with a pool around it).
+    fn sweep(
+        &self,
+        config: &CompareConfig,
+        progress: &Arc<dyn Progress>,
+    ) -> Result<Vec<RunResult>, CompareError> {
+        let mut rows: Vec<RunResult> = Vec::new();
+        for workers in SWEEP_WORKERS {
+            let settings = RunSettings {
+                workers,
+                pool_limit: config.pool_limit,
+                trace: false,
+                progress: Arc::clone(progress),
+            };
+            let one_thread = rows.first().map(|row| row.wall_s);
+            let (mut result, _) = self.measure(Model::Threads, &settings, one_thread, progress)?;
+            if one_thread.is_none() {
+                result.speedup_vs_sync = Some(1.0);
+            }
+            rows.push(result);
+        }
+        Ok(rows)
+    }
+}

@@ -1,0 +1,102 @@
+//! The cpu workload: the tutorial's sum of squares, which must really run.
+
+#![forbid(unsafe_code)]
+
+use std::hint::black_box;
+
+/// The first number of the tutorial's list.
+pub const BASE: u64 = 5_000_000;
+
+/// How many numbers the list holds (`5_000_000 + x for x in range(20)`).
+pub const COUNT: u64 = 20;
+
+/// How often (in iterations) [`cpu_bound`] offers the emulated GIL a switch.
+/// A few thousand iterations take microseconds, far below the 5 ms switch
+/// interval, so the GIL can switch on time; the call is a cheap check.
+pub const CHECKPOINT_EVERY: u64 = 4096;
+
+/// The numbers to sum squares for: `(5_000_000 + x) * scale` for x in 0..20.
+/// `scale` is `--cpu-scale` (1.0 is the tutorial's list; 0.1 makes it ten
+/// times shorter, 4.0 four times longer).
+///
+/// # Panics
+///
+/// When `scale` is not a positive finite number.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::workloads::cpu::cpu_numbers;
+///
+/// let numbers = cpu_numbers(1.0);
+/// assert_eq!(numbers.len(), 20);
+/// assert_eq!((numbers[0], numbers[19]), (5_000_000, 5_000_019));
+/// ```
+pub fn cpu_numbers(scale: f64) -> Vec<u64> {
+    assert!(
+        scale.is_finite() && scale > 0.0,
+        "cpu scale must be a positive number, got {scale}"
+    );
+    (0..COUNT)
+        .map(|x| ((BASE + x) as f64 * scale).round() as u64)
+        .collect()
+}
+
+/// `sum of i * i for i in 0..n`, in wrapping `u64` arithmetic, one
+/// iteration after another.
+///
+/// Left alone, the compiler turns this loop into a closed formula and the
+/// "work" vanishes; passing the loop variable through
+/// [`std::hint::black_box`] makes every iteration run, so the time grows
+/// linearly with `n` as the tutorial's Python loop does. Every
+/// [`CHECKPOINT_EVERY`] iterations it calls the thread pool's GIL
+/// checkpoint (a no-op outside a `threads-gil` pool).
+///
+/// # Examples
+///
+/// ```
+/// use handspun::workloads::cpu::cpu_bound;
+///
+/// assert_eq!(cpu_bound(4), 0 + 1 + 4 + 9);
+/// ```
+// Never inlined: every model must run the very same machine code. Inlined
+// into one caller and not another, the loop was compiled differently and
+// `sync` ran a third slower than the event loop on the same core.
+#[inline(never)]
+pub fn cpu_bound(n: u64) -> u64 {
+    let mut sum: u64 = 0;
+    for i in 0..n {
+        let i = black_box(i);
+        sum = sum.wrapping_add(i.wrapping_mul(i));
+        if i % CHECKPOINT_EVERY == 0 {
+            crate::threadpool::gil::checkpoint();
+        }
+    }
+    sum
+}
+
+/// The ideal wall time of the cpu workload under a model: the sync time
+/// divided by the cores the model can really use. Threads and processes use
+/// `min(workers, cores)`; the event loop is one thread and `threads-gil`
+/// computes on one thread at a time, so neither can beat sync.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::workloads::{cpu::cpu_ideal_s, Model};
+///
+/// assert_eq!(cpu_ideal_s(Model::Threads, 4.0, 5, 2), 2.0);
+/// assert_eq!(cpu_ideal_s(Model::EventLoop, 4.0, 1, 2), 4.0);
+/// ```
+pub fn cpu_ideal_s(
+    model: crate::workloads::Model,
+    sync_wall_s: f64,
+    workers: usize,
+    cores: usize,
+) -> f64 {
+    use crate::workloads::Model;
+    match model {
+        Model::Threads | Model::Processes => sync_wall_s / workers.min(cores).max(1) as f64,
+        Model::Sync | Model::EventLoop | Model::ThreadsGil => sync_wall_s,
+    }
+}

@@ -1,0 +1,162 @@
+//! The five ways handspun can run a workload, and their command-line names.
+
+#![forbid(unsafe_code)]
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Serialize, Serializer};
+
+/// A concurrency model: what runs the jobs of a workload.
+///
+/// The command line spells them `sync`, `threads`, `event-loop`,
+/// `processes` and `threads-gil` ([`Model::name`], [`FromStr`]).
+///
+/// # Examples
+///
+/// ```
+/// use handspun::workloads::Model;
+///
+/// let model: Model = "event-loop".parse().unwrap();
+/// assert_eq!(model, Model::EventLoop);
+/// assert_eq!(model.to_string(), "event-loop");
+/// assert!("fibers".parse::<Model>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Model {
+    /// One thread, one job after another: a plain `for` loop.
+    Sync,
+    /// The thread pool with W workers (`ThreadPoolExecutor`).
+    Threads,
+    /// One thread, one event-loop task per job, all gathered (`asyncio`).
+    EventLoop,
+    /// The process pool with W forked workers (`multiprocessing.Pool`).
+    Processes,
+    /// The thread pool with a global interpreter lock emulated (CPython's
+    /// GIL, switch interval 5 ms): only one worker computes at a time.
+    ThreadsGil,
+}
+
+impl Model {
+    /// Every model, in the order reports list them.
+    pub const ALL: [Model; 5] = [
+        Model::Sync,
+        Model::Threads,
+        Model::EventLoop,
+        Model::Processes,
+        Model::ThreadsGil,
+    ];
+
+    /// The command-line and JSON name of the model.
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Sync => "sync",
+            Model::Threads => "threads",
+            Model::EventLoop => "event-loop",
+            Model::Processes => "processes",
+            Model::ThreadsGil => "threads-gil",
+        }
+    }
+
+    /// Whether the model uses a pool whose size `--workers` sets.
+    pub fn has_workers(self) -> bool {
+        matches!(self, Model::Threads | Model::Processes | Model::ThreadsGil)
+    }
+}
+
+impl fmt::Display for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The error for a model name that is not one of [`Model::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown model `{given}`; choose from sync, threads, event-loop, processes, threads-gil")]
+pub struct UnknownModel {
+    /// What was typed.
+    pub given: String,
+}
+
+impl FromStr for Model {
+    type Err = UnknownModel;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Model::ALL
+            .into_iter()
+            .find(|model| model.name() == s)
+            .ok_or_else(|| UnknownModel {
+                given: s.to_string(),
+            })
+    }
+}
+
+impl Serialize for Model {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// Which experiment: download pages (`io`) or sum squares (`cpu`).
+///
+/// # Examples
+///
+/// ```
+/// use handspun::workloads::Workload;
+///
+/// assert_eq!("cpu".parse::<Workload>().unwrap(), Workload::Cpu);
+/// assert_eq!(Workload::Io.to_string(), "io");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Workload {
+    /// Download many pages from the slow site (waiting dominates).
+    Io,
+    /// Sum many squares (computing dominates).
+    Cpu,
+}
+
+impl Workload {
+    /// Both workloads, in report order.
+    pub const ALL: [Workload; 2] = [Workload::Io, Workload::Cpu];
+
+    /// The command-line and JSON name of the workload.
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Io => "io",
+            Workload::Cpu => "cpu",
+        }
+    }
+}
+
+impl fmt::Display for Workload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The error for a workload name other than `io` or `cpu`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown workload `{given}`; choose from io, cpu, all")]
+pub struct UnknownWorkload {
+    /// What was typed.
+    pub given: String,
+}
+
+impl FromStr for Workload {
+    type Err = UnknownWorkload;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Workload::ALL
+            .into_iter()
+            .find(|workload| workload.name() == s)
+            .ok_or_else(|| UnknownWorkload {
+                given: s.to_string(),
+            })
+    }
+}
+
+impl Serialize for Workload {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}

@@ -1,0 +1,98 @@
+//! The one result type every runner fills: a row of the comparison.
+
+#![forbid(unsafe_code)]
+
+use serde::{Serialize, Serializer};
+
+use super::{Model, Workload};
+
+/// A job that failed, kept with its error (a failure is never dropped).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskError {
+    /// Position of the job in the job list.
+    pub task: usize,
+    /// What the job was: a URL, or `cpu_bound(N)`.
+    pub job: String,
+    /// What went wrong, in words.
+    pub error: String,
+}
+
+/// One row of `handspun compare`: how one model ran one workload.
+///
+/// Serialized, it is one element of the `results` array of the JSON report;
+/// the field names are a contract (shared/WORKLOADS.md). Two fields go beyond
+/// the contract's list: `checksum` and `errors`.
+///
+/// - `ideal_s`, `efficiency`: for cpu they need the sync time, so they are
+///   `null` when `sync` was not among the models run.
+/// - `speedup_vs_sync`: `null` when `sync` was not run.
+/// - `connections_opened`: TCP connections the HTTP clients opened; `null`
+///   for the cpu workload (it opens none).
+/// - `peak_rss_kib`: see [`crate::workloads::rss`] for what it measures per
+///   model.
+/// - `checksum`: io: the wrapping sum of every ok body's checksum; cpu: the
+///   wrapping sum of every ok `cpu_bound` result. Equal across models when
+///   all jobs are ok.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunResult {
+    /// `io` or `cpu`.
+    pub workload: Workload,
+    /// The model's command-line name.
+    pub model: Model,
+    /// Pool size (1 for `sync` and `event-loop`: one thread).
+    pub workers: usize,
+    /// Jobs in flight at most: 1, W, the connection pool limit, W.
+    pub concurrency: usize,
+    /// Jobs in the list.
+    pub tasks: usize,
+    /// Jobs that completed and passed their check.
+    pub ok: usize,
+    /// Jobs that did not; `ok + failed == tasks`.
+    pub failed: usize,
+    /// Measured wall time, seconds.
+    #[serde(serialize_with = "micros")]
+    pub wall_s: f64,
+    /// What a zero-overhead runtime would take, seconds.
+    #[serde(serialize_with = "micros_opt")]
+    pub ideal_s: Option<f64>,
+    /// `ideal_s / wall_s` (1.0 wastes nothing).
+    #[serde(serialize_with = "ratio_opt")]
+    pub efficiency: Option<f64>,
+    /// `sync wall_s / wall_s` for the same workload.
+    #[serde(serialize_with = "ratio_opt")]
+    pub speedup_vs_sync: Option<f64>,
+    /// TCP connections opened (io only).
+    pub connections_opened: Option<u64>,
+    /// Peak resident memory of the run, KiB.
+    pub peak_rss_kib: u64,
+    /// Sum of the ok jobs' checksums or values (see above).
+    pub checksum: u64,
+    /// Every failed job with its error.
+    pub errors: Vec<TaskError>,
+}
+
+impl RunResult {
+    /// Whether the counts add up: `ok + failed == tasks` and one error kept
+    /// per failure.
+    pub fn adds_up(&self) -> bool {
+        self.ok + self.failed == self.tasks && self.errors.len() == self.failed
+    }
+}
+
+fn micros<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64((value * 1e6).round() / 1e6)
+}
+
+fn micros_opt<S: Serializer>(value: &Option<f64>, serializer: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => micros(v, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+fn ratio_opt<S: Serializer>(value: &Option<f64>, serializer: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => serializer.serialize_f64((v * 1e4).round() / 1e4),
+        None => serializer.serialize_none(),
+    }
+}

@@ -1,0 +1,340 @@
+//! The command line, run as a user would: `target/.../handspun ARGS`.
+//! Bad arguments exit 2 with a hint; `compare --quick` runs every model and
+//! writes its reports; `download` works with every model against our own
+//! slow-site server.
+
+// The binary exists only with the `cli` feature (the default).
+#![cfg(feature = "cli")]
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use handspun::http::server;
+
+fn handspun(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_handspun"))
+        .args(args)
+        .output()
+        .expect("the handspun binary runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("handspun-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn assert_usage_error(args: &[&str], hint: &str) {
+    let output = handspun(args);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
+    assert!(
+        message.contains(hint),
+        "{args:?}: expected `{hint}` in:\n{message}"
+    );
+}
+
+#[test]
+fn unknown_model_exits_2_and_lists_the_models() {
+    assert_usage_error(&["compare", "--models", "sync,fibers"], "choose from sync");
+    assert_usage_error(
+        &["download", "--model", "asyncio", "http://127.0.0.1:1/"],
+        "event-loop",
+    );
+}
+
+#[test]
+fn bad_numbers_exit_2_with_an_example() {
+    assert_usage_error(&["compare", "--workers", "0"], "at least 1");
+    assert_usage_error(&["compare", "--requests", "many"], "at least 1");
+    assert_usage_error(&["compare", "--cpu-scale", "-2"], "try e.g.");
+    assert_usage_error(
+        &["download", "--model", "sync", "--repeat", "0", "http://x/"],
+        "at least 1",
+    );
+}
+
+#[test]
+fn bad_workload_and_missing_arguments_exit_2() {
+    assert_usage_error(&["compare", "--workload", "disk"], "io");
+    assert_usage_error(&["download", "--model", "sync"], "URL");
+    assert_usage_error(&["download", "http://127.0.0.1:1/"], "--model");
+    assert_usage_error(&["fly"], "--help");
+    assert_usage_error(&[], "Usage");
+}
+
+#[test]
+fn an_output_folder_that_does_not_exist_exits_2_before_measuring() {
+    assert_usage_error(
+        &[
+            "compare",
+            "--workload",
+            "cpu",
+            "--json",
+            "/nonexistent-handspun-dir/r.json",
+        ],
+        "does not exist",
+    );
+}
+
+#[test]
+fn compare_cpu_quick_writes_json_chart_and_trace() {
+    let dir = scratch("cpu");
+    let json = dir.join("results.json");
+    let svg = dir.join("chart.svg");
+    let trace = dir.join("trace.json");
+    let output = handspun(&[
+        "compare",
+        "--workload",
+        "cpu",
+        "--quick",
+        "--models",
+        "sync",
+        "--json",
+        json.to_str().unwrap(),
+        "--plot",
+        svg.to_str().unwrap(),
+        "--trace",
+        trace.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}\n{stdout}", stderr(&output));
+    assert!(stdout.starts_with("workload"), "{stdout}");
+    assert!(stdout.contains("cpu: only sync ran"), "{stdout}");
+
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let rows = report["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["tasks"], 20);
+    assert_eq!(rows[0]["ok"], 20);
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+    let trace: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
+    let spans = trace["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["ph"] == "X")
+        .count();
+    assert_eq!(spans, 20, "one span per cpu job");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn read_json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+const MODELS: [&str; 5] = ["sync", "threads", "event-loop", "processes", "threads-gil"];
+
+#[test]
+fn compare_quick_runs_every_model_and_its_reports_add_up() {
+    let dir = scratch("compare");
+    let (json, svg, trace) = (dir.join("r.json"), dir.join("c.svg"), dir.join("t.json"));
+    let output = handspun(&[
+        "compare",
+        "--quick",
+        "--requests",
+        "12",
+        "--cpu-scale",
+        "0.05",
+        "--json",
+        json.to_str().unwrap(),
+        "--plot",
+        svg.to_str().unwrap(),
+        "--trace",
+        trace.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("io: ") && stdout.contains("cpu: "),
+        "{stdout}"
+    );
+
+    let report = read_json(&json);
+    let rows = report["results"].as_array().unwrap();
+    for row in rows {
+        assert_eq!(
+            row["ok"].as_u64().unwrap() + row["failed"].as_u64().unwrap(),
+            row["tasks"].as_u64().unwrap(),
+            "{row}"
+        );
+        assert_eq!(row["failed"], 0, "{row}");
+        assert!(row["wall_s"].as_f64().unwrap() > 0.0);
+        assert!(row["peak_rss_kib"].as_u64().unwrap() > 0);
+    }
+    let of = |workload: &str| -> Vec<&serde_json::Value> {
+        rows.iter().filter(|r| r["workload"] == workload).collect()
+    };
+    let io_models: HashSet<&str> = of("io")
+        .iter()
+        .map(|r| r["model"].as_str().unwrap())
+        .collect();
+    let cpu_models: HashSet<&str> = of("cpu")
+        .iter()
+        .map(|r| r["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(cpu_models, MODELS.into_iter().collect());
+    assert!(
+        MODELS[..4].iter().all(|m| io_models.contains(m)),
+        "{io_models:?}"
+    );
+    // Every model computed the same sums and downloaded the same bodies.
+    for workload in ["io", "cpu"] {
+        let sums: HashSet<u64> = of(workload)
+            .iter()
+            .map(|r| r["checksum"].as_u64().unwrap())
+            .collect();
+        assert_eq!(sums.len(), 1, "{workload} checksums differ: {sums:?}");
+    }
+    // io: connections are counted; sync reuses one keep-alive connection.
+    let sync_io = of("io").into_iter().find(|r| r["model"] == "sync").unwrap();
+    assert_eq!(sync_io["connections_opened"], 1);
+
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    for model in MODELS {
+        assert!(
+            chart.contains(&format!(">{model}<")) || chart.contains(model),
+            "{model} missing from chart"
+        );
+    }
+    let trace = read_json(&trace);
+    let events = trace["traceEvents"].as_array().unwrap();
+    let processes: HashSet<&str> = events
+        .iter()
+        .filter(|e| e["name"] == "process_name")
+        .map(|e| e["args"]["name"].as_str().unwrap())
+        .collect();
+    for model in MODELS {
+        assert!(
+            processes.contains(format!("cpu / {model}").as_str()),
+            "{processes:?}"
+        );
+    }
+    let pid_with_spans: HashSet<u64> = events
+        .iter()
+        .filter(|e| e["ph"] == "X")
+        .map(|e| e["pid"].as_u64().unwrap())
+        .collect();
+    assert_eq!(pid_with_spans.len(), processes.len(), "every run has spans");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["ph"] == "i" && e["name"] == "ready"),
+        "event-loop ready marks"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn download_works_with_every_model_against_our_server() {
+    let site = server::spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+    let url = format!("http://{}/bytes/300?delay_ms=5", site.addr());
+    for model in ["sync", "threads", "event-loop", "processes"] {
+        let output = handspun(&[
+            "download",
+            "--model",
+            model,
+            "--workers",
+            "2",
+            "--repeat",
+            "3",
+            &url,
+        ]);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{model}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(
+            stdout.matches(&format!("Read 300 from {url}")).count(),
+            3,
+            "{model}: {stdout}"
+        );
+        assert!(stdout.contains("Downloaded 3 in "), "{model}: {stdout}");
+
+        let output = handspun(&["download", "--model", model, "--json", &url, &url]);
+        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(summary["model"], model);
+        assert_eq!(
+            (summary["requests"].as_u64(), summary["ok"].as_u64()),
+            (Some(2), Some(2))
+        );
+        assert_eq!(summary["bytes"], 600);
+        assert!(summary["connections_opened"].as_u64().unwrap() >= 1);
+        assert!(summary["errors"].as_array().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn failed_downloads_exit_1_and_say_why() {
+    let site = server::spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+    let missing = format!("http://{}/status/404", site.addr());
+    let output = handspun(&["download", "--model", "sync", "--json", &missing]);
+    assert_eq!(output.status.code(), Some(1));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["failed"], 1);
+    assert_eq!(summary["errors"][0]["url"], missing.as_str());
+    assert!(summary["errors"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("404"));
+}
+
+#[test]
+fn serve_announces_its_address_serves_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_handspun"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("handspun serve starts");
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let base = first_line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {first_line:?}"))
+        .to_string();
+    let page = handspun::http::blocking::Session::new()
+        .get(&format!("{base}/bytes/26"))
+        .unwrap();
+    assert_eq!(page.body, b"abcdefghijklmnopqrstuvwxyz");
+
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    // Bounded wait: the server stops within a few seconds of SIGTERM.
+    let pid = child.id().to_string();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_tx.send(child.wait());
+    });
+    match done_rx.recv_timeout(std::time::Duration::from_secs(10)) {
+        Ok(status) => assert!(status.unwrap().success()),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+            panic!("handspun serve did not stop on SIGTERM");
+        }
+    }
+}
