@@ -488,35 +488,21 @@ fn closed_without_a_byte_on_a_fresh_connection() {
 }
 
 #[test]
-fn never_answers_is_a_read_timeout() {
-    let server = TestServer::start(|mut stream, _| {
-        if read_request(&mut stream).is_some() {
-            drain_until_closed(&mut stream);
-        }
-    });
-    let error = get_error_with(&impatient_session(), &server, "/");
-    assert!(
-        matches!(error, Error::Timeout(TimeoutKind::Read)),
-        "{error:?}"
-    );
-}
-
-#[test]
-fn stalls_mid_body_past_the_read_timeout() {
-    let server = TestServer::start(|mut stream, _| {
-        if read_request(&mut stream).is_some() {
-            send(
-                &mut stream,
-                b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
-            );
-            drain_until_closed(&mut stream);
-        }
-    });
-    let error = get_error_with(&impatient_session(), &server, "/");
-    assert!(
-        matches!(error, Error::Timeout(TimeoutKind::Read)),
-        "{error:?}"
-    );
+fn a_server_that_goes_quiet_is_a_read_timeout() {
+    for (name, reply) in [
+        ("never answers", &b""[..]),
+        (
+            "stalls mid-body",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+        ),
+    ] {
+        let server = one_reply(reply);
+        let error = get_error_with(&impatient_session(), &server, "/");
+        assert!(
+            matches!(error, Error::Timeout(TimeoutKind::Read)),
+            "{name}: got {error:?}"
+        );
+    }
 }
 
 #[test]
