@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use handspun::procpool::{as_completed, current_worker, ProcError, ProcessPool};
-use util_procpool::{block_on, bounded};
+use util_procpool::{block_on, bounded, Fifo};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
@@ -153,11 +153,11 @@ fn imap_unordered_and_as_completed_yield_every_result_once() {
     });
 }
 
-/// Blocks until one byte can be read from the named pipe at `path`.
-fn wait_for_fifo(path: String) -> u8 {
+/// Waits until the test sends one byte through the named pipe at `fifo`.
+fn wait_for_fifo(fifo: String) -> u8 {
     use std::io::Read;
     let mut byte = [0u8];
-    std::fs::File::open(path)
+    std::fs::File::open(fifo)
         .unwrap()
         .read_exact(&mut byte)
         .unwrap();
@@ -174,35 +174,19 @@ fn a_handle_is_a_future_woken_from_the_pool_thread() {
         // A job that cannot finish before we let it: it waits on a FIFO.
         // So the first poll surely finds it pending, and only the pool's
         // wake-up can get the task going again.
-        let fifo = std::env::temp_dir().join(format!("handspun-fifo-{}", std::process::id()));
-        let _ = std::fs::remove_file(&fifo);
-        let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-        // SAFETY: `c_path` is a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
-        let mut handle = pool.submit(wait_for_fifo, fifo.to_str().unwrap().to_owned());
-        let release = {
-            let fifo = fifo.clone();
-            std::thread::spawn(move || {
-                use std::io::Write;
-                // Opening for writing blocks until the job opens it for reading.
-                std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(fifo)
-                    .unwrap()
-                    .write_all(&[42])
-                    .unwrap();
-            })
-        };
+        let fifo = Fifo::new();
+        let mut handle = pool.submit(wait_for_fifo, fifo.path());
+        let path = fifo.path();
         let (value, wakes) = block_on(async {
             let first = std::future::poll_fn(|cx| {
                 std::task::Poll::Ready(std::pin::Pin::new(&mut handle).poll(cx))
             })
             .await;
             assert!(first.is_pending(), "the job waits on the FIFO");
+            // Only now let the job finish.
+            std::thread::spawn(move || Fifo::write_byte(&path, 42));
             handle.await
         });
-        release.join().unwrap();
-        std::fs::remove_file(&fifo).unwrap();
         assert_eq!(value, Ok(42));
         assert!(wakes >= 1, "the handle completed through its waker");
     });

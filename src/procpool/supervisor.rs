@@ -20,6 +20,8 @@
 //!   └─ a dead worker is replaced at once while the pool is running
 //! ```
 
+use std::io;
+use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -39,11 +41,24 @@ enum Failure {
     Io(std::io::Error),
 }
 
-/// The body of supervisor thread `index`: runs until the pool stops.
+/// The body of supervisor thread `index`: forks the slot's first worker,
+/// reports on `started` whether that worked, then runs until the pool stops.
 ///
-/// `first` is the worker forked for this slot by the pool's constructor.
-pub(crate) fn supervise(shared: Arc<Shared>, index: usize, first: WorkerProcess) {
-    let mut worker = Some(first);
+/// Every worker of the slot is forked from this thread, and this thread
+/// outlives each of them (it reaps them), which is what the worker's
+/// "die with the parent" signal is tied to (`sys::die_with_parent`).
+pub(crate) fn supervise(shared: Arc<Shared>, index: usize, started: Sender<io::Result<()>>) {
+    let mut worker = match start_worker(&shared, index) {
+        Ok(first) => {
+            let _ = started.send(Ok(()));
+            Some(first)
+        }
+        Err(error) => {
+            let _ = started.send(Err(error));
+            return;
+        }
+    };
+    drop(started);
     while let Some(job) = next_job(&shared, index) {
         // A worker that died while idle (killed from outside, say) is
         // replaced before the job is sent: the job is not charged for it.
@@ -152,7 +167,7 @@ fn retry(shared: &Shared, mut job: Job) {
 }
 
 /// Forks a worker for slot `index` and records its pid.
-pub(crate) fn start_worker(shared: &Shared, index: usize) -> std::io::Result<WorkerProcess> {
+fn start_worker(shared: &Shared, index: usize) -> io::Result<WorkerProcess> {
     let worker = WorkerProcess::spawn(index, shared.config.initializer)?;
     shared.set_worker(index, Some(worker.pid), WorkerState::Idle);
     Ok(worker)

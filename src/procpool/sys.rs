@@ -120,6 +120,30 @@ pub(crate) fn send_signal(pid: libc::pid_t, signal: libc::c_int) -> io::Result<(
     Ok(())
 }
 
+/// Asks the kernel to `SIGKILL` this process when the thread that forked it
+/// ends (`PR_SET_PDEATHSIG`), and ends at once if the parent `parent` is
+/// already gone. A worker calls this first thing, so no worker outlives its
+/// pool's process, even when that process is killed without a chance to
+/// clean up. (Only Linux has this; the signal is tied to the forking
+/// *thread*, which is why each worker is forked by the supervisor thread
+/// that lives exactly as long as it.)
+pub(crate) fn die_with_parent(parent: libc::pid_t) {
+    // SAFETY: prctl(PR_SET_PDEATHSIG) takes plain integers.
+    let armed = unsafe {
+        syscall!(prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong
+        ))
+    };
+    // SAFETY: getppid takes no arguments and cannot fail.
+    if armed.is_err() || unsafe { libc::getppid() } != parent {
+        exit_immediately(EXIT_ORPHANED);
+    }
+}
+
+/// Exit status of a worker that found its parent already gone.
+pub(crate) const EXIT_ORPHANED: i32 = 72;
+
 /// Ends this process at once with `code`, without running destructors,
 /// `atexit` handlers or flushing std's buffers.
 ///

@@ -2,7 +2,7 @@
 //! `_exit`.
 //!
 //! ```text
-//! forked ──► close every fd but its two pipe ends ──► run the initializer
+//! forked ──► die with the parent ──► close every fd but its two pipe ends ──► initializer
 //!    ┌──────────────────────────────────────────────────────┘
 //!    └─► read a job frame ──► run it (panics caught) ──► write the reply ─┐
 //!            ▲                                                            │
@@ -107,9 +107,11 @@ pub(crate) fn install_panic_hook() {
 /// The whole life of a worker, in the child right after `fork`. Never
 /// returns.
 ///
-/// `jobs` is the read end of the job pipe, `replies` the write end of the
-/// reply pipe; every other descriptor is closed first.
+/// `parent` is the pool's process id, `jobs` the read end of the job pipe,
+/// `replies` the write end of the reply pipe; every other descriptor is
+/// closed first.
 pub(crate) fn run_worker(
+    parent: libc::pid_t,
     index: usize,
     jobs: &OwnedFd,
     replies: &OwnedFd,
@@ -117,6 +119,7 @@ pub(crate) fn run_worker(
 ) -> ! {
     IN_WORKER.store(true, Ordering::Relaxed);
     WORKER_INDEX.store(index, Ordering::Relaxed);
+    sys::die_with_parent(parent);
     sys::close_all_fds_except(&[jobs.as_raw_fd(), replies.as_raw_fd()]);
 
     if let Some(initializer) = initializer {
