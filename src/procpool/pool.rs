@@ -343,8 +343,14 @@ impl ProcessPool {
     /// ```
     /// use handspun::procpool::{ProcError, ProcessPool};
     ///
+    /// fn forever(_: ()) -> u8 {
+    ///     loop {
+    ///         std::hint::spin_loop();
+    ///     }
+    /// }
+    ///
     /// let pool = ProcessPool::new(1).unwrap();
-    /// let never = pool.submit(|_: ()| loop { std::hint::spin_loop() }, ());
+    /// let never = pool.submit(forever, ());
     /// pool.shutdown_now();
     /// assert_eq!(never.join(), Err(ProcError::Cancelled));
     /// ```
