@@ -68,14 +68,16 @@ pub(crate) fn supervise(shared: Arc<Shared>, index: usize, started: Sender<io::R
         let mut live = match worker.take() {
             Some(live) => live,
             None => match start_worker(&shared, index) {
-                Ok(live) => live,
+                Ok(live) => {
+                    shared.set_worker(index, Some(live.pid), WorkerState::Busy);
+                    live
+                }
                 Err(error) => {
                     job.finish(Err(error.into()));
                     continue;
                 }
             },
         };
-        shared.set_worker(index, Some(live.pid), WorkerState::Busy);
 
         let deadline = shared
             .config
@@ -88,7 +90,6 @@ pub(crate) fn supervise(shared: Arc<Shared>, index: usize, started: Sender<io::R
                     .config
                     .max_jobs_per_worker
                     .is_some_and(|limit| live.jobs_done >= limit);
-                shared.set_worker(index, Some(live.pid), WorkerState::Idle);
                 job.finish(Ok(reply));
                 if worn_out {
                     retire(&shared, index, Some(live), false);
@@ -136,6 +137,7 @@ fn next_job(shared: &Shared, index: usize) -> Option<Job> {
             return None;
         }
         if let Some(job) = state.queue.pop_front() {
+            state.workers[index].state = WorkerState::Busy;
             return Some(job);
         }
         if state.phase == Phase::Draining {
