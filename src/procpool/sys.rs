@@ -2,7 +2,7 @@
 //! safe wrapper.
 //!
 //! This is the only file of the pool that talks to `libc` directly. Each
-//! wrapper makes one call through the [`syscall!`] macro, which turns the C
+//! wrapper makes one call through the `syscall!` macro, which turns the C
 //! convention (return -1 and set `errno`) into an [`io::Result`]; the calls
 //! that can be interrupted by a signal are retried on `EINTR`
 //! ([`retry_on_interrupt`]), so callers never see
