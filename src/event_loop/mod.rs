@@ -1,1 +1,394 @@
-//! (under construction)
+//! A cooperative, single-threaded event loop over `mio`.
+//!
+//! ## The idea in plain words
+//!
+//! One thread runs many *tasks*. A task is a `Future`: a piece of work that
+//! can stop half-way ("I can't go on until this socket has data") and be
+//! resumed later. The loop keeps two groups of tasks:
+//!
+//! - the **ready queue**: tasks that can make progress right now;
+//! - the **waiting set**: tasks that are parked until something happens — a
+//!   socket becomes readable, a timer expires, a channel gets a message,
+//!   another task finishes. A waiting task is in no queue at all: whatever it
+//!   waits on holds its *waker*, and calling that waker puts the task back
+//!   into the ready queue.
+//!
+//! The loop repeats one step: **pick the ready task that has been ready the
+//! longest** (oldest-ready, first in first out), poll it once, and when the
+//! ready queue is empty, ask the operating system (`epoll`, through `mio`)
+//! to sleep until a socket is ready or the nearest timer is due.
+//!
+//! Polling a task runs its code up to the next `.await` that cannot finish
+//! yet. There the future returns `Poll::Pending` — that is what `.await`
+//! hands back to the loop: "I registered my waker with the thing I wait on;
+//! come back when it fires". The loop moves on to the next ready task. Nothing
+//! pre-empts a task: if it computes for a second without awaiting, every other
+//! task waits a second (the loop reports such *slow polls*, see
+//! [`Builder::slow_poll_threshold`]).
+//!
+//! ## What the loop does, one turn at a time
+//!
+//! 1. If the future given to [`EventLoop::block_on`] was woken, poll it; if it
+//!    is done, return its output.
+//! 2. Pop up to 128 ready tasks from the [`Scheduler`] and poll each once. A
+//!    task that returns `Ready` is *done*: its output goes to its
+//!    [`JoinHandle`]. A task that returns `Pending` is *waiting*.
+//! 3. Park: ask `epoll` for events — without waiting if tasks are ready,
+//!    otherwise until the nearest timer deadline; fire the timers that are
+//!    due; call the wakers of the tasks those events and timers concern. Each
+//!    woken task is pushed into the scheduler, stamped with the time it became
+//!    ready.
+//!
+//! Invariants: a task is in the ready queue at most once; a waiting task is in
+//! no queue; a done task is never polled again and its future has been
+//! dropped; only the loop's thread ever touches a task's future.
+//!
+//! ## Where to read next
+//!
+//! 1. `task.rs` — what a task is: the future plus its bookkeeping, and its
+//!    states [`TaskState`] (ready / running / waiting / done).
+//! 2. `scheduler.rs` — the [`Scheduler`] trait (the pluggable "who runs
+//!    next"), [`OldestReady`], [`NewestReady`], [`Priority`].
+//! 3. `core.rs` — the run loop: one turn, step by step.
+//! 4. `waker.rs` and `context.rs` — how a wake-up finds its way back, from
+//!    this thread or another.
+//! 5. `reactor.rs` and `net.rs` — sockets that wait instead of blocking.
+//! 6. `timer.rs` and `time.rs` — sleeping without blocking.
+//! 7. `channel/` — oneshot and mpsc channels between tasks.
+//! 8. `join.rs`, `stats.rs`, `trace.rs`, `clock.rs`, `slab.rs` — handles,
+//!    counters, tracing, the two clocks, and the slot vector everything is
+//!    indexed by.
+//!
+//! ## Example
+//!
+//! ```
+//! use std::time::Duration;
+//! use handspun::event_loop::{self, EventLoop};
+//!
+//! let mut ev = EventLoop::new().unwrap();
+//! let total = ev.block_on(async {
+//!     // Three tasks sleep at the same time: about 30 ms in all, not 60.
+//!     let handles: Vec<_> = (1..=3u64)
+//!         .map(|i| event_loop::spawn(async move {
+//!             event_loop::sleep(Duration::from_millis(10 * i)).await;
+//!             i
+//!         }))
+//!         .collect();
+//!     let mut total = 0;
+//!     for handle in handles {
+//!         total += handle.await.unwrap();
+//!     }
+//!     total
+//! });
+//! assert_eq!(total, 6);
+//! assert_eq!(ev.stats().done, 3);
+//! ```
+//!
+//! ## Where this differs from production runtimes
+//!
+//! tokio's current-thread runtime follows the same plan. Differences a reader
+//! should know about:
+//!
+//! - **Task memory.** A task here is an `Arc<TaskCell<F>>` seen through
+//!   `Arc<dyn TaskObj>`: one allocation, but reference counts are atomic.
+//!   tokio packs the state and the reference count into one atomic word and
+//!   hand-writes the vtable, so it can cut a few more atomic operations.
+//! - **Timers.** A binary heap with lazy cancellation (exact deadlines,
+//!   `O(log n)`), where tokio uses a hierarchical wheel (`O(1)`, 1 ms
+//!   resolution).
+//! - **Fairness.** We poll the reactor after every batch of 128 tasks; tokio
+//!   also gives each task an operation *budget* so that a task whose sockets
+//!   are always ready still yields now and then.
+//! - **Breadth.** Only TCP, one timer API and two channel kinds; no
+//!   `AsyncRead`/`AsyncWrite` traits (the futures ecosystem's), no UDP, no
+//!   signals, no blocking-task pool.
+//!
+//! The benchmarks (`benches/event_loop.rs`, results in
+//! `docs/benchmarks/event_loop.md`) measure this loop against tokio's.
+
+mod clock;
+mod context;
+mod core;
+mod join;
+mod reactor;
+mod scheduler;
+mod slab;
+mod stats;
+mod task;
+mod timer;
+mod trace;
+mod waker;
+mod yield_now;
+
+pub mod channel;
+pub mod net;
+pub mod time;
+
+use std::future::Future;
+use std::io;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use self::join::{JoinError, JoinHandle};
+pub use self::scheduler::{NewestReady, OldestReady, Priority, ReadyTask, Scheduler, TaskMeta};
+pub use self::stats::Stats;
+pub use self::task::{TaskId, TaskState};
+pub use self::time::{interval, sleep, sleep_until, timeout, Elapsed, Interval, Sleep};
+pub use self::trace::{TraceEvent, TraceKind};
+pub use self::yield_now::{yield_now, YieldNow};
+
+use self::core::Core;
+
+/// A single-threaded event loop: spawns tasks and runs them until a future
+/// completes. One per thread at a time; `!Send`.
+///
+/// Dropping the loop drops every task's future that has not finished, which
+/// closes their sockets and cancels their timers.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::event_loop::EventLoop;
+///
+/// let mut ev = EventLoop::new().unwrap();
+/// let handle = ev.spawn(async { "spawned before block_on" });
+/// let text = ev.block_on(async { handle.await.unwrap() });
+/// assert_eq!(text, "spawned before block_on");
+/// ```
+pub struct EventLoop {
+    core: Rc<Core>,
+}
+
+impl EventLoop {
+    /// A loop with the default settings (see [`Builder`]).
+    ///
+    /// # Errors
+    ///
+    /// If the operating system refuses an `epoll` instance or an `eventfd`
+    /// (usually: out of file descriptors).
+    pub fn new() -> io::Result<EventLoop> {
+        Builder::default().build()
+    }
+
+    /// A builder to choose the scheduler, the slow-poll threshold, tracing.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// Runs the loop until `future` completes, and returns its output. Tasks
+    /// that are still running then stay in the loop, paused, and go on at the
+    /// next `block_on`.
+    ///
+    /// # Panics
+    ///
+    /// If called inside a running loop (nest with `.await` or [`spawn`]
+    /// instead), or if `future` panics.
+    pub fn block_on<F: Future>(&mut self, future: F) -> F::Output {
+        self.core.block_on(future)
+    }
+
+    /// Runs the loop until every spawned task is done (asyncio's
+    /// "run until there is nothing left"). Returns at once if no task is
+    /// alive; never returns while some task waits for something that never
+    /// comes.
+    ///
+    /// # Panics
+    ///
+    /// If called inside a running loop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use handspun::event_loop::{self, EventLoop};
+    ///
+    /// let mut ev = EventLoop::new().unwrap();
+    /// for i in 0..3 {
+    ///     // Handles dropped: the tasks are detached, and still run.
+    ///     ev.spawn(async move { event_loop::sleep(Duration::from_millis(i)).await });
+    /// }
+    /// ev.run();
+    /// assert_eq!(ev.stats().done, 3);
+    /// ```
+    pub fn run(&mut self) {
+        let core = self.core.clone();
+        self.core
+            .block_on(std::future::poll_fn(move |cx| core.poll_idle(cx)));
+    }
+
+    /// Spawns a task on this loop. It runs when the loop runs (inside
+    /// `block_on` or `run`). Inside a task, use the free function [`spawn`].
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        self.core.spawn(None, 0, future)
+    }
+
+    /// Like [`EventLoop::spawn`], with a name for slow-poll reports, stats
+    /// and traces.
+    pub fn spawn_named<F>(&self, name: impl Into<String>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        self.core.spawn(Some(Arc::from(name.into())), 0, future)
+    }
+
+    /// Like [`EventLoop::spawn`], with a priority for the [`Priority`]
+    /// scheduler (higher runs first; plain spawns get 0).
+    pub fn spawn_with_priority<F>(&self, priority: i32, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        self.core.spawn(None, priority, future)
+    }
+
+    /// The loop's counters: tasks ready / waiting / done, polls, time spent
+    /// ready but not running, slow polls.
+    pub fn stats(&self) -> Stats {
+        self.core.stats()
+    }
+
+    /// The task events recorded so far (empty unless built with
+    /// [`Builder::tracing`]`(true)`); each call returns only the new ones.
+    pub fn take_trace(&self) -> Vec<TraceEvent> {
+        self.core.take_trace()
+    }
+}
+
+impl Drop for EventLoop {
+    fn drop(&mut self) {
+        self.core.shutdown();
+    }
+}
+
+impl std::fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventLoop")
+            .field("id", &self.core.id)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+/// Settings for an [`EventLoop`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use handspun::event_loop::{EventLoop, NewestReady};
+///
+/// let ev = EventLoop::builder()
+///     .scheduler(NewestReady::new())
+///     .slow_poll_threshold(Duration::from_millis(20))
+///     .tracing(true)
+///     .build()
+///     .unwrap();
+/// # drop(ev);
+/// ```
+pub struct Builder {
+    scheduler: Box<dyn Scheduler>,
+    slow_poll_threshold: Duration,
+    tracing: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            scheduler: Box::new(OldestReady::new()),
+            slow_poll_threshold: Duration::from_millis(100),
+            tracing: false,
+        }
+    }
+}
+
+impl Builder {
+    /// The policy that picks the next ready task (default [`OldestReady`]).
+    pub fn scheduler(mut self, scheduler: impl Scheduler + 'static) -> Builder {
+        self.scheduler = Box::new(scheduler);
+        self
+    }
+
+    /// A poll that takes at least this long is reported on stderr with the
+    /// task's name and counted in [`Stats::slow_polls`] (default 100 ms, like
+    /// asyncio's debug mode).
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Builder {
+        self.slow_poll_threshold = threshold;
+        self
+    }
+
+    /// Whether to record [`TraceEvent`]s (default off).
+    pub fn tracing(mut self, on: bool) -> Builder {
+        self.tracing = on;
+        self
+    }
+
+    /// Creates the loop.
+    ///
+    /// # Errors
+    ///
+    /// If the operating system refuses an `epoll` instance or an `eventfd`.
+    pub fn build(self) -> io::Result<EventLoop> {
+        let core = Core::new(self.scheduler, self.slow_poll_threshold, self.tracing)?;
+        Ok(EventLoop {
+            core: Rc::new(core),
+        })
+    }
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("slow_poll_threshold", &self.slow_poll_threshold)
+            .field("tracing", &self.tracing)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Spawns a task on the loop running on this thread.
+///
+/// # Panics
+///
+/// Outside a running loop (not inside `block_on` or one of its tasks).
+///
+/// # Examples
+///
+/// ```
+/// use handspun::event_loop::{self, EventLoop};
+///
+/// let mut ev = EventLoop::new().unwrap();
+/// let n = ev.block_on(async { event_loop::spawn(async { 7 }).await.unwrap() });
+/// assert_eq!(n, 7);
+/// ```
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    context::current("spawn").spawn(None, 0, future)
+}
+
+/// Like [`spawn`], with a name for slow-poll reports, stats and traces.
+///
+/// # Panics
+///
+/// Outside a running loop.
+pub fn spawn_named<F>(name: impl Into<String>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    context::current("spawn_named").spawn(Some(Arc::from(name.into())), 0, future)
+}
+
+/// Like [`spawn`], with a priority for the [`Priority`] scheduler.
+///
+/// # Panics
+///
+/// Outside a running loop.
+pub fn spawn_with_priority<F>(priority: i32, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    context::current("spawn_with_priority").spawn(None, priority, future)
+}

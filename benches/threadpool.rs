@@ -1,0 +1,198 @@
+//! Thread pool vs rayon vs `std::thread::scope` on the three workloads of
+//! WORKLOADS.md: `map_coarse` (the cpu workload), `tiny_tasks` (100_000
+//! additions) and `fan_in` (10_000 results collected through handles).
+//!
+//! Every implementation uses as many threads as the machine has cores, and
+//! each is written the way its users would write it: handspun with
+//! `ThreadPool::map` / `submit`, rayon with `par_iter` / `scope`, the
+//! standard library with one scoped thread per core, each taking a chunk.
+//!
+//! Run: `cargo bench --bench threadpool -- --warm-up-time 1 --measurement-time 3`
+
+use std::hint::black_box;
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use handspun::threadpool::{QueuePolicy, ThreadPool};
+use rayon::prelude::*;
+
+/// The cpu workload's kernel: the sum of `i * i` for `i` in `0..n`, wrapping,
+/// with the loop variable hidden from the optimiser.
+fn cpu_bound(n: u64) -> u64 {
+    let mut sum = 0u64;
+    for i in 0..n {
+        let i = black_box(i);
+        sum = sum.wrapping_add(i.wrapping_mul(i));
+    }
+    sum
+}
+
+/// The tutorial's list: 5_000_000 + x for x in 0..20.
+fn coarse_numbers() -> Vec<u64> {
+    (0..20).map(|x| 5_000_000 + x).collect()
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+}
+
+/// `f` over `items` with one scoped thread per core, each taking one
+/// contiguous chunk; results concatenated in input order.
+fn std_scope_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a scoped thread panicked"))
+            .collect()
+    })
+}
+
+fn handspun_pools(workers: usize) -> Vec<(&'static str, ThreadPool)> {
+    vec![
+        ("handspun", ThreadPool::new(workers)),
+        (
+            "handspun_stealing",
+            ThreadPool::builder()
+                .workers(workers)
+                .queue(QueuePolicy::Stealing)
+                .build()
+                .expect("pool"),
+        ),
+    ]
+}
+
+fn map_coarse(c: &mut Criterion) {
+    let workers = cores();
+    let numbers = coarse_numbers();
+    let expected: Vec<u64> = numbers.iter().map(|&n| cpu_bound(n)).collect();
+    let rayon_pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build()
+        .expect("rayon");
+    let mut group = c.benchmark_group("map_coarse");
+    group.sample_size(10);
+    for (name, pool) in handspun_pools(workers) {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let sums: Vec<u64> = pool
+                    .map(cpu_bound, numbers.clone())
+                    .map(Result::unwrap)
+                    .collect();
+                assert_eq!(sums, expected);
+                sums
+            })
+        });
+    }
+    group.bench_function("rayon", |b| {
+        b.iter(|| {
+            let sums: Vec<u64> =
+                rayon_pool.install(|| numbers.par_iter().map(|&n| cpu_bound(n)).collect());
+            assert_eq!(sums, expected);
+            sums
+        })
+    });
+    group.bench_function("std_scope", |b| {
+        b.iter(|| {
+            let sums = std_scope_map(&numbers, workers, |&n| cpu_bound(n));
+            assert_eq!(sums, expected);
+            sums
+        })
+    });
+    group.finish();
+}
+
+fn tiny_tasks(c: &mut Criterion) {
+    const JOBS: u64 = 100_000;
+    let workers = cores();
+    let pairs: Vec<(u64, u64)> = (0..JOBS).map(|i| (i, 2 * i)).collect();
+    // handspun's jobs are 'static: they share the input instead of borrowing it.
+    let shared_pairs: Arc<[(u64, u64)]> = Arc::from(pairs.clone());
+    let rayon_pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build()
+        .expect("rayon");
+    let mut group = c.benchmark_group("tiny_tasks");
+    for (name, pool) in handspun_pools(workers) {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let sums: Vec<u64> = pool
+                    .map_shared(|&(a, b): &(u64, u64)| a + b, Arc::clone(&shared_pairs))
+                    .into_vec()
+                    .unwrap();
+                assert_eq!(sums.len(), JOBS as usize);
+                sums
+            })
+        });
+    }
+    group.bench_function("rayon", |b| {
+        b.iter(|| {
+            let sums: Vec<u64> =
+                rayon_pool.install(|| pairs.par_iter().map(|&(a, b)| a + b).collect());
+            assert_eq!(sums.len(), JOBS as usize);
+            sums
+        })
+    });
+    group.bench_function("std_scope", |b| {
+        b.iter(|| {
+            let sums = std_scope_map(&pairs, workers, |&(a, b)| a + b);
+            assert_eq!(sums.len(), JOBS as usize);
+            sums
+        })
+    });
+    group.finish();
+}
+
+fn fan_in(c: &mut Criterion) {
+    const JOBS: u64 = 10_000;
+    let workers = cores();
+    let rayon_pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .build()
+        .expect("rayon");
+    let mut group = c.benchmark_group("fan_in");
+    for (name, pool) in handspun_pools(workers) {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let handles: Vec<_> = (0..JOBS)
+                    .map(|i| pool.submit(move || black_box(i) * 2))
+                    .collect();
+                let results: Vec<u64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+                assert_eq!(results.len(), JOBS as usize);
+                results
+            })
+        });
+    }
+    group.bench_function("rayon", |b| {
+        b.iter(|| {
+            // rayon's jobs have no handles: each writes into its own slot.
+            let mut results = vec![0u64; JOBS as usize];
+            rayon_pool.scope(|s| {
+                for (i, slot) in results.iter_mut().enumerate() {
+                    s.spawn(move |_| *slot = black_box(i as u64) * 2);
+                }
+            });
+            results
+        })
+    });
+    group.bench_function("std_scope", |b| {
+        b.iter(|| {
+            // One scoped thread per core; its join handle brings back its chunk.
+            let ids: Vec<u64> = (0..JOBS).collect();
+            std_scope_map(&ids, workers, |&i| black_box(i) * 2)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, map_coarse, tiny_tasks, fan_in);
+criterion_main!(benches);

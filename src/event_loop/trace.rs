@@ -1,0 +1,85 @@
+//! Tracing: an optional log of what happened to each task, and when.
+//!
+//! Off by default, and then it costs one predictable branch per event. When
+//! on ([`Builder::tracing`]), the loop appends a [`TraceEvent`] for every
+//! spawn, wake, poll start, poll end and completion; [`EventLoop::take_trace`]
+//! hands them over, ready to be exported as a Chrome/Perfetto trace.
+//!
+//! [`Builder::tracing`]: super::Builder::tracing
+//! [`EventLoop::take_trace`]: super::EventLoop::take_trace
+
+#![forbid(unsafe_code)]
+
+use std::cell::RefCell;
+use std::time::Instant;
+
+use super::task::Header;
+
+/// What happened to a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TraceKind {
+    /// The task was created (it is ready at once).
+    Spawned,
+    /// The task was woken and queued.
+    Ready,
+    /// A poll of the task began.
+    PollStart,
+    /// A poll of the task ended.
+    PollEnd,
+    /// The task finished, panicked or was aborted.
+    Done,
+}
+
+/// One entry of the trace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceEvent {
+    /// The task's id (see [`TaskId`](super::TaskId)).
+    pub task: u64,
+    /// The task's name, if it was spawned with one.
+    pub name: Option<String>,
+    /// What happened.
+    pub kind: TraceKind,
+    /// When it happened.
+    pub at: Instant,
+}
+
+/// The loop's recorder.
+#[derive(Debug)]
+pub(crate) struct Tracer {
+    /// Fixed at build time.
+    enabled: bool,
+    /// The events so far, oldest first. Loop thread only.
+    events: RefCell<Vec<TraceEvent>>,
+}
+
+impl Tracer {
+    pub(crate) fn new(enabled: bool) -> Tracer {
+        Tracer {
+            enabled,
+            events: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Records `kind` for the task (a single branch when tracing is off).
+    #[inline]
+    pub(crate) fn record(&self, header: &Header, kind: TraceKind) {
+        if self.enabled {
+            self.push(header, kind);
+        }
+    }
+
+    #[cold]
+    fn push(&self, header: &Header, kind: TraceKind) {
+        self.events.borrow_mut().push(TraceEvent {
+            task: header.id.0,
+            name: header.name.as_deref().map(str::to_string),
+            kind,
+            at: Instant::now(),
+        });
+    }
+
+    /// Takes every event recorded so far.
+    pub(crate) fn take(&self) -> Vec<TraceEvent> {
+        std::mem::take(&mut *self.events.borrow_mut())
+    }
+}

@@ -1,0 +1,478 @@
+//! Behaviour of the thread pool: submit, map, as_completed, scope, panics, shutdown.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use handspun::threadpool::{as_completed, current_worker, JobError, QueuePolicy, ThreadPool};
+
+/// A pool of `workers` threads with the given queue policy.
+fn pool_with(workers: usize, policy: QueuePolicy) -> ThreadPool {
+    ThreadPool::builder()
+        .workers(workers)
+        .queue(policy)
+        .build()
+        .expect("pool")
+}
+
+/// Runs the scenario function of the same name once per queue policy.
+macro_rules! for_each_policy {
+    ($($scenario:ident),* $(,)?) => {
+        $(
+            mod $scenario {
+                use handspun::threadpool::QueuePolicy;
+
+                #[test]
+                fn shared_queue() {
+                    super::$scenario(QueuePolicy::Shared);
+                }
+
+                #[test]
+                fn stealing_queues() {
+                    super::$scenario(QueuePolicy::Stealing);
+                }
+            }
+        )*
+    };
+}
+
+for_each_policy!(
+    map_yields_results_in_input_order,
+    map_batches_many_items_and_keeps_order,
+    as_completed_yields_every_handle_once_in_finish_order,
+    four_submitters_times_ten_thousand_jobs_run_exactly_once,
+    panicking_jobs_are_reported_and_workers_survive,
+    shutdown_now_cancels_queued_jobs_and_lets_the_running_one_finish,
+    drop_runs_every_queued_job_then_joins,
+    map_reports_panics_at_their_positions_inside_batches,
+);
+
+/// Large enough that `map` batches items; every 997th item panics, and
+/// some batches have two panics in a row.
+fn map_reports_panics_at_their_positions_inside_batches(policy: QueuePolicy) {
+    quiet::install();
+    let pool = pool_with(2, policy);
+    let panics_at = |i: u32| i % 997 == 0 || i % 997 == 1;
+    let results: Vec<Result<u32, JobError>> = pool
+        .map(
+            move |i: u32| {
+                if panics_at(i) {
+                    panic!("{}: item {i}", quiet::MARKER);
+                }
+                i + 1
+            },
+            0..10_000u32,
+        )
+        .collect();
+    assert_eq!(results.len(), 10_000);
+    for (i, result) in (0u32..).zip(&results) {
+        if panics_at(i) {
+            let expected = format!("item {i}");
+            assert!(
+                matches!(result, Err(JobError::Panicked(m)) if m.ends_with(&expected)),
+                "{i}: {result:?}"
+            );
+        } else {
+            assert_eq!(result, &Ok(i + 1));
+        }
+    }
+    // into_vec stops at the first error in input order.
+    let first = pool
+        .map(
+            move |i: u32| {
+                if panics_at(i) {
+                    panic!("{}: item {i}", quiet::MARKER)
+                } else {
+                    i
+                }
+            },
+            5..2_000u32,
+        )
+        .into_vec();
+    assert!(matches!(first, Err(JobError::Panicked(m)) if m.ends_with("item 997")));
+}
+
+/// Upper bound on any wait in these tests; only reached if something hangs.
+const HANG_GUARD: Duration = Duration::from_secs(20);
+
+/// A panic hook that keeps expected job panics off stderr.
+mod quiet {
+    use std::sync::Once;
+
+    /// Every test-made panic message contains this marker.
+    pub const MARKER: &str = "expected test panic";
+
+    /// Installs (once per test binary) a hook that swallows panics whose
+    /// message contains [`MARKER`] and forwards all others.
+    pub fn install() {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                let payload = info.payload();
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                if !message.contains(MARKER) {
+                    previous(info);
+                }
+            }));
+        });
+    }
+}
+
+/// A job that blocks its worker until the test opens the gate, and tells the
+/// test when it has started. Returns (started receiver, gate sender).
+fn gate_job(pool: &ThreadPool) -> (handspun::threadpool::Handle<&'static str>, mpsc::Sender<()>) {
+    let (started_tx, started_rx) = mpsc::channel();
+    let (gate_tx, gate_rx) = mpsc::channel::<()>();
+    let handle = pool.submit(move || {
+        started_tx.send(()).unwrap();
+        gate_rx
+            .recv_timeout(HANG_GUARD)
+            .expect("the test never opened the gate");
+        "gate passed"
+    });
+    started_rx
+        .recv_timeout(HANG_GUARD)
+        .expect("the gate job never started");
+    (handle, gate_tx)
+}
+
+#[test]
+fn submit_and_join_return_the_value() {
+    let pool = ThreadPool::new(2);
+    assert_eq!(pool.workers(), 2);
+    let handle = pool.submit(|| "hello".to_uppercase());
+    assert_eq!(handle.join(), Ok("HELLO".to_owned()));
+}
+
+fn map_yields_results_in_input_order(policy: QueuePolicy) {
+    let pool = pool_with(3, policy);
+    // Later items finish first: reversed sleep-free work sizes.
+    let items: Vec<u64> = (0..200).collect();
+    let results: Vec<u64> = pool
+        .map(
+            |n: u64| {
+                let mut acc = 0u64;
+                for i in 0..(200 - n) * 100 {
+                    acc = acc.wrapping_add(std::hint::black_box(i));
+                }
+                std::hint::black_box(acc);
+                n * 2
+            },
+            items.clone(),
+        )
+        .map(Result::unwrap)
+        .collect();
+    let expected: Vec<u64> = items.iter().map(|n| n * 2).collect();
+    assert_eq!(results, expected);
+}
+
+fn map_batches_many_items_and_keeps_order(policy: QueuePolicy) {
+    let pool = pool_with(2, policy);
+    let results = pool.map(|(a, b): (u64, u64)| a + b, (0..100_000u64).map(|i| (i, i)));
+    assert_eq!(results.len(), 100_000);
+    for (i, result) in results.enumerate() {
+        assert_eq!(result, Ok(2 * i as u64));
+    }
+}
+
+#[test]
+fn map_reports_a_panic_for_the_panicking_item_only() {
+    quiet::install();
+    let pool = ThreadPool::new(2);
+    let results: Vec<Result<u32, JobError>> = pool
+        .map(
+            |n: u32| {
+                if n == 3 {
+                    panic!("{}: item 3", quiet::MARKER);
+                }
+                n
+            },
+            0..6,
+        )
+        .collect();
+    assert_eq!(results.len(), 6);
+    for (n, result) in results.into_iter().enumerate() {
+        if n == 3 {
+            assert!(matches!(result, Err(JobError::Panicked(ref m)) if m.contains("item 3")));
+        } else {
+            assert_eq!(result, Ok(n as u32));
+        }
+    }
+}
+
+fn as_completed_yields_every_handle_once_in_finish_order(policy: QueuePolicy) {
+    let pool = pool_with(2, policy);
+    // Job 0 waits for a gate that opens only after job 1 has finished, so
+    // the finish order is forced: 1 before 0.
+    let (gate_tx, gate_rx) = mpsc::channel::<()>();
+    let slow = pool.submit(move || {
+        gate_rx.recv_timeout(HANG_GUARD).expect("gate never opened");
+        0usize
+    });
+    let fast = pool.submit(|| 1usize);
+    let mut many: Vec<_> = vec![slow, fast];
+    many.extend((2..500usize).map(|i| pool.submit(move || i)));
+    let mut completed = as_completed(many);
+    assert_eq!(completed.len(), 500);
+    let mut seen = Vec::new();
+    // Everything but job 0 finishes while the gate is shut.
+    for _ in 0..499 {
+        seen.push(completed.next().unwrap().unwrap());
+    }
+    assert!(!seen.contains(&0));
+    gate_tx.send(()).unwrap();
+    seen.push(completed.next().unwrap().unwrap());
+    assert_eq!(completed.next(), None);
+    assert_eq!(seen.last(), Some(&0));
+    let unique: HashSet<usize> = seen.iter().copied().collect();
+    assert_eq!(unique.len(), 500);
+    assert_eq!(unique, (0..500).collect());
+}
+
+fn four_submitters_times_ten_thousand_jobs_run_exactly_once(policy: QueuePolicy) {
+    const SUBMITTERS: usize = 4;
+    const JOBS: usize = 10_000;
+    let pool = Arc::new(pool_with(4, policy));
+    let runs: Arc<Vec<AtomicU8>> =
+        Arc::new((0..SUBMITTERS * JOBS).map(|_| AtomicU8::new(0)).collect());
+    let submitters: Vec<_> = (0..SUBMITTERS)
+        .map(|s| {
+            let pool = Arc::clone(&pool);
+            let runs = Arc::clone(&runs);
+            std::thread::spawn(move || {
+                let handles: Vec<_> = (0..JOBS)
+                    .map(|j| {
+                        let runs = Arc::clone(&runs);
+                        let id = s * JOBS + j;
+                        pool.submit(move || {
+                            runs[id].fetch_add(1, Ordering::Relaxed);
+                            id
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .enumerate()
+                    .all(|(j, h)| h.join() == Ok(s * JOBS + j))
+            })
+        })
+        .collect();
+    for submitter in submitters {
+        assert!(submitter.join().unwrap(), "a handle returned the wrong id");
+    }
+    assert!(runs.iter().all(|count| count.load(Ordering::Relaxed) == 1));
+}
+
+fn panicking_jobs_are_reported_and_workers_survive(policy: QueuePolicy) {
+    quiet::install();
+    const WORKERS: usize = 4;
+    let pool = pool_with(WORKERS, policy);
+    let handles: Vec<_> = (0..10_000u32)
+        .map(|i| {
+            pool.submit(move || {
+                if i % 10 == 0 {
+                    panic!("{}: job {i}", quiet::MARKER);
+                }
+                i
+            })
+        })
+        .collect();
+    let (mut ok, mut panicked) = (0, 0);
+    for (i, handle) in handles.into_iter().enumerate() {
+        match handle.join() {
+            Ok(value) => {
+                assert_eq!(value as usize, i);
+                ok += 1;
+            }
+            Err(JobError::Panicked(message)) => {
+                assert!(message.contains(&format!("job {i}")));
+                panicked += 1;
+            }
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((ok, panicked), (9_000, 1_000));
+
+    // All workers alive: WORKERS jobs can be in flight at the same time.
+    let arrived = Arc::new(AtomicUsize::new(0));
+    let rendezvous: Vec<_> = (0..WORKERS)
+        .map(|_| {
+            let arrived = Arc::clone(&arrived);
+            pool.submit(move || {
+                arrived.fetch_add(1, Ordering::SeqCst);
+                let deadline = Instant::now() + HANG_GUARD;
+                while arrived.load(Ordering::SeqCst) < WORKERS && Instant::now() < deadline {
+                    std::thread::yield_now();
+                }
+                (arrived.load(Ordering::SeqCst) == WORKERS, current_worker())
+            })
+        })
+        .collect();
+    let mut indices = HashSet::new();
+    for handle in rendezvous {
+        let (all_met, index) = handle.join().unwrap();
+        assert!(all_met, "fewer than {WORKERS} workers are alive");
+        indices.insert(index.expect("ran on a pool worker"));
+    }
+    assert_eq!(indices, (0..WORKERS).collect());
+}
+
+fn shutdown_now_cancels_queued_jobs_and_lets_the_running_one_finish(policy: QueuePolicy) {
+    let pool = pool_with(1, policy);
+    let (running, gate) = gate_job(&pool);
+    let ran = Arc::new(AtomicUsize::new(0));
+    let queued: Vec<_> = (0..10)
+        .map(|_| {
+            let ran = Arc::clone(&ran);
+            pool.submit(move || ran.fetch_add(1, Ordering::SeqCst))
+        })
+        .collect();
+    assert!(queued.iter().all(|h| !h.is_finished()));
+
+    pool.shutdown_now();
+    // Cancelled handles are finished at once, before the running job ends.
+    assert!(queued.iter().all(|h| h.is_finished()));
+    assert!(!running.is_finished());
+    gate.send(()).unwrap();
+    assert_eq!(running.join(), Ok("gate passed"));
+    for handle in queued {
+        assert_eq!(handle.join(), Err(JobError::Cancelled));
+    }
+    assert_eq!(pool.submit(|| 1).join(), Err(JobError::Cancelled));
+    drop(pool);
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+}
+
+fn drop_runs_every_queued_job_then_joins(policy: QueuePolicy) {
+    let pool = pool_with(1, policy);
+    let (running, gate) = gate_job(&pool);
+    let ran = Arc::new(AtomicUsize::new(0));
+    for _ in 0..100 {
+        let ran = Arc::clone(&ran);
+        // Detached on purpose: drop must still run them.
+        drop(pool.submit(move || ran.fetch_add(1, Ordering::SeqCst)));
+    }
+    gate.send(()).unwrap();
+    drop(pool);
+    assert_eq!(ran.load(Ordering::SeqCst), 100);
+    assert_eq!(running.join(), Ok("gate passed"));
+}
+
+#[test]
+fn builder_names_threads_and_rejects_zero_workers() {
+    let pool = ThreadPool::builder()
+        .workers(2)
+        .thread_name("tp-test")
+        .stack_size(128 * 1024)
+        .build()
+        .unwrap();
+    let name = pool
+        .submit(|| std::thread::current().name().map(str::to_owned))
+        .join()
+        .unwrap()
+        .unwrap();
+    assert!(name == "tp-test-0" || name == "tp-test-1", "{name}");
+    let error = ThreadPool::builder().workers(0).build().unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+}
+
+#[test]
+fn current_worker_is_none_outside_the_pool() {
+    assert_eq!(current_worker(), None);
+    let pool = ThreadPool::new(2);
+    let index = pool.submit(current_worker).join().unwrap();
+    assert!(matches!(index, Some(0 | 1)));
+}
+
+#[test]
+fn scope_jobs_borrow_the_callers_stack() {
+    let pool = ThreadPool::new(2);
+    let text = String::from("the quick brown fox jumps over the lazy dog");
+    let mut lengths = vec![0usize; 9];
+    pool.scope(|s| {
+        for (slot, word) in lengths.iter_mut().zip(text.split(' ')) {
+            s.spawn(move || *slot = word.len());
+        }
+    });
+    assert_eq!(lengths, vec![3, 5, 5, 3, 5, 4, 3, 4, 3]);
+}
+
+#[test]
+fn scope_reports_joined_panics_through_handles() {
+    quiet::install();
+    let pool = ThreadPool::new(2);
+    let data = [1, 2, 3];
+    let (good, bad) = pool.scope(|s| {
+        let good = s.spawn(|| data.iter().sum::<i32>());
+        let bad = s.spawn(|| -> i32 { panic!("{}: in scope", quiet::MARKER) });
+        (good.join(), bad.join())
+    });
+    assert_eq!(good, Ok(6));
+    assert!(matches!(bad, Err(JobError::Panicked(m)) if m.contains("in scope")));
+}
+
+#[test]
+fn scope_panics_when_a_panic_was_never_joined() {
+    quiet::install();
+    let pool = ThreadPool::new(2);
+    let finished = AtomicUsize::new(0);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.scope(|s| {
+            let _detached = s.spawn(|| panic!("{}: unseen", quiet::MARKER));
+            for _ in 0..10 {
+                let _ = s.spawn(|| finished.fetch_add(1, Ordering::SeqCst));
+            }
+        })
+    }));
+    let payload = outcome.expect_err("the scope should have panicked");
+    let message = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(message.contains("never joined"), "{message}");
+    // Every job still ran before the scope returned.
+    assert_eq!(finished.load(Ordering::SeqCst), 10);
+}
+
+#[test]
+fn scope_waits_for_jobs_even_when_the_body_panics() {
+    quiet::install();
+    let pool = ThreadPool::new(2);
+    let finished = AtomicUsize::new(0);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.scope(|s| {
+            for _ in 0..50 {
+                let _ = s.spawn(|| finished.fetch_add(1, Ordering::SeqCst));
+            }
+            panic!("{}: body", quiet::MARKER);
+        })
+    }));
+    assert!(outcome.is_err());
+    assert_eq!(finished.load(Ordering::SeqCst), 50);
+}
+
+#[test]
+fn a_job_can_submit_to_its_own_pool_and_the_pool_can_be_dropped_from_a_worker() {
+    let pool = Arc::new(ThreadPool::new(2));
+    let inner = Arc::clone(&pool);
+    let outer = pool.submit(move || inner.submit(|| 21 * 2).join());
+    assert_eq!(outer.join(), Ok(Ok(42)));
+
+    // The last reference to a pool dropped inside one of its own jobs.
+    let (tx, rx) = mpsc::channel();
+    let pool_for_job = Arc::clone(&pool);
+    drop(pool.submit(move || {
+        let barrier = Barrier::new(1);
+        barrier.wait();
+        tx.send(()).unwrap();
+        drop(pool_for_job);
+    }));
+    rx.recv_timeout(HANG_GUARD).unwrap();
+    drop(pool);
+}
