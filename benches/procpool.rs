@@ -1,9 +1,10 @@
 //! Process-pool benchmarks (WORKLOADS.md, "Micro-benchmarks"): what a job
 //! costs when it must cross a process boundary.
 //!
-//! Groups, each with the same work done three ways — `handspun` (the process
-//! pool), `sync` (a plain loop on this thread) and `std_scope` (the threads
-//! baseline: `std::thread::scope`, one thread per chunk):
+//! Groups, each with the same work done four ways — `handspun` (the process
+//! pool), `sync` (a plain loop on this thread), `threadpool` (handspun's
+//! thread pool, W workers) and `std_scope` (`std::thread::scope`, one thread
+//! per chunk):
 //!
 //! - `round_trip`: one tiny job, submit to result (latency);
 //! - `tiny_tasks`: 10_000 tiny jobs (per-job overhead), also through `map`
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use handspun::procpool::ProcessPool;
+use handspun::threadpool::ThreadPool;
 
 /// The cpu workload's job: the sum of i*i for i in 0..n (u64, wrapping),
 /// every iteration forced to run.
@@ -69,6 +71,10 @@ fn round_trip(c: &mut Criterion) {
         b.iter(|| pool.submit(add, black_box((1, 2))).join().unwrap())
     });
     group.bench_function("sync", |b| b.iter(|| add(black_box((1, 2)))));
+    let threads = ThreadPool::new(cores());
+    group.bench_function("threadpool", |b| {
+        b.iter(|| threads.submit(|| add(black_box((1, 2)))).join().unwrap())
+    });
     group.bench_function("std_scope", |b| {
         b.iter(|| {
             std::thread::scope(|scope| scope.spawn(|| add(black_box((1, 2)))).join().unwrap())
@@ -111,6 +117,19 @@ fn tiny_tasks(c: &mut Criterion) {
                 .fold(0u64, u64::wrapping_add)
         })
     });
+    let threads = ThreadPool::new(workers);
+    group.bench_function("threadpool", |b| {
+        b.iter(|| {
+            let handles: Vec<_> = pairs
+                .iter()
+                .map(|&pair| threads.submit(move || add(black_box(pair))))
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| handle.join().unwrap())
+                .fold(0u64, u64::wrapping_add)
+        })
+    });
     group.bench_function("std_scope", |b| {
         b.iter(|| {
             std_scope_map(workers, &pairs, |&pair| add(black_box(pair)))
@@ -142,6 +161,10 @@ fn map_coarse(c: &mut Criterion) {
     group.bench_function("sync", |b| {
         b.iter(|| inputs.iter().map(|&n| cpu_bound(n)).collect::<Vec<u64>>())
     });
+    let threads = ThreadPool::new(workers);
+    group.bench_function("threadpool", |b| {
+        b.iter(|| threads.map(cpu_bound, inputs.clone()).into_vec().unwrap())
+    });
     group.bench_function("std_scope", |b| {
         b.iter(|| std_scope_map(workers, &inputs, |&n| cpu_bound(n)))
     });
@@ -154,6 +177,7 @@ fn startup(c: &mut Criterion) {
     group.bench_function("handspun", |b| {
         b.iter(|| drop(ProcessPool::new(workers).unwrap()))
     });
+    group.bench_function("threadpool", |b| b.iter(|| drop(ThreadPool::new(workers))));
     group.bench_function("std_scope", |b| {
         b.iter(|| {
             std::thread::scope(|scope| {
