@@ -314,3 +314,47 @@ fn zero_workers_is_refused() {
     let error = ProcessPool::new(0).unwrap_err();
     assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
 }
+
+#[test]
+fn event_loop_tasks_await_process_pool_handles() {
+    use handspun::event_loop::EventLoop;
+    bounded(LIMIT, || {
+        let pool = ProcessPool::new(2).unwrap();
+        let mut event_loop = EventLoop::new().unwrap();
+        let handles: Vec<_> = (0..8).map(|x| pool.submit(square, x)).collect();
+        let sum = event_loop.block_on(async move {
+            // Each handle awaited in its own task; the pool's supervisor
+            // threads wake the loop from outside.
+            let tasks: Vec<_> = handles
+                .into_iter()
+                .map(|handle| handspun::event_loop::spawn(handle))
+                .collect();
+            let mut sum = 0;
+            for task in tasks {
+                sum += task.await.unwrap().unwrap();
+            }
+            sum
+        });
+        assert_eq!(sum, (0..8).map(|x| x * x).sum::<u64>());
+    });
+}
+
+fn initializer_that_panics() {
+    panic!("cannot initialize");
+}
+
+#[test]
+fn a_panicking_initializer_fails_the_job_with_a_worker_death() {
+    bounded(LIMIT, || {
+        let pool = ProcessPool::builder()
+            .workers(1)
+            .initializer(initializer_that_panics)
+            .build()
+            .unwrap();
+        let error = pool.submit(square, 2).join().unwrap_err();
+        assert!(
+            matches!(error, ProcError::WorkerDied { exit_code: Some(70), .. }),
+            "{error:?}"
+        );
+    });
+}
