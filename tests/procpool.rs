@@ -353,7 +353,13 @@ fn a_panicking_initializer_fails_the_job_with_a_worker_death() {
             .unwrap();
         let error = pool.submit(square, 2).join().unwrap_err();
         assert!(
-            matches!(error, ProcError::WorkerDied { exit_code: Some(70), .. }),
+            matches!(
+                error,
+                ProcError::WorkerDied {
+                    exit_code: Some(70),
+                    ..
+                }
+            ),
             "{error:?}"
         );
     });

@@ -27,7 +27,7 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// A small CPU-bound job, so that kills land mid-job.
 fn work(x: u64) -> u64 {
     let mut acc = x;
-    for i in 0..20_000u64 {
+    for i in 0..5_000u64 {
         acc = acc.wrapping_mul(31).wrapping_add(black_box(i));
     }
     acc
@@ -49,14 +49,19 @@ fn run_chaos(retries: u32) -> Outcome {
         .build()
         .unwrap();
     let finished = AtomicBool::new(false);
+    let initial: HashSet<i32> = pool.worker_pids().into_iter().collect();
     let outcome = std::thread::scope(|scope| {
+        // Every job is queued before the killer starts, so kills land on
+        // busy workers.
+        let handles: Vec<_> = (0..JOBS).map(|x| pool.submit(work, x)).collect();
         let killer = scope.spawn(|| {
             // A worker is killed only once it has been seen alive at two
-            // earlier ticks: a freshly forked replacement (which may be
-            // running a retried job) is left alone for a moment, as real
-            // crashes would be — so a job is not hit three times in a row.
+            // earlier ticks (or is one of the first workers): a freshly
+            // forked replacement, which may be running a retried job, is left
+            // alone for a moment, as real crashes would leave it — so a job
+            // is not hit three times in a row.
             let mut seen_before: HashSet<i32> = HashSet::new();
-            let mut seen_twice: HashSet<i32> = HashSet::new();
+            let mut seen_twice: HashSet<i32> = initial;
             let mut kills = 0;
             let mut tick = 0u64;
             while !finished.load(Ordering::SeqCst) && kills < MAX_KILLS {
@@ -72,18 +77,19 @@ fn run_chaos(retries: u32) -> Outcome {
                     kill(victim);
                     kills += 1;
                 }
-                seen_twice = alive
-                    .iter()
-                    .copied()
-                    .filter(|pid| seen_before.contains(pid))
-                    .collect();
+                seen_twice.retain(|pid| alive.contains(pid));
+                seen_twice.extend(
+                    alive
+                        .iter()
+                        .copied()
+                        .filter(|pid| seen_before.contains(pid)),
+                );
                 seen_before = alive.into_iter().collect();
                 std::thread::sleep(KILL_EVERY);
             }
             kills
         });
 
-        let handles: Vec<_> = (0..JOBS).map(|x| pool.submit(work, x)).collect();
         let (mut ok, mut died) = (0, 0);
         for (x, handle) in handles.into_iter().enumerate() {
             match handle.join() {
