@@ -327,7 +327,7 @@ fn event_loop_tasks_await_process_pool_handles() {
             // threads wake the loop from outside.
             let tasks: Vec<_> = handles
                 .into_iter()
-                .map(|handle| handspun::event_loop::spawn(handle))
+                .map(handspun::event_loop::spawn)
                 .collect();
             let mut sum = 0;
             for task in tasks {
