@@ -42,6 +42,11 @@ fn submit_runs_the_job_in_another_process_and_returns_its_result() {
         let worker_pid = pool.submit(pid_of_worker, ()).join().unwrap();
         assert_ne!(worker_pid, std::process::id());
         assert!(pool.worker_pids().contains(&(worker_pid as i32)));
+        let name = std::fs::read_to_string(format!("/proc/{worker_pid}/comm")).unwrap();
+        assert!(
+            name.starts_with("procpool-w"),
+            "workers name themselves: {name}"
+        );
     });
 }
 

@@ -141,6 +141,19 @@ pub(crate) fn die_with_parent(parent: libc::pid_t) {
     }
 }
 
+/// Names this process `name` (at most 15 bytes are kept) in `ps`, `top` and
+/// `/proc/PID/comm`. A forked child inherits the name of the thread that
+/// forked it; a worker renames itself so readers can tell it apart.
+pub(crate) fn set_process_name(name: &str) {
+    // PR_SET_NAME reads up to 16 bytes, NUL-terminated.
+    let mut buffer = [0u8; 16];
+    let len = name.len().min(15);
+    buffer[..len].copy_from_slice(&name.as_bytes()[..len]);
+    // SAFETY: `buffer` is a NUL-terminated string of at most 16 bytes that
+    // outlives the call. A failure only leaves the old name: ignored.
+    let _ = unsafe { syscall!(prctl(libc::PR_SET_NAME, buffer.as_ptr() as libc::c_ulong)) };
+}
+
 /// Exit status of a worker that found its parent already gone.
 pub(crate) const EXIT_ORPHANED: i32 = 72;
 

@@ -120,6 +120,7 @@ pub(crate) fn run_worker(
     IN_WORKER.store(true, Ordering::Relaxed);
     WORKER_INDEX.store(index, Ordering::Relaxed);
     sys::die_with_parent(parent);
+    sys::set_process_name(&format!("procpool-w{index}"));
     sys::close_all_fds_except(&[jobs.as_raw_fd(), replies.as_raw_fd()]);
 
     if let Some(initializer) = initializer {
