@@ -28,7 +28,7 @@ use std::time::Instant;
 use super::error::ProcError;
 use super::frame::TransferError;
 use super::process::WorkerProcess;
-use super::shared::{Job, Phase, Shared, WorkerState};
+use super::shared::{Job, Phase, Shared, WorkerSlot, WorkerState};
 use super::sys::ExitStatus;
 
 /// How one job's exchange with its worker ended, when no reply came.
@@ -68,16 +68,20 @@ pub(crate) fn supervise(shared: Arc<Shared>, index: usize, started: Sender<io::R
         let mut live = match worker.take() {
             Some(live) => live,
             None => match start_worker(&shared, index) {
-                Ok(live) => {
-                    shared.set_worker(index, Some(live.pid), WorkerState::Busy);
-                    live
-                }
+                Ok(live) => live,
                 Err(error) => {
                     job.finish(Err(error.into()));
                     continue;
                 }
             },
         };
+        if !mark_busy(&shared, index, live.pid) {
+            // `shutdown_now` ran after this job left the queue, perhaps
+            // before this worker's pid was recorded (so it was not killed).
+            retire(&shared, index, Some(live), true);
+            job.finish(Err(ProcError::Cancelled));
+            break;
+        }
 
         let deadline = shared
             .config
@@ -137,7 +141,6 @@ fn next_job(shared: &Shared, index: usize) -> Option<Job> {
             return None;
         }
         if let Some(job) = state.queue.pop_front() {
-            state.workers[index].state = WorkerState::Busy;
             return Some(job);
         }
         if state.phase == Phase::Draining {
@@ -151,6 +154,19 @@ fn next_job(shared: &Shared, index: usize) -> Option<Job> {
             .wait(state)
             .unwrap_or_else(std::sync::PoisonError::into_inner);
     }
+}
+
+/// Records that slot `index` runs a job on worker `pid`, and says whether
+/// it may: `false` once the pool is stopping. Checked under the same lock
+/// `shutdown_now` kills under, so a worker either is recorded before that
+/// kill (and gets killed) or sees `Stopping` here.
+fn mark_busy(shared: &Shared, index: usize, pid: i32) -> bool {
+    let mut state = shared.lock();
+    state.workers[index] = WorkerSlot {
+        pid: Some(pid),
+        state: WorkerState::Busy,
+    };
+    state.phase != Phase::Stopping
 }
 
 /// Puts a job whose worker died back at the front of the queue, one retry

@@ -2,12 +2,12 @@
 //! `_exit`.
 //!
 //! ```text
-//! forked ──► die with the parent ──► close every fd but its two pipe ends ──► initializer
-//!    ┌──────────────────────────────────────────────────────┘
-//!    └─► read a job frame ──► run it (panics caught) ──► write the reply ─┐
-//!            ▲                                                            │
-//!            └────────────────────────────────────────────────────────────┘
-//!        end of file on the job pipe (the pool is done with us) ──► _exit(0)
+//! forked
+//!   ├─ die with the parent (PR_SET_PDEATHSIG); name itself procpool-w<index>
+//!   ├─ close every descriptor but stdio and its two pipe ends
+//!   ├─ run the initializer, if any (a panic ends the worker: exit status 70)
+//!   └─ loop: read a job frame ─► run it (panics caught) ─► write the reply
+//!      until end of file on the job pipe (the pool is done with us) ─► _exit(0)
 //! ```
 //!
 //! # The rules of a forked child
