@@ -369,3 +369,36 @@ fn a_panicking_initializer_fails_the_job_with_a_worker_death() {
         );
     });
 }
+
+#[test]
+fn shutdown_now_in_the_middle_of_a_busy_run_ends_every_job_ok_or_cancelled() {
+    bounded(LIMIT, || {
+        for round in 0..5u64 {
+            // Recycling after every job: shutdown_now also races with forks.
+            let pool = ProcessPool::builder()
+                .workers(2)
+                .max_jobs_per_worker(1)
+                .build()
+                .unwrap();
+            let mut handles: Vec<_> = (0..100).map(|x| pool.submit(square, x)).collect();
+            // Let a few finish first (a different number each round).
+            let first = round * 3;
+            for (x, handle) in handles.drain(..first as usize).enumerate() {
+                assert_eq!(handle.join(), Ok((x * x) as u64));
+            }
+            pool.shutdown_now();
+            let (mut ok, mut cancelled) = (first as usize, 0);
+            for (x, handle) in (first..).zip(handles) {
+                match handle.join() {
+                    Ok(value) => {
+                        assert_eq!(value, x * x);
+                        ok += 1;
+                    }
+                    Err(ProcError::Cancelled) => cancelled += 1,
+                    Err(other) => panic!("job {x}: unexpected {other:?}"),
+                }
+            }
+            assert_eq!(ok + cancelled, 100);
+        }
+    });
+}
