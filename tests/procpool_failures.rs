@@ -199,13 +199,10 @@ fn workers_hold_only_their_own_two_pipes() {
         assert!(open_fds(()).len() > 6, "the parent has many descriptors");
         for fds in pool.map(open_fds, vec![(); 4], 1) {
             let fds = fds.unwrap();
-            // stdin, stdout, stderr, the job pipe, the reply pipe, and the
-            // directory being listed (which may or may not be seen).
-            assert!(fds.starts_with(&[0, 1, 2]), "{fds:?}");
-            assert!(
-                fds.len() == 5 || fds.len() == 6,
-                "leaked descriptors: {fds:?}"
-            );
+            // Besides stdin, stdout and stderr (0, 1, 2, if open at all):
+            // the job pipe, the reply pipe, and the directory being listed.
+            let above_stdio = fds.iter().filter(|&&fd| fd > 2).count();
+            assert!(above_stdio <= 3, "leaked descriptors: {fds:?}");
         }
     });
 }
