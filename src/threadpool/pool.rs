@@ -257,6 +257,7 @@ impl std::fmt::Debug for ThreadPool {
             .field("workers", &self.config.workers)
             .field("thread_name", &self.config.thread_name)
             .field("gil", &self.config.gil)
+            .field("queue", &self.config.policy)
             .finish_non_exhaustive()
     }
 }
