@@ -476,3 +476,47 @@ fn a_job_can_submit_to_its_own_pool_and_the_pool_can_be_dropped_from_a_worker() 
     rx.recv_timeout(HANG_GUARD).unwrap();
     drop(pool);
 }
+
+mod map_properties {
+    use super::{pool_with, quiet};
+    use handspun::threadpool::{JobError, QueuePolicy};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// For any number of items, workers and panicking positions, `map`
+        /// yields one result per item, in input order, with each panic at
+        /// its own position — whichever way the items were batched.
+        #[test]
+        fn map_matches_a_sequential_map(
+            len in 0usize..3_000,
+            workers in 1usize..4,
+            panic_every in 1usize..500,
+            stealing in any::<bool>(),
+        ) {
+            quiet::install();
+            let policy = if stealing { QueuePolicy::Stealing } else { QueuePolicy::Shared };
+            let pool = pool_with(workers, policy);
+            let run = move |i: usize| {
+                if i % panic_every == panic_every - 1 {
+                    panic!("{}: {i}", quiet::MARKER);
+                }
+                i * 3
+            };
+            let results: Vec<Result<usize, JobError>> = pool.map(run, 0..len).collect();
+            prop_assert_eq!(results.len(), len);
+            for (i, result) in results.iter().enumerate() {
+                match result {
+                    Ok(value) => prop_assert_eq!(*value, i * 3),
+                    Err(JobError::Panicked(message)) => {
+                        prop_assert_eq!(i % panic_every, panic_every - 1);
+                        let suffix = format!(": {}", i);
+                        prop_assert!(message.ends_with(&suffix));
+                    }
+                    Err(JobError::Cancelled) => prop_assert!(false, "nothing was cancelled"),
+                }
+            }
+        }
+    }
+}
