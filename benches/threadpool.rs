@@ -212,6 +212,16 @@ fn fan_in(c: &mut Criterion) {
             })
         });
     }
+    // The same jobs, queued with one call: one lock, one wake per worker.
+    let batch_pool = ThreadPool::new(workers);
+    group.bench_function("handspun_submit_all", |b| {
+        b.iter(|| {
+            let handles = batch_pool.submit_all((0..JOBS).map(|i| move || black_box(i) * 2));
+            let results: Vec<u64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+            assert_eq!(results.len(), JOBS as usize);
+            results
+        })
+    });
     group.bench_function("rayon", |b| {
         b.iter(|| {
             // rayon's jobs have no handles: each writes into its own slot.

@@ -46,7 +46,30 @@ for_each_policy!(
     shutdown_now_cancels_queued_jobs_and_lets_the_running_one_finish,
     drop_runs_every_queued_job_then_joins,
     map_reports_panics_at_their_positions_inside_batches,
+    submit_all_returns_handles_in_order_and_cancels_after_shutdown,
 );
+
+fn submit_all_returns_handles_in_order_and_cancels_after_shutdown(policy: QueuePolicy) {
+    let pool = pool_with(3, policy);
+    let runs = Arc::new(AtomicUsize::new(0));
+    let handles = pool.submit_all((0..5_000usize).map(|i| {
+        let runs = Arc::clone(&runs);
+        move || {
+            runs.fetch_add(1, Ordering::SeqCst);
+            i * 7
+        }
+    }));
+    assert_eq!(handles.len(), 5_000);
+    for (i, handle) in handles.into_iter().enumerate() {
+        assert_eq!(handle.join(), Ok(i * 7));
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 5_000);
+    pool.shutdown_now();
+    let refused = pool.submit_all((0..10).map(|_| || 1));
+    assert!(refused
+        .into_iter()
+        .all(|h| h.join() == Err(JobError::Cancelled)));
+}
 
 /// Large enough that `map` batches items; every 997th item panics, and
 /// some batches have two panics in a row.

@@ -108,6 +108,49 @@ impl StealingQueues {
         Ok(())
     }
 
+    /// Adds many jobs at once: split into one contiguous run per deque, one
+    /// lock acquisition per deque, then as many signals as there are
+    /// sleepers not yet signalled (at most one per job).
+    ///
+    /// # Errors
+    ///
+    /// Gives every job back if the pool is closed.
+    pub(crate) fn push_batch(&self, jobs: Vec<Job<'static>>) -> Result<(), Vec<Job<'static>>> {
+        let count = jobs.len();
+        self.queued.fetch_add(count, SeqCst);
+        if self.closed.load(SeqCst) {
+            self.queued.fetch_sub(count, SeqCst);
+            return Err(jobs);
+        }
+        let deques = self.deques.len();
+        let first = self.next_deque.fetch_add(1, SeqCst);
+        let per_deque = count.div_ceil(deques).max(1);
+        let mut jobs = jobs.into_iter();
+        for turn in 0..deques {
+            let run: Vec<Job<'static>> = jobs.by_ref().take(per_deque).collect();
+            if run.is_empty() {
+                break;
+            }
+            lock(&self.deques[(first + turn) % deques]).extend(run);
+        }
+        if self.sleepers.load(SeqCst) > 0 {
+            let signals = {
+                let mut sleep = lock(&self.sleep);
+                let signals = count.min(
+                    self.sleepers
+                        .load(SeqCst)
+                        .saturating_sub(sleep.wakeups_pending),
+                );
+                sleep.wakeups_pending += signals;
+                signals
+            };
+            for _ in 0..signals {
+                self.wake.notify_one();
+            }
+        }
+        Ok(())
+    }
+
     /// The next job for worker `me`: its own deque first, then a theft,
     /// then sleep. `None` once the pool is closed and no job is left.
     ///
