@@ -173,15 +173,24 @@ where
     let total = items.len();
     let batch = batch_size(total, pool.workers());
     let f = Arc::new(f);
-    let mut batches = VecDeque::with_capacity(total.div_ceil(batch));
-    for start in (0..total).step_by(batch) {
-        let end = (start + batch).min(total);
+    // Nothing to cut, so nothing to overlap: queue every batch under one
+    // lock acquisition rather than trading the lock with the workers.
+    let ranges: Vec<(usize, usize)> = (0..total)
+        .step_by(batch)
+        .map(|start| (start, (start + batch).min(total)))
+        .collect();
+    let jobs = ranges.iter().map(|&(start, end)| {
         let f = Arc::clone(&f);
         let items = Arc::clone(&items);
-        // The job reads its range in place: nothing is copied or cut.
-        let job = move || run_batch(&*f, items[start..end].iter());
-        batches.push_back((end - start, pool.submit(job)));
-    }
+        // The job reads its range in place: nothing is copied.
+        move || run_batch(&*f, items[start..end].iter())
+    });
+    let handles = pool.submit_all(jobs);
+    let batches = ranges
+        .iter()
+        .map(|(start, end)| end - start)
+        .zip(handles)
+        .collect();
     MapResults::new(batches)
 }
 
