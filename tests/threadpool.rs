@@ -543,3 +543,12 @@ mod map_properties {
         }
     }
 }
+
+#[test]
+fn pool_handles_and_worker_locals_can_be_shared_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<ThreadPool>();
+    assert_send_sync::<handspun::threadpool::Handle<String>>();
+    assert_send_sync::<handspun::threadpool::WorkerLocal<std::rc::Rc<u8>>>();
+    assert_send_sync::<JobError>();
+}

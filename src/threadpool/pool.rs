@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use super::builder::{Builder, Config};
+use super::gil::allow_threads;
 use super::handle::Handle;
 use super::map::MapResults;
 use super::policy::Queues;
@@ -278,13 +279,18 @@ impl Drop for ThreadPool {
     fn drop(&mut self) {
         self.queue.close();
         let me = std::thread::current().id();
-        for thread in self.threads.drain(..) {
-            if thread.thread().id() != me {
-                // A worker's loop never panics (jobs' panics are caught), so
-                // there is nothing to report here.
-                let _ = thread.join();
+        let threads = std::mem::take(&mut self.threads);
+        // Waiting with the GIL released: if this thread holds it (a job of a
+        // GIL pool dropping another pool), the workers may need it to finish.
+        allow_threads(|| {
+            for thread in threads {
+                if thread.thread().id() != me {
+                    // A worker's loop never panics (jobs' panics are caught),
+                    // so there is nothing to report here.
+                    let _ = thread.join();
+                }
             }
-        }
+        });
     }
 }
 
