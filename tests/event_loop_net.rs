@@ -172,3 +172,112 @@ fn std_sockets_can_be_adopted() {
     });
     assert_eq!(&got, b"abc");
 }
+
+/// Wraps a future, counting its polls.
+struct CountPolls<F> {
+    inner: std::pin::Pin<Box<F>>,
+    polls: std::rc::Rc<std::cell::Cell<u32>>,
+}
+
+impl<F: std::future::Future> std::future::Future for CountPolls<F> {
+    type Output = F::Output;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        self.polls.set(self.polls.get() + 1);
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+#[test]
+fn readiness_wakes_only_the_task_whose_socket_is_ready() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    const READERS: usize = 8;
+    let mut ev = EventLoop::new().unwrap();
+    let polls: Vec<_> = (0..READERS).map(|_| Rc::new(Cell::new(0u32))).collect();
+    let counts = polls.clone();
+    let got = ev.block_on(async move {
+        let listener = TcpListener::bind(any_port()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut writers = Vec::new();
+        let mut readers = Vec::new();
+        for count in &counts {
+            let writer = TcpStream::connect(addr).await.unwrap();
+            let (mut reader, _) = listener.accept().await.unwrap();
+            writers.push(writer);
+            readers.push(event_loop::spawn(CountPolls {
+                inner: Box::pin(async move {
+                    let mut buf = [0u8; 16];
+                    let n = reader.read(&mut buf).await.unwrap();
+                    buf[..n].to_vec()
+                }),
+                polls: count.clone(),
+            }));
+        }
+        // Let every reader park on its empty socket.
+        for _ in 0..3 {
+            event_loop::yield_now().await;
+        }
+        assert!(counts.iter().all(|c| c.get() == 1));
+        writers[3].write_all(b"only three").await.unwrap();
+        let got = readers.remove(3).await.unwrap();
+        for _ in 0..3 {
+            event_loop::yield_now().await;
+        }
+        for handle in &readers {
+            handle.abort();
+        }
+        got
+    });
+    assert_eq!(got, b"only three");
+    for (i, count) in polls.iter().enumerate() {
+        let expected = if i == 3 { 2 } else { 1 };
+        assert_eq!(count.get(), expected, "reader {i}");
+    }
+}
+
+#[test]
+fn a_spurious_wake_of_a_reader_is_harmless() {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+    use std::task::Waker;
+    let mut ev = EventLoop::new().unwrap();
+    let polls = Rc::new(Cell::new(0u32));
+    let stolen: Rc<RefCell<Option<Waker>>> = Rc::default();
+    let got = ev.block_on({
+        let polls = polls.clone();
+        let stolen = stolen.clone();
+        async move {
+            let listener = TcpListener::bind(any_port()).unwrap();
+            let addr = listener.local_addr().unwrap();
+            let mut writer = TcpStream::connect(addr).await.unwrap();
+            let (mut reader, _) = listener.accept().await.unwrap();
+            let task = event_loop::spawn({
+                let stolen = stolen.clone();
+                async move {
+                    let mut buf = [0u8; 8];
+                    let n = std::future::poll_fn(|cx| {
+                        polls.set(polls.get() + 1);
+                        *stolen.borrow_mut() = Some(cx.waker().clone());
+                        reader.poll_read(cx, &mut buf)
+                    })
+                    .await
+                    .unwrap();
+                    buf[..n].to_vec()
+                }
+            });
+            event_loop::yield_now().await; // the reader parks
+            let waker = stolen.borrow_mut().take().unwrap();
+            waker.wake(); // nothing to read: a spurious wake
+            event_loop::yield_now().await; // the reader tries, parks again
+            assert!(!task.is_finished());
+            writer.write_all(b"real").await.unwrap();
+            let out = task.await.unwrap();
+            out
+        }
+    });
+    assert_eq!(got, b"real");
+    assert_eq!(polls.get(), 3, "park, spurious retry, real read");
+}

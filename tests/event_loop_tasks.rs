@@ -211,8 +211,9 @@ fn slow_polls_are_counted() {
         .build()
         .unwrap();
     let handle = ev.spawn_named("hog", async {
-        // Deliberately block the loop (the mistake being detected).
-        std::thread::sleep(Duration::from_millis(10));
+        // Deliberately block the loop (the mistake being detected): 30 ms, so
+        // that even a 10 ms coarse-clock tick still measures more than 5 ms.
+        std::thread::sleep(Duration::from_millis(30));
     });
     ev.block_on(handle).unwrap();
     assert_eq!(ev.stats().slow_polls, 1);
@@ -280,4 +281,46 @@ fn handspun_panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
         .cloned()
         .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_default()
+}
+
+#[test]
+fn a_panic_in_the_block_on_future_propagates_and_the_loop_stays_usable() {
+    let mut ev = EventLoop::new().unwrap();
+    let survivor = ev.spawn(async {
+        event_loop::sleep(Duration::from_millis(1)).await;
+        "survived"
+    });
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ev.block_on(async {
+            event_loop::yield_now().await;
+            panic!("main future fails");
+        })
+    }));
+    assert!(result.is_err());
+    // The context was cleared on the way out: the loop can run again, and the
+    // task spawned before is still there.
+    assert_eq!(ev.block_on(survivor), Ok("survived"));
+}
+
+#[test]
+fn run_returns_once_every_task_including_grandchildren_is_done() {
+    let mut ev = EventLoop::new().unwrap();
+    ev.run(); // nothing alive: returns at once
+    let finished = Rc::new(Cell::new(0));
+    for i in 0..4u64 {
+        let finished = finished.clone();
+        drop(ev.spawn(async move {
+            event_loop::sleep(Duration::from_millis(i)).await;
+            let grandchild = finished.clone();
+            drop(event_loop::spawn(async move {
+                event_loop::yield_now().await;
+                grandchild.set(grandchild.get() + 1);
+            }));
+            finished.set(finished.get() + 1);
+        }));
+    }
+    ev.run();
+    assert_eq!(finished.get(), 8);
+    assert_eq!(ev.stats().done, 8);
+    assert_eq!(ev.stats().waiting + ev.stats().ready, 0);
 }

@@ -10,9 +10,12 @@
 //!    clock; fire the timers that are due; wake the tasks those events and
 //!    timers concern.
 //!
-//! The clock is read once per poll (to time it, for slow-poll reports) and
-//! once after each blocking wait, never per wake: a task woken during a turn
-//! is stamped "ready since" with the end of the poll that woke it.
+//! Clocks (see `clock.rs`): the precise clock is read once per turn, after
+//! the park (and once before a blocking wait, to size its timeout); the cheap
+//! coarse clock once per poll, to time it for slow-poll reports. Neither is read per wake: a task woken during a turn is stamped
+//! "ready since" with the readings the loop already has.
+
+#![forbid(unsafe_code)]
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -23,6 +26,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use super::clock;
 use super::context;
 use super::join::JoinHandle;
 use super::reactor::Reactor;
@@ -69,9 +73,12 @@ pub(crate) struct Core {
     registry: RefCell<Slab<Arc<dyn TaskObj>>>,
     /// Counters behind [`Stats`].
     counters: Counters,
-    /// The loop's clock: the last reading (end of the last poll, or the end of
-    /// the last blocking wait). Never ahead of real time.
+    /// The precise clock, read once per turn (after the park). Never ahead of
+    /// real time, so timers compared against it never fire early.
     now: Cell<Instant>,
+    /// The coarse clock's last reading, in nanoseconds (end of the last poll,
+    /// or of the last park).
+    coarse_now: Cell<u64>,
     /// Next task id.
     next_task_id: Cell<u64>,
     /// Records task events when tracing is on.
@@ -80,6 +87,10 @@ pub(crate) struct Core {
     slow_poll_threshold: Duration,
     /// The waker given to the `block_on` future.
     main_waker: Waker,
+    /// The waker of an [`EventLoop::run`](super::EventLoop::run) waiting for
+    /// the last live task to finish. Woken (outside the borrow) when the
+    /// registry becomes empty.
+    idle_waiter: RefCell<Option<Waker>>,
     /// Scratch buffer: wakers collected during a park (reused every turn).
     woken: RefCell<Vec<Waker>>,
     /// Scratch buffer: tasks taken from the cross-thread inbox.
@@ -108,10 +119,12 @@ impl Core {
             registry: RefCell::new(Slab::default()),
             counters: Counters::default(),
             now: Cell::new(Instant::now()),
+            coarse_now: Cell::new(clock::coarse_nanos()),
             next_task_id: Cell::new(1),
             tracer: Tracer::new(tracing),
             slow_poll_threshold,
             main_waker,
+            idle_waiter: RefCell::new(None),
             woken: RefCell::new(Vec::new()),
             remote: RefCell::new(Vec::new()),
         })
@@ -139,12 +152,14 @@ impl Core {
             name,
             priority,
             shared: self.shared.clone(),
-            queued: AtomicBool::new(true),
+            remote_queued: AtomicBool::new(false),
             state: Cell::new(TaskState::Ready),
             ready_since: Cell::new(self.now.get()),
+            ready_at: Cell::new(self.coarse_now.get()),
             polls: Cell::new(0),
             busy: Cell::new(Duration::ZERO),
             registry_key: Cell::new(0),
+            woken_while_running: Cell::new(false),
             abort_requested: Cell::new(false),
             detached: Cell::new(false),
             join_waker: Cell::new(None),
@@ -163,18 +178,34 @@ impl Core {
         JoinHandle::new(task, Rc::downgrade(self))
     }
 
-    /// Queues a woken task (it was not queued: its `queued` flag was just
-    /// flipped by the waker).
-    pub(crate) fn push_ready(&self, task: Arc<dyn TaskObj>) {
+    /// Handles a wake on the loop's thread. Returns true if the task must be
+    /// queued now (it was waiting); a running task is flagged instead (the
+    /// loop requeues it after its poll); a ready or finished one needs nothing.
+    #[inline]
+    pub(crate) fn note_wake(&self, header: &Header) -> bool {
+        match header.state.get() {
+            TaskState::Waiting => true,
+            TaskState::Running => {
+                if !header.woken_while_running.replace(true) {
+                    self.tracer.record(header, TraceKind::Ready);
+                }
+                false
+            }
+            TaskState::Ready | TaskState::Done => false,
+        }
+    }
+
+    /// Queues a waiting (or just-polled) task.
+    pub(crate) fn enqueue(&self, task: Arc<dyn TaskObj>) {
         let header = task.header();
         let from = header.state.get();
-        if from == TaskState::Done || header.shared.loop_id != self.id {
-            return; // a late wake of a finished task, or not ours
+        if from == TaskState::Waiting {
+            self.tracer.record(header, TraceKind::Ready);
         }
         header.state.set(TaskState::Ready);
         self.counters.transition(Some(from), TaskState::Ready);
         header.ready_since.set(self.now.get());
-        self.tracer.record(header, TraceKind::Ready);
+        header.ready_at.set(self.coarse_now.get());
         let meta = meta_of(header);
         self.scheduler.borrow_mut().push(ReadyTask::new(task), meta);
     }
@@ -186,7 +217,7 @@ impl Core {
         let main_waker = self.main_waker.clone();
         let mut cx = Context::from_waker(&main_waker);
         self.shared.main_woken.store(true, Ordering::SeqCst);
-        self.now.set(Instant::now());
+        self.read_clocks();
         loop {
             if self.shared.main_woken.swap(false, Ordering::AcqRel) {
                 if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
@@ -215,13 +246,11 @@ impl Core {
         if header.state.get() != TaskState::Ready || header.shared.loop_id != self.id {
             return; // aborted while queued (or handed to the wrong loop)
         }
-        // Clear `queued` before polling: a wake during the poll queues it again.
-        header.queued.swap(false, Ordering::AcqRel);
-        let start = self.now.get();
+        let start = self.coarse_now.get();
         header.state.set(TaskState::Running);
         self.counters
             .transition(Some(TaskState::Ready), TaskState::Running);
-        let waited = start.saturating_duration_since(header.ready_since.get());
+        let waited = clock::span(header.ready_at.get(), start);
         self.counters
             .ready_wait
             .set(self.counters.ready_wait.get() + waited);
@@ -235,9 +264,9 @@ impl Core {
         };
         let outcome = task.poll_once(&mut Context::from_waker(&waker));
 
-        let end = Instant::now();
-        self.now.set(end);
-        let took = end.saturating_duration_since(start);
+        let end = clock::coarse_nanos();
+        self.coarse_now.set(end);
+        let took = clock::span(start, end);
         header.busy.set(header.busy.get() + took);
         self.counters.busy.set(self.counters.busy.get() + took);
         if took >= self.slow_poll_threshold {
@@ -251,7 +280,9 @@ impl Core {
                 if header.abort_requested.get() {
                     task.cancel();
                     self.finish(header, Ending::Aborted);
-                } else if header.state.get() == TaskState::Running {
+                } else if header.woken_while_running.replace(false) {
+                    self.enqueue(task); // reuses our reference: no refcounting
+                } else {
                     header.state.set(TaskState::Waiting);
                     self.counters
                         .transition(Some(TaskState::Running), TaskState::Waiting);
@@ -291,14 +322,26 @@ impl Core {
             Ending::Aborted => bump(&self.counters.aborted),
         }
         self.tracer.record(header, TraceKind::Done);
-        let entry = self.registry.borrow_mut().remove(header.registry_key.get());
+        let (entry, now_idle) = {
+            let mut registry = self.registry.borrow_mut();
+            let entry = registry.remove(header.registry_key.get());
+            (entry, registry.len() == 0)
+        };
         let own_waker = header.self_waker.take();
         let joiner = header.join_waker.take();
+        let idle_waiter = if now_idle {
+            self.idle_waiter.borrow_mut().take()
+        } else {
+            None
+        };
         // Dropped and woken with no borrow held.
         drop(entry);
         drop(own_waker);
         if let Some(joiner) = joiner {
             joiner.wake();
+        }
+        if let Some(waiter) = idle_waiter {
+            waiter.wake();
         }
     }
 
@@ -319,15 +362,17 @@ impl Core {
             let timeout = if has_work {
                 Some(Duration::ZERO)
             } else {
+                // About to block: measure the wait from a fresh reading.
+                self.now.set(Instant::now());
                 self.timers
                     .next_deadline()
                     .map(|deadline| round_up_to_ms(deadline.saturating_duration_since(self.now())))
             };
             self.reactor.turn(timeout, &mut woken);
-            if !has_work {
-                self.now.set(Instant::now());
-            }
+            // Wakes from other threads that ended the wait run this turn.
+            self.drain_inbox();
         }
+        self.read_clocks();
         if self.timers.len() > 0 {
             self.timers.fire_expired(self.now.get(), &mut woken);
         }
@@ -337,14 +382,36 @@ impl Core {
         *self.woken.borrow_mut() = woken;
     }
 
+    /// Reads both clocks (once per turn).
+    fn read_clocks(&self) {
+        self.now.set(Instant::now());
+        self.coarse_now.set(clock::coarse_nanos());
+    }
+
     /// Moves tasks woken from other threads into the scheduler.
     fn drain_inbox(&self) {
         let mut remote = std::mem::take(&mut *self.remote.borrow_mut());
         self.shared.take_inbox(&mut remote);
         for task in remote.drain(..) {
-            self.push_ready(task);
+            let header = task.header();
+            // Acquire: whatever the remote waker wrote before waking is
+            // visible to the poll that follows.
+            header.remote_queued.swap(false, Ordering::AcqRel);
+            if header.shared.loop_id == self.id && header.state.get() == TaskState::Waiting {
+                self.enqueue(task);
+            }
         }
         *self.remote.borrow_mut() = remote;
+    }
+
+    /// Ready once no live task is left (the body of `EventLoop::run`).
+    pub(crate) fn poll_idle(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.registry.borrow().len() == 0 {
+            return Poll::Ready(());
+        }
+        let old = self.idle_waiter.borrow_mut().replace(cx.waker().clone());
+        drop(old);
+        Poll::Pending
     }
 
     /// A snapshot of the counters.
@@ -390,6 +457,7 @@ impl Core {
         let mut remote = Vec::new();
         self.shared.take_inbox(&mut remote);
         drop(remote);
+        drop(self.idle_waiter.borrow_mut().take());
         self.reactor.clear_waiters();
         self.timers.clear();
     }

@@ -1,5 +1,7 @@
 //! `JoinHandle`: awaiting a spawned task's output, or aborting it.
 
+#![forbid(unsafe_code)]
+
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;

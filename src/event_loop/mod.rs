@@ -26,6 +26,23 @@
 //! task waits a second (the loop reports such *slow polls*, see
 //! [`Builder::slow_poll_threshold`]).
 //!
+//! ## What the loop does, one turn at a time
+//!
+//! 1. If the future given to [`EventLoop::block_on`] was woken, poll it; if it
+//!    is done, return its output.
+//! 2. Pop up to 128 ready tasks from the [`Scheduler`] and poll each once. A
+//!    task that returns `Ready` is *done*: its output goes to its
+//!    [`JoinHandle`]. A task that returns `Pending` is *waiting*.
+//! 3. Park: ask `epoll` for events — without waiting if tasks are ready,
+//!    otherwise until the nearest timer deadline; fire the timers that are
+//!    due; call the wakers of the tasks those events and timers concern. Each
+//!    woken task is pushed into the scheduler, stamped with the time it became
+//!    ready.
+//!
+//! Invariants: a task is in the ready queue at most once; a waiting task is in
+//! no queue; a done task is never polled again and its future has been
+//! dropped; only the loop's thread ever touches a task's future.
+//!
 //! ## Where to read next
 //!
 //! 1. `task.rs` — what a task is: the future plus its bookkeeping, and its
@@ -33,12 +50,14 @@
 //! 2. `scheduler.rs` — the [`Scheduler`] trait (the pluggable "who runs
 //!    next"), [`OldestReady`], [`NewestReady`], [`Priority`].
 //! 3. `core.rs` — the run loop: one turn, step by step.
-//! 4. `waker.rs` — how a wake-up finds its way back, from this thread or
-//!    another.
+//! 4. `waker.rs` and `context.rs` — how a wake-up finds its way back, from
+//!    this thread or another.
 //! 5. `reactor.rs` and `net.rs` — sockets that wait instead of blocking.
 //! 6. `timer.rs` and `time.rs` — sleeping without blocking.
 //! 7. `channel/` — oneshot and mpsc channels between tasks.
-//! 8. `join.rs`, `stats.rs`, `trace.rs` — handles, counters and tracing.
+//! 8. `join.rs`, `stats.rs`, `trace.rs`, `clock.rs`, `slab.rs` — handles,
+//!    counters, tracing, the two clocks, and the slot vector everything is
+//!    indexed by.
 //!
 //! ## Example
 //!
@@ -67,11 +86,27 @@
 //!
 //! ## Where this differs from production runtimes
 //!
-//! tokio's current-thread runtime follows the same plan. It uses a timer
-//! wheel rather than a heap, hand-written task vtables rather than
-//! `Arc<dyn Trait>`, and a budget that forces a busy task to yield; it also
-//! has many more I/O types. Those differences are named where they matter.
+//! tokio's current-thread runtime follows the same plan. Differences a reader
+//! should know about:
+//!
+//! - **Task memory.** A task here is an `Arc<TaskCell<F>>` seen through
+//!   `Arc<dyn TaskObj>`: one allocation, but reference counts are atomic.
+//!   tokio packs the state and the reference count into one atomic word and
+//!   hand-writes the vtable, so it can cut a few more atomic operations.
+//! - **Timers.** A binary heap with lazy cancellation (exact deadlines,
+//!   `O(log n)`), where tokio uses a hierarchical wheel (`O(1)`, 1 ms
+//!   resolution).
+//! - **Fairness.** We poll the reactor after every batch of 128 tasks; tokio
+//!   also gives each task an operation *budget* so that a task whose sockets
+//!   are always ready still yields now and then.
+//! - **Breadth.** Only TCP, one timer API and two channel kinds; no
+//!   `AsyncRead`/`AsyncWrite` traits (the futures ecosystem's), no UDP, no
+//!   signals, no blocking-task pool.
+//!
+//! The benchmarks (`benches/event_loop.rs`, results in
+//! `docs/benchmarks/event_loop.md`) measure this loop against tokio's.
 
+mod clock;
 mod context;
 mod core;
 mod join;
@@ -153,8 +188,37 @@ impl EventLoop {
         self.core.block_on(future)
     }
 
+    /// Runs the loop until every spawned task is done (asyncio's
+    /// "run until there is nothing left"). Returns at once if no task is
+    /// alive; never returns while some task waits for something that never
+    /// comes.
+    ///
+    /// # Panics
+    ///
+    /// If called inside a running loop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use handspun::event_loop::{self, EventLoop};
+    ///
+    /// let mut ev = EventLoop::new().unwrap();
+    /// for i in 0..3 {
+    ///     // Handles dropped: the tasks are detached, and still run.
+    ///     ev.spawn(async move { event_loop::sleep(Duration::from_millis(i)).await });
+    /// }
+    /// ev.run();
+    /// assert_eq!(ev.stats().done, 3);
+    /// ```
+    pub fn run(&mut self) {
+        let core = self.core.clone();
+        self.core
+            .block_on(std::future::poll_fn(move |cx| core.poll_idle(cx)));
+    }
+
     /// Spawns a task on this loop. It runs when the loop runs (inside
-    /// `block_on`). Inside a task, use the free function [`spawn`].
+    /// `block_on` or `run`). Inside a task, use the free function [`spawn`].
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,

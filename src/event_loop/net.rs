@@ -9,13 +9,15 @@
 //! Constructors ([`TcpListener::bind`], [`TcpStream::connect`]) must run inside
 //! a running loop (inside `block_on` or a task): that is where they find the
 //! reactor.
-
-#![forbid(unsafe_code)]
+//!
+//! The only `unsafe` here is one `listen(2)` call on a descriptor we own (see
+//! [`TcpListener::bind_with_backlog`]).
 
 use std::fmt;
 use std::future::poll_fn;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
+use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
@@ -64,6 +66,10 @@ impl<S: mio::event::Source> Drop for Registered<S> {
     }
 }
 
+/// The listen backlog [`TcpListener::bind`] asks for (the kernel caps it at
+/// `net.core.somaxconn`, 4096 by default on Linux).
+pub const DEFAULT_BACKLOG: u32 = 4096;
+
 /// A TCP socket listening for connections.
 ///
 /// # Examples
@@ -96,7 +102,8 @@ pub struct TcpListener {
 }
 
 impl TcpListener {
-    /// Binds to `addr` (port 0 picks a free port) and starts listening.
+    /// Binds to `addr` (port 0 picks a free port) and starts listening, with
+    /// a backlog of [`DEFAULT_BACKLOG`] pending connections.
     ///
     /// # Errors
     ///
@@ -106,7 +113,35 @@ impl TcpListener {
     ///
     /// Outside a running loop.
     pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+        TcpListener::bind_with_backlog(addr, DEFAULT_BACKLOG)
+    }
+
+    /// Like [`bind`](TcpListener::bind), with the length of the queue of
+    /// connections the kernel completes before we accept them.
+    ///
+    /// When thousands of clients connect at once, a short queue overflows and
+    /// the kernel drops their handshakes; each dropped client retries only
+    /// after a one-second timeout. (The kernel caps the value at
+    /// `net.core.somaxconn`.)
+    ///
+    /// # Errors
+    ///
+    /// If the address is in use or cannot be bound.
+    ///
+    /// # Panics
+    ///
+    /// Outside a running loop.
+    pub fn bind_with_backlog(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
         let io = mio::net::TcpListener::bind(addr)?;
+        let backlog = i32::try_from(backlog).unwrap_or(i32::MAX);
+        // mio listens with std's backlog of 128; calling listen(2) again on a
+        // listening socket changes the backlog.
+        // SAFETY: `listen` takes a descriptor and an integer and touches no
+        // memory of ours; the descriptor is valid, owned by `io`, and alive
+        // for the duration of the call.
+        if unsafe { libc::listen(io.as_raw_fd(), backlog) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
         Ok(TcpListener {
             inner: Registered::new(io, "TcpListener::bind")?,
         })

@@ -14,11 +14,17 @@
 //! When `poll` reports an event for the token, the reactor takes the waker(s)
 //! of the direction(s) that became ready and wakes exactly those tasks.
 //!
+//! So a task waits only after the kernel said `WouldBlock`: it always drains
+//! the socket to `WouldBlock` before it parks, which is exactly what
+//! edge-triggered readiness (an event per *change*, not per *state*) needs.
+//!
 //! Why no readiness is lost with edge triggering: the loop is single-threaded,
 //! so events are only dispatched between polls — after the task has stored its
 //! waker. An edge that arrives while nobody waits is dropped, which is fine:
 //! a task always tries the system call before it waits. A task woken for
 //! nothing (a spurious wake) simply gets `WouldBlock` again and waits again.
+
+#![forbid(unsafe_code)]
 
 use std::cell::RefCell;
 use std::io;

@@ -18,6 +18,8 @@
 //!
 //! Writing your own takes a few lines: see `examples/custom_scheduler.rs`.
 
+#![forbid(unsafe_code)]
+
 use std::cmp::Ordering as CmpOrdering;
 use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;

@@ -5,6 +5,8 @@
 //! so memory stays proportional to the peak number of live entries.
 //! (The `slab` crate does the same with more features.)
 
+#![forbid(unsafe_code)]
+
 /// One slot.
 #[derive(Debug)]
 enum Slot<T> {

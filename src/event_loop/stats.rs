@@ -1,11 +1,17 @@
 //! `Stats`: counters the loop keeps about its tasks, for reports and tests.
 
+#![forbid(unsafe_code)]
+
 use std::cell::Cell;
 use std::time::Duration;
 
 use super::task::TaskState;
 
 /// A snapshot of one loop's counters, from [`EventLoop::stats`].
+///
+/// The durations (`ready_wait`, `busy`) are sums of readings of the kernel's
+/// coarse clock (resolution 1–4 ms; see the loop's `clock.rs`): any single
+/// short poll may count as zero or as one tick, but the sums are unbiased.
 ///
 /// [`EventLoop::stats`]: super::EventLoop::stats
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -14,8 +14,9 @@
 //! The future may be `!Send`, yet a task's [`Waker`] must be `Send + Sync`
 //! (any thread may wake it). The rule that makes this sound:
 //!
-//! - the *atomic* field [`Header::queued`], the loop's [`Shared`] inbox and the
-//!   immutable fields may be used from any thread (that is all a waker does);
+//! - the *atomic* field [`Header::remote_queued`], the loop's [`Shared`] inbox
+//!   and the immutable fields may be used from any thread (that is all a
+//!   waker on another thread does);
 //! - every other field — the `Cell`s, the stage, the future, the output — is
 //!   touched only on the thread that owns the loop (the loop itself, and the
 //!   `JoinHandle`, which is `!Send`);
@@ -32,7 +33,7 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
@@ -89,23 +90,32 @@ pub(crate) struct Header {
     /// The loop this task belongs to: its id, cross-thread inbox and
     /// `mio::Waker` (immutable; `Send + Sync`).
     pub(crate) shared: Arc<Shared>,
-    /// True while the task sits in a ready queue or in the cross-thread inbox.
-    /// Any thread may set it; only the waker that flips it `false -> true`
-    /// queues the task, so duplicate wakes queue it once. The loop clears it
-    /// (with an acquiring swap) just before each poll, so a wake that lands
-    /// during the poll queues the task again.
-    pub(crate) queued: AtomicBool,
+    /// True while the task sits in the loop's cross-thread inbox. Only the
+    /// remote waker that flips it `false -> true` pushes the task there, so
+    /// duplicate remote wakes push it once. The loop clears it (with an
+    /// acquiring swap, which orders the waker's writes before the next poll)
+    /// when it drains the inbox. Same-thread wakes never touch it: they use
+    /// `state`, which needs no atomic.
+    pub(crate) remote_queued: AtomicBool,
     // ---- Loop thread only, from here on (see the module docs). ----
     /// The task's state. Loop thread only.
     pub(crate) state: Cell<TaskState>,
-    /// When the task last became ready (the loop's clock of that turn).
+    /// When the task last became ready (the loop's precise clock of that
+    /// turn; what the scheduler sees).
     pub(crate) ready_since: Cell<Instant>,
+    /// The same moment on the coarse clock (nanoseconds), for the ready-wait
+    /// statistics.
+    pub(crate) ready_at: Cell<u64>,
     /// How many times the task has been polled.
     pub(crate) polls: Cell<u64>,
     /// Total time spent inside this task's `poll`.
     pub(crate) busy: Cell<Duration>,
     /// Its slot in the loop's registry of live tasks (valid until `Done`).
     pub(crate) registry_key: Cell<usize>,
+    /// Set when the task is woken while it is being polled (a `yield_now`,
+    /// or a waker fired inside its own poll): the loop requeues it as soon as
+    /// the poll returns, reusing its own reference (no reference counting).
+    pub(crate) woken_while_running: Cell<bool>,
     /// Set by `abort()` while the task is running; the loop finishes the task
     /// as aborted as soon as the current poll returns.
     pub(crate) abort_requested: Cell<bool>,
@@ -146,14 +156,15 @@ pub(crate) struct TaskCell<F: Future> {
 }
 
 // SAFETY: a TaskCell is shared between threads only through its wakers, and a
-// waker touches nothing but `header.queued` (atomic) and `header.shared`
+// waker on another thread touches nothing but `header.remote_queued` (atomic) and `header.shared`
 // (Send + Sync). Every other field — including the possibly `!Send` future and
 // output — is used only on the loop's thread, and the future and output are
 // dropped there explicitly before the cell can be released elsewhere (module
 // docs, "Which thread touches what").
 unsafe impl<F: Future> Send for TaskCell<F> {}
 // SAFETY: as for `Send` above: the only fields used through `&TaskCell` from
-// another thread are the atomic `queued` flag and the `Sync` `shared` handle.
+// another thread are the atomic `remote_queued` flag and the `Sync` `shared`
+// handle (a waker on the loop's own thread may use the rest: it is that thread).
 unsafe impl<F: Future> Sync for TaskCell<F> {}
 
 /// What one poll of a task produced.
@@ -228,7 +239,9 @@ impl<F: Future + 'static> TaskObj for TaskCell<F> {
                 PollOutcome::Panicked,
             ),
         };
-        // Assignment drops the future in place, then stores the outcome.
+        // Assignment drops the future in place, then stores the outcome. (A
+        // future whose destructor panics is not caught here: that panic
+        // leaves `block_on`, as a panic in the `block_on` future does.)
         if self.header.detached.get() {
             *stage = Stage::Consumed;
             drop(outcome);
@@ -273,14 +286,11 @@ impl<F: Future + 'static> Joinable<F::Output> for TaskCell<F> {
 
 impl<F: Future + 'static> Wake for TaskCell<F> {
     fn wake(self: Arc<Self>) {
-        super::waker::schedule(self);
+        super::waker::wake_owned(self);
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if self.header.queued.load(Ordering::Relaxed) {
-            return; // already queued: a duplicate wake is free
-        }
-        super::waker::schedule(self.clone());
+        super::waker::wake_by_ref(&self.header, || self.clone());
     }
 }
 

@@ -20,6 +20,8 @@
 //! `poll` returns — has reached its deadline, and `poll`'s timeout is rounded
 //! *up* to whole milliseconds.
 
+#![forbid(unsafe_code)]
+
 use std::cell::RefCell;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
@@ -222,5 +224,62 @@ impl Inner {
             self.heap
                 .retain(|Reverse(entry)| slots[entry.key.slot].generation == entry.key.generation);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TimerQueue;
+    use std::sync::Arc;
+    use std::task::{Wake, Waker};
+    use std::time::{Duration, Instant};
+
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    fn noop() -> Waker {
+        Waker::from(Arc::new(Noop))
+    }
+
+    #[test]
+    fn fires_in_deadline_order_and_skips_cancelled_timers() {
+        let timers = TimerQueue::default();
+        let start = Instant::now();
+        let late = timers.insert(start + Duration::from_millis(3), noop());
+        let cancelled = timers.insert(start + Duration::from_millis(1), noop());
+        let early = timers.insert(start + Duration::from_millis(2), noop());
+        timers.cancel(cancelled);
+        assert_eq!(timers.len(), 2);
+        assert_eq!(
+            timers.next_deadline(),
+            Some(start + Duration::from_millis(2))
+        );
+        let mut woken = Vec::new();
+        timers.fire_expired(start + Duration::from_millis(2), &mut woken);
+        assert_eq!(woken.len(), 1);
+        assert!(!timers.is_armed(early));
+        assert!(timers.is_armed(late));
+        timers.fire_expired(start + Duration::from_millis(10), &mut woken);
+        assert_eq!(woken.len(), 2);
+        assert_eq!(timers.len(), 0);
+        assert_eq!(timers.next_deadline(), None);
+    }
+
+    #[test]
+    fn cancelled_entries_are_compacted_away() {
+        let timers = TimerQueue::default();
+        let far = Instant::now() + Duration::from_secs(3600);
+        for _ in 0..10_000 {
+            let key = timers.insert(far, noop());
+            timers.cancel(key);
+        }
+        let heap_len = timers.inner.borrow().heap.len();
+        assert!(
+            heap_len <= 2 * 1024 + 1,
+            "heap kept {heap_len} dead entries"
+        );
+        assert_eq!(timers.len(), 0);
     }
 }

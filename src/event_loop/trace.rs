@@ -8,6 +8,8 @@
 //! [`Builder::tracing`]: super::Builder::tracing
 //! [`EventLoop::take_trace`]: super::EventLoop::take_trace
 
+#![forbid(unsafe_code)]
+
 use std::cell::RefCell;
 use std::time::Instant;
 

@@ -6,25 +6,30 @@
 //!
 //! - **Same thread** (the common case: a channel send or a timer firing inside
 //!   the loop): the thread-local context says "this thread is running loop N
-//!   right now", so the task goes straight into the scheduler. No lock, no
-//!   system call.
+//!   right now", so the waker may use the loop's thread-only state: a task
+//!   that is `Waiting` goes straight into the scheduler; one that is `Ready`
+//!   already is left alone (a duplicate wake); one that is `Running` (it woke
+//!   itself, as `yield_now` does) is flagged, and the loop requeues it when
+//!   its poll returns. No lock, no system call, no atomic operation.
 //! - **Another thread** (a thread-pool job finishing): the task is pushed onto
 //!   the loop's [`Shared::inbox`] (a mutex-protected `Vec`) and the loop is
 //!   interrupted through a `mio::Waker` (an `eventfd` write on Linux), in case
 //!   it is blocked in `epoll_wait`. The loop drains the inbox every turn.
 //!
-//! Either way a task is queued at most once: [`Header::queued`] is swapped to
-//! `true` and only the waker that flipped it queues the task, so duplicate and
-//! spurious wakes are harmless.
+//! Either way a task is queued at most once, so duplicate and spurious wakes
+//! are harmless: on the loop's thread its state says whether it is queued; in
+//! the inbox, [`Header::remote_queued`] does.
 //!
-//! [`Header::queued`]: super::task::Header::queued
+//! [`Header::remote_queued`]: super::task::Header::remote_queued
+
+#![forbid(unsafe_code)]
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Wake;
 
 use super::context;
-use super::task::TaskObj;
+use super::task::{Header, TaskObj};
 
 /// The part of a loop that other threads may touch: its identity, its inbox
 /// and its `mio::Waker`. Shared by the loop and every task's waker.
@@ -114,25 +119,45 @@ impl Shared {
     }
 }
 
-/// Puts a woken task back into its loop's ready queue (if it is not queued
-/// already): directly when called on the loop's own thread while the loop is
-/// running, through the inbox otherwise.
-pub(crate) fn schedule(task: Arc<dyn TaskObj>) {
-    let header = task.header();
-    if header.queued.swap(true, Ordering::AcqRel) {
-        return; // already queued: a duplicate wake
-    }
-    let loop_id = header.shared.loop_id;
+/// Wakes a task, consuming a reference to it (`Waker::wake`).
+pub(crate) fn wake_owned(task: Arc<dyn TaskObj>) {
+    let loop_id = task.header().shared.loop_id;
     let not_here = context::with_current(|current| match current {
         Some(core) if core.id == loop_id => {
-            core.push_ready(task);
+            if core.note_wake(task.header()) {
+                core.enqueue(task);
+            }
             None
         }
         _ => Some(task),
     });
     if let Some(task) = not_here {
-        let shared = task.header().shared.clone();
-        shared.push_remote(task);
+        if !task.header().remote_queued.swap(true, Ordering::AcqRel) {
+            task.header().shared.clone().push_remote(task);
+        }
+    }
+}
+
+/// Wakes a task from a borrowed reference (`Waker::wake_by_ref`); `clone`
+/// makes an owned reference only if the task must be queued.
+pub(crate) fn wake_by_ref(header: &Header, clone: impl FnOnce() -> Arc<dyn TaskObj>) {
+    let loop_id = header.shared.loop_id;
+    let not_here = context::with_current(|current| match current {
+        Some(core) if core.id == loop_id => {
+            if core.note_wake(header) {
+                core.enqueue(clone());
+            }
+            None
+        }
+        _ => Some(clone),
+    });
+    if let Some(clone) = not_here {
+        if header.remote_queued.load(Ordering::Relaxed) {
+            return; // already in the inbox: a duplicate wake is free
+        }
+        if !header.remote_queued.swap(true, Ordering::AcqRel) {
+            header.shared.push_remote(clone());
+        }
     }
 }
 

@@ -1,5 +1,7 @@
 //! `yield_now`: step aside and let the other ready tasks run.
 
+#![forbid(unsafe_code)]
+
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};

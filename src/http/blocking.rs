@@ -1,0 +1,351 @@
+//! The blocking client: a `Session` with a keep-alive pool, like Python's `requests.Session`.
+//!
+//! `get` walks these steps, blocking the calling thread on each socket call:
+//!
+//! 1. take an idle connection to `host:port` from the pool (checking that
+//!    the server has not closed it meanwhile), or open a new one;
+//! 2. write the request, then read and [feed](super::codec) until the
+//!    response is complete, each read bounded by the read timeout and the
+//!    time left of the total timeout;
+//! 3. put the connection back if the response allows reuse;
+//! 4. if the response is a redirect, start again at the new URL.
+//!
+//! A reused connection may have been closed by the server an instant before
+//! the request went out (its idle timeout raced our request). When that
+//! connection then yields nothing at all, a `GET` — safe to repeat — is
+//! retried once on a fresh connection.
+//!
+//! `Session` is `Send + Sync`: threads may share one (the pool is behind a
+//! mutex, held only to take or return a connection, never during I/O), or
+//! keep one each (the thread-pool workload's thread-local sessions).
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::exchange::{get_request_bytes, Completed, Exchange, Retry};
+use super::redirect::RedirectTracker;
+use super::{ClientConfig, Error, Limits, Response, TimeoutKind, Url};
+
+/// A blocking HTTP/1.1 client session with a keep-alive connection pool.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::http::{blocking::Session, server::spawn_background};
+///
+/// let server = spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+/// let session = Session::new();
+/// for _ in 0..3 {
+///     let response = session.get(&server.url("/bytes/1024"))?;
+///     assert_eq!((response.status, response.body.len()), (200, 1024));
+/// }
+/// assert_eq!(session.connections_opened(), 1); // keep-alive
+/// # Ok::<(), handspun::http::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Session {
+    /// Timeouts, limits, pool sizes.
+    config: ClientConfig,
+    /// Idle keep-alive connections by `host:port`. Guarded by its mutex,
+    /// which is held only to push or pop, never across I/O. Every stream in
+    /// it finished its last exchange cleanly with a reusable response.
+    idle: Mutex<HashMap<String, Vec<TcpStream>>>,
+    /// Connections this session opened, ever (the io workload reports it).
+    connections_opened: AtomicU64,
+}
+
+/// Builds a [`Session`] with non-default settings.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use handspun::http::blocking::Session;
+///
+/// let session = Session::builder()
+///     .connect_timeout(Duration::from_secs(2))
+///     .read_timeout(Duration::from_secs(5))
+///     .total_timeout(Some(Duration::from_secs(10)))
+///     .max_redirects(3)
+///     .build();
+/// assert_eq!(session.connections_opened(), 0);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Builder {
+    /// The settings being built.
+    config: ClientConfig,
+}
+
+impl Builder {
+    /// Longest wait for a connection to open.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Longest wait for the next bytes of a response.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.config.read_timeout = timeout;
+        self
+    }
+
+    /// Longest a whole `get` may take (`None`: no limit).
+    pub fn total_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.config.total_timeout = timeout;
+        self
+    }
+
+    /// Most redirects to follow.
+    pub fn max_redirects(mut self, max: usize) -> Self {
+        self.config.max_redirects = max;
+        self
+    }
+
+    /// Message size limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
+
+    /// Most idle connections kept per `host:port`.
+    pub fn max_idle_per_host(mut self, max: usize) -> Self {
+        self.config.max_idle_per_host = max;
+        self
+    }
+
+    /// Replaces every setting at once.
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The session.
+    pub fn build(self) -> Session {
+        Session {
+            config: self.config,
+            idle: Mutex::new(HashMap::new()),
+            connections_opened: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session::new()
+    }
+}
+
+/// When the current `get` must give up, and which clocks limit each wait.
+#[derive(Debug, Clone, Copy)]
+struct Clocks {
+    /// End of the total timeout, if any.
+    deadline: Option<Instant>,
+    /// The per-read (and per-write) timeout.
+    read_timeout: Duration,
+}
+
+impl Clocks {
+    /// How long the next wait of a `kind` clock may last, and which clock
+    /// will have run out if it expires.
+    fn next_wait(
+        &self,
+        per_wait: Duration,
+        kind: TimeoutKind,
+    ) -> Result<(Duration, TimeoutKind), Error> {
+        match self.deadline {
+            None => Ok((per_wait, kind)),
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    Err(Error::Timeout(TimeoutKind::Total))
+                } else if left < per_wait {
+                    Ok((left, TimeoutKind::Total))
+                } else {
+                    Ok((per_wait, kind))
+                }
+            }
+        }
+    }
+}
+
+impl Session {
+    /// A session with the default settings (see [`ClientConfig`]).
+    pub fn new() -> Session {
+        Builder::default().build()
+    }
+
+    /// A builder for custom timeouts and limits.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// TCP connections this session has opened so far. With keep-alive this
+    /// stays far below the number of requests.
+    pub fn connections_opened(&self) -> u64 {
+        self.connections_opened.load(Ordering::Relaxed)
+    }
+
+    /// Fetches `url` with `GET`, following redirects, and reads the whole body.
+    ///
+    /// Any status is returned as a response, 404 and 500 included; only
+    /// failures to get a well-formed response are errors.
+    ///
+    /// # Errors
+    ///
+    /// Every [`Error`] variant that concerns URLs, connections, timeouts,
+    /// malformed responses and redirects.
+    pub fn get(&self, url: &str) -> Result<Response, Error> {
+        let clocks = Clocks {
+            deadline: self.config.total_timeout.map(|t| Instant::now() + t),
+            read_timeout: self.config.read_timeout,
+        };
+        let mut url = Url::parse(url)?;
+        let mut redirects = RedirectTracker::new(&url, self.config.max_redirects);
+        loop {
+            let response = self.fetch(&url, &clocks)?;
+            match redirects.next(&url, &response)? {
+                Some(next) => url = next,
+                None => return Ok(response),
+            }
+        }
+    }
+
+    /// One request for `url`, retried once on a fresh connection if a
+    /// pooled connection turned out to be closed.
+    fn fetch(&self, url: &Url, clocks: &Clocks) -> Result<Response, Error> {
+        let authority = url.authority();
+        let (mut stream, reused) = match self.checkout(&authority) {
+            Some(stream) => (stream, true),
+            None => (self.connect(url, clocks)?, false),
+        };
+        let completed = match exchange(&mut stream, url, clocks, self.config.limits) {
+            Err(Retry::Stale(_)) if reused => {
+                stream = self.connect(url, clocks)?;
+                exchange(&mut stream, url, clocks, self.config.limits)
+            }
+            other => other,
+        }
+        .map_err(Retry::into_error)?;
+        if completed.reusable {
+            self.checkin(authority, stream);
+        }
+        Ok(completed.response)
+    }
+
+    /// An idle connection to `authority` that still looks open.
+    fn checkout(&self, authority: &str) -> Option<TcpStream> {
+        loop {
+            let stream = {
+                let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+                idle.get_mut(authority)?.pop()?
+            };
+            if still_open(&stream) {
+                return Some(stream);
+            }
+        }
+    }
+
+    /// Returns a connection to the pool (or drops it if the pool is full).
+    fn checkin(&self, authority: String, stream: TcpStream) {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let streams = idle.entry(authority).or_default();
+        if streams.len() < self.config.max_idle_per_host {
+            streams.push(stream);
+        }
+    }
+
+    /// Opens a new connection, trying each address the host resolves to.
+    fn connect(&self, url: &Url, clocks: &Clocks) -> Result<TcpStream, Error> {
+        let authority = url.authority();
+        let connect_error = |source| Error::Connect {
+            addr: authority.clone(),
+            source,
+        };
+        // Name resolution blocks without a timeout: std offers none. A
+        // production client would resolve on a helper thread.
+        let addrs: Vec<_> = authority
+            .to_socket_addrs()
+            .map_err(connect_error)?
+            .collect();
+        let mut last_error = io::Error::new(io::ErrorKind::NotFound, "the host has no address");
+        for addr in addrs {
+            let (wait, kind) =
+                clocks.next_wait(self.config.connect_timeout, TimeoutKind::Connect)?;
+            match TcpStream::connect_timeout(&addr, wait) {
+                Ok(stream) => {
+                    self.connections_opened.fetch_add(1, Ordering::Relaxed);
+                    stream.set_nodelay(true)?;
+                    return Ok(stream);
+                }
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => return Err(Error::Timeout(kind)),
+                Err(e) => last_error = e,
+            }
+        }
+        Err(connect_error(last_error))
+    }
+}
+
+/// Sends a GET for `url` on `stream` and reads the response.
+fn exchange(
+    stream: &mut TcpStream,
+    url: &Url,
+    clocks: &Clocks,
+    limits: Limits,
+) -> Result<Completed, Retry> {
+    let classify = Retry::classify;
+    let request = get_request_bytes(url);
+    let (wait, kind) = clocks
+        .next_wait(clocks.read_timeout, TimeoutKind::Read)
+        .map_err(Retry::Fatal)?;
+    stream
+        .set_write_timeout(Some(wait))
+        .map_err(|e| Retry::Fatal(e.into()))?;
+    stream
+        .write_all(&request)
+        .map_err(|e| classify(io_error(e, kind), false))?;
+
+    let mut response = Exchange::new(limits);
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let (wait, kind) = clocks
+            .next_wait(clocks.read_timeout, TimeoutKind::Read)
+            .map_err(Retry::Fatal)?;
+        stream
+            .set_read_timeout(Some(wait))
+            .map_err(|e| Retry::Fatal(e.into()))?;
+        let n = match stream.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(classify(io_error(e, kind), response.received_any())),
+        };
+        let received_before = response.received_any();
+        match response.feed(&buf[..n]) {
+            Ok(Some(completed)) => return Ok(completed),
+            Ok(None) => {}
+            Err(e) => return Err(classify(e, received_before)),
+        }
+    }
+}
+
+/// Maps a socket error, turning an expired socket timeout into `Timeout(kind)`.
+fn io_error(e: io::Error, kind: TimeoutKind) -> Error {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout(kind),
+        _ => Error::Io(e),
+    }
+}
+
+/// `true` if an idle connection has neither been closed by the server nor
+/// received unexpected bytes: a non-blocking peek must find nothing to read.
+fn still_open(stream: &TcpStream) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let mut byte = [0u8; 1];
+    let open = matches!(stream.peek(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+    open && stream.set_nonblocking(false).is_ok()
+}

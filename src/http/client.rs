@@ -1,0 +1,349 @@
+//! The async client: a `Session` many event-loop tasks share, like aiohttp's `ClientSession`.
+//!
+//! It does what [`blocking::Session`](super::blocking::Session) does —
+//! keep-alive pool per `host:port`, one retry of a GET on a connection the
+//! server had closed, redirects with loop detection, connect/read/total
+//! timeouts — but every wait parks the task instead of the thread, so one
+//! thread can have hundreds of downloads in flight.
+//!
+//! The new part is the **pool limit**: at most
+//! [`ClientConfig::pool_limit`] connections exist at once (idle or busy,
+//! all hosts together; default 100, aiohttp's default). A task that needs a
+//! connection when the limit is reached waits in a FIFO queue until another
+//! task returns one. So 1_000 tasks calling `get` at once make at most 100
+//! connections, and the other 900 queue — just as they would with aiohttp.
+//!
+//! The queueing lives in `pool.rs`. The session lives on one thread (`Rc`
+//! inside, not `Send`); clones share the pool.
+
+use std::cell::Cell;
+use std::net::ToSocketAddrs;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use crate::event_loop::net::TcpStream;
+use crate::event_loop::time::timeout;
+
+use super::exchange::{get_request_bytes, Completed, Exchange, Retry};
+use super::pool::{Lease, Pool};
+use super::redirect::RedirectTracker;
+use super::{ClientConfig, Error, Limits, Response, TimeoutKind, Url};
+
+/// An async HTTP/1.1 client session for tasks on an [`EventLoop`](crate::event_loop::EventLoop).
+///
+/// # Examples
+///
+/// ```
+/// use handspun::event_loop::{self, EventLoop};
+/// use handspun::http::{server::spawn_background, Session};
+///
+/// let server = spawn_background("127.0.0.1:0".parse().unwrap())?;
+/// let url = server.url("/bytes/100?delay_ms=10");
+/// let mut event_loop = EventLoop::new()?;
+/// let session = Session::new();
+/// let total: usize = event_loop.block_on(async {
+///     let handles: Vec<_> = (0..10)
+///         .map(|_| {
+///             let (session, url) = (session.clone(), url.clone());
+///             event_loop::spawn(async move { session.get(&url).await.unwrap().body.len() })
+///         })
+///         .collect();
+///     let mut total = 0;
+///     for handle in handles {
+///         total += handle.await.unwrap();
+///     }
+///     total
+/// });
+/// assert_eq!(total, 1000);
+/// assert!(session.connections_opened() <= 10);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    /// Shared by every clone.
+    inner: Rc<Inner>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("connections_opened", &self.inner.connections_opened.get())
+            .field("open", &self.inner.pool.open())
+            .finish()
+    }
+}
+
+/// The state shared by a session's clones.
+struct Inner {
+    /// Timeouts, limits, pool sizes.
+    config: ClientConfig,
+    /// The connection pool (see `pool.rs`).
+    pool: Rc<Pool>,
+    /// Connections opened, ever.
+    connections_opened: Cell<u64>,
+}
+
+/// Builds a [`Session`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use handspun::http::Session;
+///
+/// let session = Session::builder().pool_limit(10).read_timeout(Duration::from_secs(5)).build();
+/// assert_eq!(session.connections_opened(), 0);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct SessionBuilder {
+    /// The settings being built.
+    config: ClientConfig,
+}
+
+impl SessionBuilder {
+    /// Most connections open at once (default 100).
+    ///
+    /// # Panics
+    ///
+    /// If `limit` is 0: no request could ever be sent.
+    pub fn pool_limit(mut self, limit: usize) -> Self {
+        assert!(limit > 0, "a pool limit of 0 would block every request");
+        self.config.pool_limit = limit;
+        self
+    }
+
+    /// Longest wait for a connection to open.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Longest wait for the next bytes of a response.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.config.read_timeout = timeout;
+        self
+    }
+
+    /// Longest a whole `get` may take, waiting for a pool slot included (`None`: no limit).
+    pub fn total_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.config.total_timeout = timeout;
+        self
+    }
+
+    /// Most redirects to follow.
+    pub fn max_redirects(mut self, max: usize) -> Self {
+        self.config.max_redirects = max;
+        self
+    }
+
+    /// Message size limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
+
+    /// Replaces every setting at once.
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The session.
+    pub fn build(self) -> Session {
+        Session {
+            inner: Rc::new(Inner {
+                pool: Pool::new(self.config.pool_limit, self.config.max_idle_per_host),
+                config: self.config,
+                connections_opened: Cell::new(0),
+            }),
+        }
+    }
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session::new()
+    }
+}
+
+impl Session {
+    /// A session with the default settings (see [`ClientConfig`]).
+    pub fn new() -> Session {
+        SessionBuilder::default().build()
+    }
+
+    /// A builder for the pool limit, timeouts and limits.
+    pub fn builder() -> SessionBuilder {
+        SessionBuilder::default()
+    }
+
+    /// TCP connections this session (all clones together) has opened.
+    pub fn connections_opened(&self) -> u64 {
+        self.inner.connections_opened.get()
+    }
+
+    /// Connections open right now, idle or busy (never above the pool limit).
+    pub fn open_connections(&self) -> usize {
+        self.inner.pool.open()
+    }
+
+    /// Fetches `url` with `GET`, following redirects, and reads the whole body.
+    ///
+    /// Must be awaited inside a task of a running event loop.
+    ///
+    /// # Errors
+    ///
+    /// As [`blocking::Session::get`](super::blocking::Session::get).
+    pub async fn get(&self, url: &str) -> Result<Response, Error> {
+        let deadline = self.inner.config.total_timeout.map(|t| Instant::now() + t);
+        let mut url = Url::parse(url)?;
+        let mut redirects = RedirectTracker::new(&url, self.inner.config.max_redirects);
+        loop {
+            let response = self.fetch(&url, deadline).await?;
+            match redirects.next(&url, &response)? {
+                Some(next) => url = next,
+                None => return Ok(response),
+            }
+        }
+    }
+
+    /// One request, retried once on a fresh connection if a pooled one was stale.
+    async fn fetch(&self, url: &Url, deadline: Option<Instant>) -> Result<Response, Error> {
+        let authority = url.authority();
+        let mut lease = self.acquire(url, deadline).await?;
+        let mut result = self.exchange(&mut lease, url, deadline).await;
+        if lease.reused && matches!(result, Err(Retry::Stale(_))) {
+            // Keep the slot, replace the dead socket.
+            lease.stream = None;
+            lease.stream = Some(self.connect(url, deadline).await?);
+            lease.reused = false;
+            result = self.exchange(&mut lease, url, deadline).await;
+        }
+        let completed = result.map_err(Retry::into_error)?;
+        if completed.reusable {
+            self.inner.pool.release(lease, authority);
+        }
+        Ok(completed.response)
+    }
+
+    /// A pool slot with a connection to `url`'s host in it: an idle one,
+    /// or a new one once a slot is free. Waiting for the slot counts
+    /// against the total timeout.
+    async fn acquire(&self, url: &Url, deadline: Option<Instant>) -> Result<Lease, Error> {
+        let authority = url.authority();
+        let slot = self.inner.pool.acquire(&authority);
+        let mut lease = match deadline {
+            None => slot.await,
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                timeout(left, slot)
+                    .await
+                    .map_err(|_| Error::Timeout(TimeoutKind::Total))?
+            }
+        };
+        if lease.stream.is_none() {
+            // If connecting fails, dropping the lease frees the slot.
+            lease.stream = Some(self.connect(url, deadline).await?);
+        }
+        Ok(lease)
+    }
+
+    /// Opens a connection (the caller already holds a pool slot).
+    async fn connect(&self, url: &Url, deadline: Option<Instant>) -> Result<TcpStream, Error> {
+        let authority = url.authority();
+        let connect_error = |source| Error::Connect {
+            addr: authority.clone(),
+            source,
+        };
+        // Name resolution is a blocking call: fine for the IP addresses and
+        // `localhost` the workloads use; a production client resolves on a
+        // helper thread so the loop never stalls.
+        let addrs: Vec<_> = authority
+            .to_socket_addrs()
+            .map_err(connect_error)?
+            .collect();
+        let mut last_error =
+            std::io::Error::new(std::io::ErrorKind::NotFound, "the host has no address");
+        for addr in addrs {
+            let (wait, kind) = next_wait(
+                deadline,
+                self.inner.config.connect_timeout,
+                TimeoutKind::Connect,
+            )?;
+            match timeout(wait, TcpStream::connect(addr)).await {
+                Ok(Ok(stream)) => {
+                    self.inner
+                        .connections_opened
+                        .set(self.inner.connections_opened.get() + 1);
+                    let _ = stream.set_nodelay(true);
+                    return Ok(stream);
+                }
+                Ok(Err(e)) => last_error = e,
+                Err(_elapsed) => return Err(Error::Timeout(kind)),
+            }
+        }
+        Err(connect_error(last_error))
+    }
+
+    /// Sends a GET on the lease's connection and reads the response.
+    async fn exchange(
+        &self,
+        lease: &mut Lease,
+        url: &Url,
+        deadline: Option<Instant>,
+    ) -> Result<Completed, Retry> {
+        let read_timeout = self.inner.config.read_timeout;
+        let stream = lease
+            .stream
+            .as_mut()
+            .expect("a lease holds a stream until released");
+        let request = get_request_bytes(url);
+        let (wait, kind) =
+            next_wait(deadline, read_timeout, TimeoutKind::Read).map_err(Retry::Fatal)?;
+        match timeout(wait, stream.write_all(&request)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(Retry::classify(e.into(), false)),
+            Err(_elapsed) => return Err(Retry::Fatal(Error::Timeout(kind))),
+        }
+        let mut response = Exchange::new(self.inner.config.limits);
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let (wait, kind) =
+                next_wait(deadline, read_timeout, TimeoutKind::Read).map_err(Retry::Fatal)?;
+            let n = match timeout(wait, stream.read(&mut buf)).await {
+                Ok(Ok(n)) => n,
+                Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Ok(Err(e)) => return Err(Retry::classify(e.into(), response.received_any())),
+                Err(_elapsed) => return Err(Retry::Fatal(Error::Timeout(kind))),
+            };
+            let received_before = response.received_any();
+            match response.feed(&buf[..n]) {
+                Ok(Some(completed)) => return Ok(completed),
+                Ok(None) => {}
+                Err(e) => return Err(Retry::classify(e, received_before)),
+            }
+        }
+    }
+}
+
+/// How long the next wait may last given the total deadline, and which
+/// clock will have run out if it expires.
+fn next_wait(
+    deadline: Option<Instant>,
+    per_wait: Duration,
+    kind: TimeoutKind,
+) -> Result<(Duration, TimeoutKind), Error> {
+    match deadline {
+        None => Ok((per_wait, kind)),
+        Some(deadline) => {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                Err(Error::Timeout(TimeoutKind::Total))
+            } else if left < per_wait {
+                Ok((left, TimeoutKind::Total))
+            } else {
+                Ok((per_wait, kind))
+            }
+        }
+    }
+}

@@ -1,0 +1,406 @@
+//! The slow site: an HTTP/1.1 server on the event loop, serving many connections on one thread.
+//!
+//! # The idea
+//!
+//! The io workload needs pages that take a while to arrive — like the web
+//! pages in the Python tutorial — without a real network. This server makes
+//! them: `GET /bytes/1024?delay_ms=60` answers 1 KiB after 60 ms. The wait
+//! is a timer on the server's event loop, so a thousand clients waiting at
+//! once cost a thousand timers, not a thousand threads.
+//!
+//! Every accepted connection becomes one task; the accept loop is one more
+//! task. A task that waits for bytes, for a timer or for the socket to take
+//! a write simply parks, and the loop runs whoever is ready. That is the
+//! whole concurrency model: no locks, one thread.
+//!
+//! # Reading order
+//!
+//! 1. [`routes`] — which endpoint answers what (pure functions).
+//! 2. `connection.rs` — one connection's state machine: reading a request,
+//!    answering it, keep-alive and pipelining, timeouts for hostile clients.
+//! 3. This file — binding, the accept loop with its connection cap, graceful
+//!    shutdown, and running the server on a background thread.
+//! 4. [`shutdown`] and `signal.rs` — the stop flag and how SIGINT reaches it.
+//!
+//! # Hostile clients
+//!
+//! A slowloris client (a head dribbled a byte at a time) gets `408` when its
+//! request is not complete within [`ServerConfig::request_timeout`]; an
+//! oversized head gets `431`; bytes that are not HTTP get `400`; past
+//! [`ServerConfig::max_connections`] a new connection gets `503` at once.
+//! Each hostile connection costs one parked task and a bounded buffer, so a
+//! well-behaved client is still served meanwhile.
+//!
+//! # What a production server would add
+//!
+//! This is a teaching server and a benchmark target, and it cuts corners a
+//! public server could not: no `Date` header (RFC 9110 asks origin servers
+//! with a clock to send one), no TLS, no HTTP/2, no per-address connection
+//! limits (one client may take every slot up to the cap), no `sendfile`
+//! (bodies are generated in memory), and one thread — a production server
+//! runs one such loop per core behind a shared listener (`SO_REUSEPORT`).
+
+mod config;
+mod connection;
+pub mod routes;
+pub mod shutdown;
+mod signal;
+
+use std::io::{self, Write as _};
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::event_loop::net::{TcpListener, TcpStream};
+use crate::event_loop::time::{sleep, timeout};
+use crate::event_loop::{spawn_named, EventLoop};
+
+pub use config::{ServerConfig, ServerStats};
+pub use shutdown::Shutdown;
+
+use shutdown::{race, Either};
+
+/// The default address: loopback only, port 8080.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+/// A bound, not yet running, slow-site server.
+///
+/// Must be created inside a running [`EventLoop`] (in `block_on` or a task),
+/// like every event-loop socket. [`spawn_background`] does all of it on a
+/// thread of its own; use `Server` directly to share a loop with other tasks.
+///
+/// # Examples
+///
+/// One loop, one thread: the server and a client side by side.
+///
+/// ```
+/// use handspun::event_loop::{self, EventLoop};
+/// use handspun::http::server::{Server, Shutdown};
+/// use handspun::http::Session;
+///
+/// let mut event_loop = EventLoop::new()?;
+/// event_loop.block_on(async {
+///     let server = Server::bind("127.0.0.1:0".parse().unwrap())?;
+///     let url = format!("http://{}/bytes/3?delay_ms=10", server.local_addr());
+///     let shutdown = Shutdown::new();
+///     let running = event_loop::spawn(server.run(shutdown.clone()));
+///
+///     let response = Session::new().get(&url).await.unwrap();
+///     assert_eq!(response.body, b"abc");
+///
+///     shutdown.trigger();
+///     running.await.unwrap();
+///     Ok::<(), std::io::Error>(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct Server {
+    /// The listening socket.
+    listener: TcpListener,
+    /// Where it listens (resolves port 0).
+    addr: SocketAddr,
+    /// Timeouts, caps, limits.
+    config: ServerConfig,
+    /// Counters, shared with whoever started the server.
+    stats: Arc<ServerStats>,
+}
+
+impl Server {
+    /// Binds `addr` (use port 0 for any free port) with the default
+    /// [`ServerConfig`].
+    ///
+    /// # Errors
+    ///
+    /// The address is in use or cannot be bound.
+    ///
+    /// # Panics
+    ///
+    /// Outside a running event loop.
+    pub fn bind(addr: SocketAddr) -> io::Result<Server> {
+        Server::bind_with(addr, ServerConfig::default())
+    }
+
+    /// Binds `addr` with a custom configuration.
+    ///
+    /// # Errors
+    ///
+    /// As [`Server::bind`].
+    ///
+    /// # Panics
+    ///
+    /// Outside a running event loop.
+    pub fn bind_with(addr: SocketAddr, config: ServerConfig) -> io::Result<Server> {
+        let listener = TcpListener::bind(addr)?;
+        let addr = listener.local_addr()?;
+        Ok(Server {
+            listener,
+            addr,
+            config,
+            stats: Arc::new(ServerStats::default()),
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The server's counters (shareable with other threads).
+    pub fn stats(&self) -> Arc<ServerStats> {
+        self.stats.clone()
+    }
+
+    /// Accepts and serves connections until `shutdown` is triggered, then
+    /// stops accepting, lets in-flight responses finish (up to
+    /// [`ServerConfig::shutdown_grace`]) and returns.
+    pub async fn run(self, shutdown: Shutdown) {
+        let Server {
+            listener,
+            config,
+            stats,
+            ..
+        } = self;
+        let shared = Rc::new(Shared {
+            config,
+            stats,
+            shutdown: shutdown.clone(),
+            drained: Shutdown::new(),
+        });
+        loop {
+            let (stream, _peer) = match race(shutdown.wait(), listener.accept()).await {
+                Either::Left(()) => break,
+                Either::Right(Ok(accepted)) => accepted,
+                Either::Right(Err(e)) if is_transient_accept_error(&e) => {
+                    // Out of file descriptors and the like: pause instead of spinning.
+                    sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+                Either::Right(Err(_)) => continue,
+            };
+            ServerStats::bump(&shared.stats.accepted);
+            let _ = stream.set_nodelay(true);
+            if ServerStats::get(&shared.stats.active) >= shared.config.max_connections as u64 {
+                ServerStats::bump(&shared.stats.rejected);
+                drop(spawn_named("http-reject", reject(stream)));
+                continue;
+            }
+            shared.stats.connection_started();
+            let conn_shared = shared.clone();
+            drop(spawn_named("http-connection", async move {
+                connection::serve(
+                    stream,
+                    &conn_shared.config,
+                    &conn_shared.stats,
+                    &conn_shared.shutdown,
+                )
+                .await;
+                conn_shared.stats.connection_finished();
+                if conn_shared.shutdown.is_triggered()
+                    && ServerStats::get(&conn_shared.stats.active) == 0
+                {
+                    conn_shared.drained.trigger();
+                }
+            }));
+        }
+        drop(listener);
+        if ServerStats::get(&shared.stats.active) > 0 {
+            let _ = timeout(shared.config.shutdown_grace, shared.drained.wait()).await;
+        }
+    }
+}
+
+/// What every connection task of one server shares (one thread: `Rc`).
+struct Shared {
+    /// Timeouts, caps, limits.
+    config: ServerConfig,
+    /// Counters.
+    stats: Arc<ServerStats>,
+    /// Raised to stop the server.
+    shutdown: Shutdown,
+    /// Raised by the last connection to finish after shutdown began.
+    drained: Shutdown,
+}
+
+/// Accept errors that mean "try again shortly" rather than "a bad connection".
+fn is_transient_accept_error(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+    )
+}
+
+/// Answers a connection over the cap with `503` and closes it, spending at
+/// most a second on it.
+async fn reject(mut stream: TcpStream) {
+    let body = b"too many connections\n";
+    let mut out = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(body);
+    let _ = timeout(Duration::from_secs(1), stream.write_all(&out)).await;
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+}
+
+/// A server running on its own thread with its own event loop; see [`spawn_background`].
+#[derive(Debug)]
+pub struct BackgroundServer {
+    /// Where it listens.
+    addr: SocketAddr,
+    /// Stops it.
+    shutdown: Shutdown,
+    /// Its counters.
+    stats: Arc<ServerStats>,
+    /// The server thread; `None` once joined.
+    thread: Option<JoinHandle<()>>,
+}
+
+impl BackgroundServer {
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR` followed by `path` (which starts with `/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// The server's counters.
+    pub fn stats(&self) -> &ServerStats {
+        &self.stats
+    }
+
+    /// Stops accepting, lets in-flight responses finish, and waits for the
+    /// server thread to end.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    /// Triggers shutdown and joins the thread (once).
+    fn stop(&mut self) {
+        self.shutdown.trigger();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for BackgroundServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Starts the slow site on `addr` on a new thread with its own event loop,
+/// and returns once it accepts connections.
+///
+/// # Errors
+///
+/// The event loop could not be created or the address could not be bound.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::http::{blocking::Session, server::spawn_background};
+///
+/// let server = spawn_background("127.0.0.1:0".parse().unwrap())?;
+/// let response = Session::new().get(&server.url("/bytes/5")).unwrap();
+/// assert_eq!(response.body, b"abcde");
+/// server.shutdown();
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn spawn_background(addr: SocketAddr) -> io::Result<BackgroundServer> {
+    spawn_background_with(addr, ServerConfig::default())
+}
+
+/// [`spawn_background`] with a custom configuration.
+///
+/// # Errors
+///
+/// As [`spawn_background`].
+pub fn spawn_background_with(
+    addr: SocketAddr,
+    config: ServerConfig,
+) -> io::Result<BackgroundServer> {
+    let shutdown = Shutdown::new();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let server_shutdown = shutdown.clone();
+    let thread = std::thread::Builder::new()
+        .name("handspun-server".into())
+        .spawn(move || {
+            let mut event_loop = match EventLoop::new() {
+                Ok(event_loop) => event_loop,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            event_loop.block_on(async move {
+                match Server::bind_with(addr, config) {
+                    Ok(server) => {
+                        let _ = ready_tx.send(Ok((server.local_addr(), server.stats())));
+                        server.run(server_shutdown).await;
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+            });
+        })?;
+    let ready = ready_rx.recv().unwrap_or_else(|_| {
+        Err(io::Error::other(
+            "the server thread ended before it started",
+        ))
+    });
+    match ready {
+        Ok((addr, stats)) => Ok(BackgroundServer {
+            addr,
+            shutdown,
+            stats,
+            thread: Some(thread),
+        }),
+        Err(e) => {
+            let _ = thread.join();
+            Err(e)
+        }
+    }
+}
+
+/// Runs the slow site on `addr` on the calling thread until SIGINT or
+/// SIGTERM, printing `listening on http://ADDR` once it accepts connections.
+/// In-flight responses finish before it returns. This is `handspun serve`.
+///
+/// Call it before the program starts other threads: it blocks the two
+/// signals for the calling thread and the threads created after it, and
+/// collects them on a dedicated thread (see `signal.rs`).
+///
+/// # Errors
+///
+/// The signal mask could not be set, the event loop could not be created,
+/// or the address could not be bound.
+pub fn serve_until_signal(addr: SocketAddr) -> io::Result<()> {
+    serve_until_signal_with(addr, ServerConfig::default())
+}
+
+/// [`serve_until_signal`] with a custom configuration.
+///
+/// # Errors
+///
+/// As [`serve_until_signal`].
+pub fn serve_until_signal_with(addr: SocketAddr, config: ServerConfig) -> io::Result<()> {
+    let shutdown = Shutdown::new();
+    signal::block_and_watch(shutdown.clone())?;
+    let mut event_loop = EventLoop::new()?;
+    event_loop.block_on(async move {
+        let server = Server::bind_with(addr, config)?;
+        let mut stdout = io::stdout();
+        writeln!(stdout, "listening on http://{}", server.local_addr())?;
+        stdout.flush()?;
+        server.run(shutdown).await;
+        Ok(())
+    })
+}

@@ -1,0 +1,344 @@
+//! The slow-site server: endpoints, keep-alive, pipelining, graceful
+//! shutdown, and hostile clients (slowloris, oversized heads, garbage, too
+//! many connections) while a well-behaved client is still served.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use handspun::http::blocking::Session;
+use handspun::http::codec::{Event, ResponseDecoder};
+use handspun::http::server::{
+    spawn_background, spawn_background_with, BackgroundServer, ServerConfig, ServerStats,
+};
+use handspun::http::{expected_body_byte, Limits, ResponseHead};
+
+/// A server with a connection cap and a request timeout (short for the
+/// slowloris case, generous elsewhere so a busy machine changes nothing).
+fn strict_server(max_connections: usize, request_timeout: Duration) -> BackgroundServer {
+    spawn_background_with(
+        "127.0.0.1:0".parse().unwrap(),
+        ServerConfig {
+            max_connections,
+            request_timeout,
+            ..ServerConfig::default()
+        },
+    )
+    .unwrap()
+}
+
+const PATIENT: Duration = Duration::from_secs(10);
+
+fn connect(server: &BackgroundServer) -> TcpStream {
+    let stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+        .set_write_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+}
+
+/// Reads `count` responses from `stream` (or fewer if it closes), each as
+/// its head and body; `closed` tells whether EOF followed.
+fn read_responses(stream: &mut TcpStream, count: usize) -> (Vec<(ResponseHead, Vec<u8>)>, bool) {
+    let mut decoder = ResponseDecoder::new(Limits::default());
+    let mut responses = Vec::new();
+    let mut current: Option<(ResponseHead, Vec<u8>)> = None;
+    let mut buf = [0u8; 4096];
+    loop {
+        while let Ok(Some(event)) = decoder.next_event() {
+            match event {
+                Event::Head(head) => current = Some((head, Vec::new())),
+                Event::Data(data) => current.as_mut().unwrap().1.extend_from_slice(&data),
+                Event::End => responses.push(current.take().unwrap()),
+            }
+        }
+        if responses.len() == count {
+            // Is the connection closed now? Peek without waiting long.
+            stream
+                .set_read_timeout(Some(Duration::from_millis(200)))
+                .unwrap();
+            let closed = matches!(stream.read(&mut buf), Ok(0) | Err(_)) && decoder.is_idle();
+            return (responses, closed);
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => {
+                decoder.feed_eof();
+                if let Ok(Some(Event::End)) = decoder.next_event() {
+                    responses.push(current.take().unwrap());
+                }
+                return (responses, true);
+            }
+            Ok(n) => decoder.feed(&buf[..n]),
+        }
+    }
+}
+
+/// Asserts `body` is the slow site's `len`-byte pattern (without printing
+/// megabytes when it is not).
+fn assert_pattern(body: &[u8], len: usize) {
+    assert_eq!(body.len(), len, "body length");
+    let first_wrong = body
+        .iter()
+        .enumerate()
+        .position(|(i, &b)| b != expected_body_byte(i));
+    assert_eq!(first_wrong, None, "first byte that breaks the pattern");
+}
+
+#[test]
+fn bytes_endpoint_serves_the_pattern_after_its_delay() {
+    let server = spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+    let session = Session::new();
+    for len in [0, 1, 1024, 49152, 100_000] {
+        let response = session
+            .get(&server.url(&format!("/bytes/{len}?delay_ms=5")))
+            .unwrap();
+        assert_eq!(response.status, 200);
+        assert_pattern(&response.body, len);
+    }
+    assert_eq!(session.connections_opened(), 1, "keep-alive");
+}
+
+#[test]
+fn other_endpoints() {
+    let server = spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+    let session = Session::new();
+    assert_eq!(session.get(&server.url("/status/418")).unwrap().status, 418);
+    assert_eq!(
+        session.get(&server.url("/status/302")).unwrap().status,
+        200,
+        "3xx point at /status/200"
+    );
+    assert_eq!(session.get(&server.url("/nowhere")).unwrap().status, 404);
+    assert_eq!(session.get(&server.url("/bytes/x")).unwrap().status, 400);
+    let chunked = session
+        .get(&server.url("/chunked/5000?chunk_size=333"))
+        .unwrap();
+    assert_eq!(chunked.header("transfer-encoding"), Some("chunked"));
+    assert_pattern(&chunked.body, 5000);
+    let drip = session
+        .get(&server.url("/drip?numbytes=20&duration_ms=40"))
+        .unwrap();
+    assert_pattern(&drip.body, 20);
+    assert_eq!(
+        session.get(&server.url("/redirect/3")).unwrap().body,
+        b"done"
+    );
+    assert!(session
+        .get(&server.url("/"))
+        .unwrap()
+        .body
+        .starts_with(b"handspun slow site"));
+}
+
+#[test]
+fn pipelined_requests_are_answered_in_order() {
+    let server = spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut stream = connect(&server);
+    stream
+        .write_all(
+            b"GET /bytes/3?delay_ms=50 HTTP/1.1\r\nHost: x\r\n\r\n\
+              GET /status/404 HTTP/1.1\r\nHost: x\r\n\r\n\
+              POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4\r\necho\r\n0\r\n\r\n\
+              GET /bytes/5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+    let (responses, closed) = read_responses(&mut stream, 4);
+    let statuses: Vec<u16> = responses.iter().map(|(h, _)| h.status).collect();
+    assert_eq!(statuses, [200, 404, 200, 200]);
+    assert_eq!(
+        responses[0].1, b"abc",
+        "the slow first answer still comes first"
+    );
+    assert_eq!(responses[2].1, b"echo");
+    assert_eq!(responses[3].1, b"abcde");
+    assert!(closed, "Connection: close on the last request");
+}
+
+#[test]
+fn head_gets_the_head_without_the_body() {
+    let server = spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut stream = connect(&server);
+    stream
+        .write_all(b"HEAD /bytes/7 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let mut decoder = ResponseDecoder::new(Limits::default());
+    decoder.set_request_was_head(true);
+    decoder.feed(&raw);
+    let Ok(Some(Event::Head(head))) = decoder.next_event() else {
+        panic!("no head")
+    };
+    assert_eq!(head.header("content-length"), Some("7"));
+    assert_eq!(decoder.next_event().unwrap(), Some(Event::End));
+    assert_eq!(decoder.buffered(), 0, "no body bytes follow");
+}
+
+#[test]
+fn connection_close_and_http_1_0_close_after_the_response() {
+    let server = spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+    for request in [
+        &b"GET /bytes/4 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"[..],
+        b"GET /bytes/4 HTTP/1.0\r\n\r\n",
+    ] {
+        let mut stream = connect(&server);
+        stream.write_all(request).unwrap();
+        let (responses, closed) = read_responses(&mut stream, 1);
+        assert_eq!(responses[0].1, b"abcd");
+        assert_eq!(responses[0].0.header("connection"), Some("close"));
+        assert!(closed, "the server closed the connection");
+    }
+}
+
+#[test]
+fn slowloris_gets_408_and_a_close() {
+    let server = strict_server(100, Duration::from_millis(300));
+    let mut stream = connect(&server);
+    stream
+        .write_all(b"GET /bytes/1 HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let (responses, closed) = read_responses(&mut stream, 1);
+    assert_eq!(responses[0].0.status, 408);
+    assert!(closed);
+    assert_eq!(ServerStats::get(&server.stats().timed_out), 1);
+}
+
+#[test]
+fn oversize_head_gets_431() {
+    let server = strict_server(100, PATIENT);
+    let mut stream = connect(&server);
+    let mut request = b"GET / HTTP/1.1\r\nX-Big: ".to_vec();
+    request.resize(70 * 1024, b'a');
+    request.extend_from_slice(b"\r\n\r\n");
+    let _ = stream.write_all(&request);
+    let (responses, closed) = read_responses(&mut stream, 1);
+    assert_eq!(responses[0].0.status, 431);
+    assert!(closed);
+}
+
+#[test]
+fn too_many_headers_gets_431() {
+    let server = strict_server(100, PATIENT);
+    let mut stream = connect(&server);
+    let mut request = b"GET / HTTP/1.1\r\n".to_vec();
+    for i in 0..150 {
+        request.extend_from_slice(format!("X-{i}: {i}\r\n").as_bytes());
+    }
+    request.extend_from_slice(b"\r\n");
+    stream.write_all(&request).unwrap();
+    let (responses, _) = read_responses(&mut stream, 1);
+    assert_eq!(responses[0].0.status, 431);
+}
+
+#[test]
+fn garbage_gets_400() {
+    let server = strict_server(100, PATIENT);
+    for garbage in [
+        &b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n"[..],
+        b"HELLO\r\n\r\n",
+        b"GET / HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+    ] {
+        let mut stream = connect(&server);
+        stream.write_all(garbage).unwrap();
+        let (responses, closed) = read_responses(&mut stream, 1);
+        assert_eq!(
+            responses[0].0.status,
+            400,
+            "{}",
+            String::from_utf8_lossy(garbage)
+        );
+        assert!(closed);
+    }
+}
+
+#[test]
+fn request_body_over_the_limit_gets_413() {
+    let server = strict_server(100, PATIENT);
+    let mut stream = connect(&server);
+    stream
+        .write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n")
+        .unwrap();
+    let (responses, _) = read_responses(&mut stream, 1);
+    assert_eq!(responses[0].0.status, 413);
+}
+
+#[test]
+fn connections_over_the_cap_get_503() {
+    let server = strict_server(4, PATIENT);
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        // A served request proves the connection was accepted and counted.
+        let mut stream = connect(&server);
+        stream
+            .write_all(b"GET /bytes/1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut buf = [0u8; 256];
+        assert!(stream.read(&mut buf).unwrap() > 0);
+        held.push(stream);
+    }
+    let mut extra = connect(&server);
+    let (responses, closed) = read_responses(&mut extra, 1);
+    assert_eq!(responses[0].0.status, 503);
+    assert!(closed);
+    assert!(ServerStats::get(&server.stats().rejected) >= 1);
+    drop(held);
+}
+
+#[test]
+fn a_good_client_is_served_while_hostile_ones_connect() {
+    // Slow hostile clients hold their connections for the whole test.
+    let server = strict_server(1000, PATIENT);
+    let mut hostile = Vec::new();
+    for i in 0..50 {
+        let mut stream = connect(&server);
+        let _ = match i % 3 {
+            0 => stream.write_all(b"GET /bytes/1 HTTP/1.1\r\nHost: x\r\nX-Slow: "),
+            1 => stream.write_all(b"\x00\x01\x02 not http\r\n\r\n"),
+            _ => Ok(()),
+        };
+        hostile.push(stream);
+    }
+    let session = Session::builder()
+        .read_timeout(Duration::from_secs(5))
+        .build();
+    for _ in 0..20 {
+        let response = session.get(&server.url("/bytes/1024")).unwrap();
+        assert_pattern(&response.body, 1024);
+    }
+    assert_eq!(session.connections_opened(), 1);
+    drop(hostile);
+}
+
+#[test]
+fn shutdown_lets_in_flight_responses_finish() {
+    let server = spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+    let url = server.url("/bytes/2000?delay_ms=300");
+    let client = thread::spawn(move || Session::new().get(&url));
+    // Wait (bounded) until the server has the request in hand.
+    let started = Instant::now();
+    while ServerStats::get(&server.stats().requests) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the request never arrived"
+        );
+        thread::yield_now();
+    }
+    let addr = server.addr();
+    server.shutdown();
+    let response = client
+        .join()
+        .unwrap()
+        .expect("the in-flight response finished");
+    assert_pattern(&response.body, 2000);
+    assert_eq!(response.header("connection"), Some("close"));
+    assert!(TcpStream::connect(addr).is_err(), "no longer accepting");
+}
+
+#[test]
+fn binds_loopback_by_default() {
+    assert!(handspun::http::server::DEFAULT_ADDR.starts_with("127.0.0.1:"));
+}
