@@ -19,7 +19,7 @@
 //! [`as_completed`] (finish order) and [`ThreadPool::scope`] (jobs that
 //! borrow from the caller's stack).
 //!
-//! A fifth part is there for comparison only: the [`gil`] module emulates
+//! A fourth part is there for comparison only: the [`gil`] module emulates
 //! CPython's global interpreter lock, so that the tutorial's result —
 //! threads make CPU-bound Python *slower* — can be reproduced and explained.
 //!
@@ -61,9 +61,11 @@
 //!   queued job run and joins every worker. [`ThreadPool::shutdown_now`]
 //!   instead cancels what has not started: those handles report
 //!   [`JobError::Cancelled`].
-//! - **No `unsafe`.** This module is `#![forbid(unsafe_code)]`; the one
-//!   place where that costs something (scoped jobs get their own helper
-//!   threads) is explained in `scope.rs`.
+//! - **No `unsafe`.** This module is `#![forbid(unsafe_code)]`. It costs
+//!   two things, both explained where they happen: scoped jobs get their own
+//!   helper threads (`scope.rs`), and `map`'s workers hand back their
+//!   results in per-batch vectors that the caller then copies, where rayon
+//!   writes straight into the final vector (`map.rs`).
 //!
 //! ## Example
 //!
