@@ -18,8 +18,8 @@ use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 
 /// Calls `libc::$name(args...)` and maps a return value of -1 to
-/// [`io::Error::last_os_error`]. The caller wraps the use in `unsafe { }` with
-/// a `// SAFETY:` comment, since every libc function is `unsafe` to call.
+/// [`io::Error::last_os_error`]. The caller wraps the use in an `unsafe`
+/// block with a `// SAFETY:` comment, since every libc function is `unsafe` to call.
 macro_rules! syscall {
     ($name:ident ( $($arg:expr),* $(,)? )) => {{
         let result = libc::$name($($arg),*);
