@@ -33,7 +33,8 @@ pub struct ClientConfig {
     pub max_idle_per_host: usize,
     /// Most connections open at once, idle or busy, across all hosts (the
     /// async session's pool limit, like aiohttp's `limit`). Default 100.
-    /// The blocking session has one caller per connection and ignores it.
+    /// Read by the async session only: a blocking session uses one
+    /// connection per calling thread.
     pub pool_limit: usize,
 }
 
@@ -112,18 +113,6 @@ impl<S> ClientBuilder<S> {
         self
     }
 
-    /// Most connections open at once (default 100; the blocking session
-    /// ignores it).
-    ///
-    /// # Panics
-    ///
-    /// If `limit` is 0: no request could ever be sent.
-    pub fn pool_limit(mut self, limit: usize) -> Self {
-        assert!(limit > 0, "a pool limit of 0 would block every request");
-        self.config.pool_limit = limit;
-        self
-    }
-
     /// Replaces every setting at once.
     pub fn config(mut self, config: ClientConfig) -> Self {
         self.config = config;
@@ -136,6 +125,21 @@ impl<S> ClientBuilder<S> {
         S: From<ClientConfig>,
     {
         S::from(self.config)
+    }
+}
+
+impl ClientBuilder<super::Session> {
+    /// Most connections open at once, across all hosts (default 100, like
+    /// aiohttp's `limit`). Async sessions only: a blocking session uses one
+    /// connection per calling thread, so its callers are its limit.
+    ///
+    /// # Panics
+    ///
+    /// If `limit` is 0: no request could ever be sent.
+    pub fn pool_limit(mut self, limit: usize) -> Self {
+        assert!(limit > 0, "a pool limit of 0 would block every request");
+        self.config.pool_limit = limit;
+        self
     }
 }
 
