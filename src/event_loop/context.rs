@@ -58,10 +58,10 @@ impl Drop for EnterGuard {
 #[inline]
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
     let current = CURRENT.get();
-    // SAFETY: non-null only while an `EnterGuard` on this thread holds a
-    // strong `Rc` to the pointee (the invariant of `CURRENT`), and that guard
-    // outlives this call: it lives in `block_on`'s frame, below us on the
-    // stack. `Core` is only ever used through shared references.
+    // `Core` is only ever used through shared references. The guard that set
+    // `CURRENT` lives in `block_on`'s frame, below us on the stack.
+    // SAFETY: non-null only while that `EnterGuard` holds a strong `Rc` to
+    // the pointee (the invariant of `CURRENT`), and it outlives this call.
     let core = unsafe { current.as_ref() };
     f(core)
 }
