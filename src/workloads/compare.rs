@@ -18,6 +18,7 @@ use super::io::io_jobs;
 use super::progress::Progress;
 use super::result::{RunResult, TaskError};
 use super::runners::{self, micros_since, Measured, RunError, RunSettings};
+use super::site::SlowSite;
 use super::timeline::Timeline;
 use super::{Model, Workload};
 
@@ -130,7 +131,7 @@ pub fn compare(
     };
     let needs_server = config.sweep || config.workloads.contains(&Workload::Io);
     let server = if needs_server {
-        Some(SlowSite::start()?)
+        Some(SlowSite::start().map_err(CompareError::Server)?)
     } else {
         None
     };
@@ -140,8 +141,7 @@ pub fn compare(
                 run_cpu_workload(config, cores, began, &progress, &mut comparison)?;
             }
             (Workload::Io, Some(server)) => {
-                let io = IoRun::new(config, server);
-                io.run_models(config, cores, began, &progress, &mut comparison)?;
+                run_io_workload(config, cores, began, &progress, &mut comparison, server)?;
             }
             (Workload::Io, None) => unreachable!("the server starts whenever io runs"),
         }
@@ -187,6 +187,30 @@ fn settings_for(
     }
 }
 
+/// Runs `workload` under every model of `config`, in [`run_order`], and
+/// keeps each row with its timeline. `measure` runs one model and makes its
+/// row; it sees `sync` first, so it can keep sync's numbers as the baseline.
+fn run_models(
+    workload: Workload,
+    config: &CompareConfig,
+    cores: usize,
+    began: Instant,
+    progress: &Arc<dyn Progress>,
+    comparison: &mut Comparison,
+    mut measure: impl FnMut(Model, &RunSettings) -> Result<(RunResult, Timeline), CompareError>,
+) -> Result<(), CompareError> {
+    for model in run_order(config) {
+        let settings = settings_for(config, model, cores, progress);
+        let offset_us = micros_since(began, Instant::now());
+        let (result, mut timeline) = measure(model, &settings)?;
+        timeline.title = format!("{workload} / {model}");
+        timeline.offset_us = offset_us;
+        comparison.results.push(result);
+        comparison.timelines.push(timeline);
+    }
+    Ok(())
+}
+
 fn run_cpu_workload(
     config: &CompareConfig,
     cores: usize,
@@ -200,51 +224,83 @@ fn run_cpu_workload(
     std::hint::black_box(numbers.iter().take(4).map(|&n| cpu_bound(n)).sum::<u64>());
     // The sync run's wall time and results, once it has run.
     let mut reference: Option<(f64, Vec<Result<u64, String>>)> = None;
-    for model in run_order(config) {
-        let settings = settings_for(config, model, cores, progress);
+    let measure = |model: Model, settings: &RunSettings| {
         progress.start(
-            &phase_label(Workload::Cpu, model, &settings),
+            &phase_label(Workload::Cpu, model, settings),
             numbers.len() as u64,
         );
-        let offset_us = micros_since(began, Instant::now());
-        let measured = runners::run_cpu(model, &numbers, &settings)?;
+        let measured = runners::run_cpu(model, &numbers, settings);
         progress.finish();
-        let concurrency = match model {
-            Model::Sync | Model::EventLoop => 1,
-            _ => settings.workers,
-        };
-        let mut outcomes = measured.outcomes.clone();
-        if let Some((_, expected)) = &reference {
-            check_against_sync(&mut outcomes, expected);
-        }
+        let mut measured = measured?;
         let wall_s = measured.wall.as_secs_f64();
-        let sync_wall = reference.as_ref().map(|(wall, _)| *wall);
+        let sync_wall_s = match &reference {
+            Some((sync_wall_s, expected)) => {
+                check_against_sync(&mut measured.outcomes, expected);
+                Some(*sync_wall_s)
+            }
+            None => (model == Model::Sync).then_some(wall_s),
+        };
         let ideal_s = match model {
             Model::Sync => Some(wall_s),
-            _ => sync_wall.map(|sync| cpu_ideal_s(model, sync, settings.workers, cores)),
+            _ => reference
+                .as_ref()
+                .map(|(sync, _)| cpu_ideal_s(model, *sync, settings.workers, cores)),
         };
         let row = Row {
             workload: Workload::Cpu,
             model,
             workers: settings.workers,
-            concurrency,
+            concurrency: match model {
+                Model::Sync | Model::EventLoop => 1,
+                _ => settings.workers,
+            },
             ideal_s,
-            sync_wall_s: sync_wall.or((model == Model::Sync).then_some(wall_s)),
+            sync_wall_s,
         };
         let describe = |i: usize| format!("cpu_bound({})", numbers[i]);
-        let result = row.finish(&measured, &outcomes, |value| *value, describe);
+        let result = row.finish(&measured, |value| *value, describe);
         if model == Model::Sync {
-            reference = Some((wall_s, measured.outcomes.clone()));
+            reference = Some((wall_s, measured.outcomes));
         }
-        push(
-            comparison,
-            result,
-            measured.timeline,
-            format!("cpu / {model}"),
-            offset_us,
-        );
-    }
-    Ok(())
+        Ok((result, measured.timeline))
+    };
+    run_models(
+        Workload::Cpu,
+        config,
+        cores,
+        began,
+        progress,
+        comparison,
+        measure,
+    )
+}
+
+fn run_io_workload(
+    config: &CompareConfig,
+    cores: usize,
+    began: Instant,
+    progress: &Arc<dyn Progress>,
+    comparison: &mut Comparison,
+    server: &SlowSite,
+) -> Result<(), CompareError> {
+    let io = IoRun::new(config, server);
+    let mut sync_wall_s = None;
+    let measure = |model: Model, settings: &RunSettings| {
+        let (result, timeline) = io.measure(model, settings, sync_wall_s, progress)?;
+        if model == Model::Sync {
+            sync_wall_s = Some(result.wall_s);
+        }
+        Ok((result, timeline))
+    };
+    run_models(
+        Workload::Io,
+        config,
+        cores,
+        began,
+        progress,
+        comparison,
+        measure,
+    )
 }
 
 /// The progress label of a run: `io / sync`, `cpu / threads ×5`.
@@ -267,19 +323,6 @@ fn check_against_sync(outcomes: &mut [Result<u64, String>], expected: &[Result<u
     }
 }
 
-fn push(
-    comparison: &mut Comparison,
-    result: RunResult,
-    mut timeline: Timeline,
-    title: String,
-    offset_us: u64,
-) {
-    timeline.title = title;
-    timeline.offset_us = offset_us;
-    comparison.results.push(result);
-    comparison.timelines.push(timeline);
-}
-
 /// The parts of a result row known before the run's outcomes are counted.
 struct Row {
     workload: Workload,
@@ -291,17 +334,18 @@ struct Row {
 }
 
 impl Row {
-    /// Counts `outcomes` (the run's, possibly re-checked) into a result.
+    /// Counts the run's outcomes (re-checked against sync's, for cpu) into
+    /// a result.
     fn finish<T>(
         self,
         measured: &Measured<T>,
-        outcomes: &[Result<T, String>],
         value: impl Fn(&T) -> u64,
         describe: impl Fn(usize) -> String,
     ) -> RunResult {
         let wall_s = measured.wall.max(Duration::from_nanos(1)).as_secs_f64();
         let mut checksum = 0u64;
         let mut errors = Vec::new();
+        let outcomes = &measured.outcomes;
         for (task, outcome) in outcomes.iter().enumerate() {
             match outcome {
                 Ok(v) => checksum = checksum.wrapping_add(value(v)),
@@ -335,28 +379,6 @@ impl Row {
 /// The thread-pool sizes `--sweep` tries on the io workload.
 pub const SWEEP_WORKERS: [usize; 11] = [1, 2, 3, 4, 5, 6, 8, 10, 16, 32, 64];
 
-/// The embedded slow-site server, on its own thread, for as long as the
-/// comparison runs.
-struct SlowSite {
-    /// `http://127.0.0.1:PORT`.
-    base_url: String,
-    /// The running server; dropping it stops it.
-    _server: crate::http::server::BackgroundServer,
-}
-
-impl SlowSite {
-    /// Starts the server on an ephemeral loopback port.
-    fn start() -> Result<SlowSite, CompareError> {
-        let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        let server =
-            crate::http::server::spawn_background(loopback).map_err(CompareError::Server)?;
-        Ok(SlowSite {
-            base_url: format!("http://{}", server.addr()),
-            _server: server,
-        })
-    }
-}
-
 /// The io workload, ready to run against one server.
 struct IoRun {
     /// One fetch per job, with the body it must bring back.
@@ -372,7 +394,7 @@ impl IoRun {
             fetches: jobs
                 .iter()
                 .map(|job| Fetch {
-                    url: job.url(&server.base_url),
+                    url: job.url(server.base_url()),
                     expect_len: Some(job.site.body_len),
                 })
                 .collect(),
@@ -418,38 +440,10 @@ impl IoRun {
         };
         let result = row.finish(
             &measured,
-            &measured.outcomes,
             |fetched: &Fetched| fetched.checksum,
             |i| self.fetches[i].url.clone(),
         );
         Ok((result, measured.timeline))
-    }
-
-    fn run_models(
-        &self,
-        config: &CompareConfig,
-        cores: usize,
-        began: Instant,
-        progress: &Arc<dyn Progress>,
-        comparison: &mut Comparison,
-    ) -> Result<(), CompareError> {
-        let mut sync_wall_s = None;
-        for model in run_order(config) {
-            let settings = settings_for(config, model, cores, progress);
-            let offset_us = micros_since(began, Instant::now());
-            let (result, timeline) = self.measure(model, &settings, sync_wall_s, progress)?;
-            if model == Model::Sync {
-                sync_wall_s = Some(result.wall_s);
-            }
-            push(
-                comparison,
-                result,
-                timeline,
-                format!("io / {model}"),
-                offset_us,
-            );
-        }
-        Ok(())
     }
 
     /// `threads` with each size of [`SWEEP_WORKERS`]; speedups are against

@@ -62,6 +62,7 @@ pub mod progress;
 pub mod result;
 pub mod rss;
 pub mod runners;
+pub mod site;
 pub mod timeline;
 
 pub use compare::{compare, CompareConfig, Comparison};
