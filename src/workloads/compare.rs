@@ -185,8 +185,8 @@ impl<'a> Experiment<'a> {
     /// Runs a workload under every model, in [`run_order`], and keeps each
     /// row with its timeline. Sync runs first; its wall time is every other
     /// row's baseline.
-    fn run_models(&mut self, run: &mut impl WorkloadRun) -> Result<(), CompareError> {
-        let workload = run.workload();
+    fn run_models<R: WorkloadRun>(&mut self, run: &mut R) -> Result<(), CompareError> {
+        let workload = R::WORKLOAD;
         let mut sync_wall_s = None;
         for model in run_order(self.config) {
             let settings = self.settings_for(model);
@@ -225,17 +225,17 @@ impl<'a> Experiment<'a> {
 
     /// Runs a workload once under `model` as one phase of the progress
     /// display, labelled e.g. `io / threads ×5`.
-    fn measure(
+    fn measure<R: WorkloadRun>(
         &self,
-        run: &mut impl WorkloadRun,
+        run: &mut R,
         model: Model,
         settings: &RunSettings,
         sync_wall_s: Option<f64>,
     ) -> Result<(RunResult, Timeline), CompareError> {
         let label = if model.has_workers() {
-            format!("{} / {model} ×{}", run.workload(), settings.workers)
+            format!("{} / {model} ×{}", R::WORKLOAD, settings.workers)
         } else {
-            format!("{} / {model}", run.workload())
+            format!("{} / {model}", R::WORKLOAD)
         };
         self.progress.start(&label, run.tasks() as u64);
         let measured = run.measure(model, settings, sync_wall_s);
@@ -277,7 +277,7 @@ fn run_order(config: &CompareConfig) -> Vec<Model> {
 /// A workload ready to run under any model: [`CpuRun`], [`IoRun`].
 trait WorkloadRun {
     /// Which workload this is.
-    fn workload(&self) -> Workload;
+    const WORKLOAD: Workload;
     /// Jobs in one run.
     fn tasks(&self) -> usize;
     /// Runs every job once under `model` and makes the result row, given
@@ -315,9 +315,7 @@ impl CpuRun {
 }
 
 impl WorkloadRun for CpuRun {
-    fn workload(&self) -> Workload {
-        Workload::Cpu
-    }
+    const WORKLOAD: Workload = Workload::Cpu;
 
     fn tasks(&self) -> usize {
         self.numbers.len()
@@ -337,7 +335,7 @@ impl WorkloadRun for CpuRun {
         let wall_s = measured.wall.as_secs_f64();
         let baseline = sync_wall_s.or((model == Model::Sync).then_some(wall_s));
         let row = Row {
-            workload: Workload::Cpu,
+            workload: Self::WORKLOAD,
             model,
             workers: settings.workers,
             concurrency: match model {
@@ -466,9 +464,7 @@ impl IoRun {
 }
 
 impl WorkloadRun for IoRun {
-    fn workload(&self) -> Workload {
-        Workload::Io
-    }
+    const WORKLOAD: Workload = Workload::Io;
 
     fn tasks(&self) -> usize {
         self.fetches.len()
@@ -484,7 +480,7 @@ impl WorkloadRun for IoRun {
         let measured = runners::run_fetches(model, &self.fetches, settings)?;
         let wall_s = measured.wall.as_secs_f64();
         let row = Row {
-            workload: Workload::Io,
+            workload: Self::WORKLOAD,
             model,
             workers: settings.workers,
             concurrency,
