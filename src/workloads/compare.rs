@@ -305,7 +305,9 @@ impl CpuRun {
         let numbers = cpu_numbers(config.cpu_scale);
         // Warm up (page in the code, let the CPU leave its idle clock) so
         // the first model timed, sync, is not charged for it.
-        std::hint::black_box(numbers.iter().take(4).map(|&n| cpu_bound(n)).sum::<u64>());
+        for &n in numbers.iter().take(4) {
+            std::hint::black_box(cpu_bound(n));
+        }
         CpuRun {
             numbers,
             cores,
