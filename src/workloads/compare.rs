@@ -37,7 +37,7 @@ pub struct CompareConfig {
     /// The models, in report order (`sync` always runs first).
     pub models: Vec<Model>,
     /// Pool size for every pool model; `None` means each model's default
-    /// ([`default_workers`]).
+    /// ([`workers_for`]).
     pub workers: Option<usize>,
     /// Downloads in the io job list (`--requests`).
     pub requests: usize,
@@ -60,7 +60,7 @@ impl Default for CompareConfig {
             workers: None,
             requests: super::io::DEFAULT_REQUESTS,
             cpu_scale: 1.0,
-            pool_limit: 100,
+            pool_limit: DEFAULT_POOL_LIMIT,
             trace: false,
             sweep: false,
         }
@@ -74,6 +74,29 @@ impl CompareConfig {
         self.requests = 20;
         self.cpu_scale = 0.2;
         self
+    }
+}
+
+/// The event loop session's connection-pool limit when not told otherwise:
+/// aiohttp's default, 100.
+pub const DEFAULT_POOL_LIMIT: usize = 100;
+
+/// The pool size `model` runs with: `requested` (`--workers`) for the pool
+/// models, else [`default_workers`]; always 1 for the one-thread models.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::workloads::{compare::workers_for, Model};
+///
+/// assert_eq!(workers_for(Model::Threads, None, 2), 5);
+/// assert_eq!(workers_for(Model::Processes, Some(3), 2), 3);
+/// assert_eq!(workers_for(Model::EventLoop, Some(3), 2), 1);
+/// ```
+pub fn workers_for(model: Model, requested: Option<usize>, cores: usize) -> usize {
+    match requested {
+        Some(workers) if model.has_workers() => workers,
+        _ => default_workers(model, cores),
     }
 }
 
@@ -247,13 +270,7 @@ impl<'a> Experiment<'a> {
     /// default), the connection-pool limit, tracing, progress.
     fn settings_for(&self, model: Model) -> RunSettings {
         RunSettings {
-            workers: if model.has_workers() {
-                self.config
-                    .workers
-                    .unwrap_or_else(|| default_workers(model, self.cores))
-            } else {
-                1
-            },
+            workers: workers_for(model, self.config.workers, self.cores),
             pool_limit: self.config.pool_limit,
             trace: self.config.trace,
             progress: Arc::clone(&self.progress),
