@@ -120,29 +120,32 @@ pub(super) fn run_fetches(
 /// The loop's trace as a timeline: a track per task, a span per poll, a mark
 /// per spawn, wake-up and completion.
 fn timeline_of(trace: &[TraceEvent], start: Instant) -> Timeline {
+    // The track's name, built only for the events that are kept.
+    let track_of = |event: &TraceEvent| {
+        event
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("task #{}", event.task))
+    };
+    let mark = |event: &TraceEvent, name: &str| Mark {
+        track: track_of(event),
+        name: name.to_string(),
+        at_us: micros_since(start, event.at),
+    };
     let mut timeline = Timeline::default();
     let mut polling: HashMap<u64, Instant> = HashMap::new();
     for event in trace {
-        let track = event
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("task #{}", event.task));
-        let mark = |name: &str| Mark {
-            track: track.clone(),
-            name: name.to_string(),
-            at_us: micros_since(start, event.at),
-        };
         match event.kind {
             // A new task is ready at once: both enter the ready queue.
-            TraceKind::Spawned | TraceKind::Ready => timeline.marks.push(mark("ready")),
-            TraceKind::Done => timeline.marks.push(mark("done")),
+            TraceKind::Spawned | TraceKind::Ready => timeline.marks.push(mark(event, "ready")),
+            TraceKind::Done => timeline.marks.push(mark(event, "done")),
             TraceKind::PollStart => {
                 polling.insert(event.task, event.at);
             }
             TraceKind::PollEnd => {
                 if let Some(began) = polling.remove(&event.task) {
                     timeline.spans.push(Span {
-                        track: track.clone(),
+                        track: track_of(event),
                         name: "poll".to_string(),
                         start_us: micros_since(start, began),
                         dur_us: micros_since(began, event.at),
