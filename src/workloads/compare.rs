@@ -214,7 +214,7 @@ impl<'a> Experiment<'a> {
         for model in run_order(self.config) {
             let settings = self.settings_for(model);
             let offset_us = micros_since(self.began, Instant::now());
-            let (result, mut timeline) = self.measure(run, model, &settings, sync_wall_s)?;
+            let (result, mut timeline) = self.run_phase(run, model, &settings, sync_wall_s)?;
             if model == Model::Sync {
                 sync_wall_s = Some(result.wall_s);
             }
@@ -237,7 +237,7 @@ impl<'a> Experiment<'a> {
                 ..self.settings_for(Model::Threads)
             };
             let one_thread = self.comparison.sweep.first().map(|row| row.wall_s);
-            let (mut result, _) = self.measure(io, Model::Threads, &settings, one_thread)?;
+            let (mut result, _) = self.run_phase(io, Model::Threads, &settings, one_thread)?;
             if one_thread.is_none() {
                 result.speedup_vs_sync = Some(1.0);
             }
@@ -248,7 +248,7 @@ impl<'a> Experiment<'a> {
 
     /// Runs a workload once under `model` as one phase of the progress
     /// display, labelled e.g. `io / threads ×5`.
-    fn measure<R: WorkloadRun>(
+    fn run_phase<R: WorkloadRun>(
         &self,
         run: &mut R,
         model: Model,
