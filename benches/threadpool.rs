@@ -14,7 +14,7 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use handspun::threadpool::{QueuePolicy, ThreadPool};
+use handspun::threadpool::{gil, QueuePolicy, ThreadPool};
 use rayon::prelude::*;
 
 /// The cpu workload's kernel: the sum of `i * i` for `i` in `0..n`, wrapping,
@@ -22,6 +22,18 @@ use rayon::prelude::*;
 fn cpu_bound(n: u64) -> u64 {
     let mut sum = 0u64;
     for i in 0..n {
+        let i = black_box(i);
+        sum = sum.wrapping_add(i.wrapping_mul(i));
+    }
+    sum
+}
+
+/// [`cpu_bound`] with a GIL checkpoint on every turn, as the cpu workload
+/// runs under the `threads-gil` model.
+fn cpu_bound_checkpointed(n: u64) -> u64 {
+    let mut sum = 0u64;
+    for i in 0..n {
+        gil::checkpoint();
         let i = black_box(i);
         sum = sum.wrapping_add(i.wrapping_mul(i));
     }
@@ -93,6 +105,34 @@ fn map_coarse(c: &mut Criterion) {
             })
         });
     }
+    // Not peers, but context: the price of a checkpoint on every turn, and
+    // what the emulated GIL does to the same work (the `threads-gil` model).
+    let plain = ThreadPool::new(workers);
+    group.bench_function("handspun_checkpoints", |b| {
+        b.iter(|| {
+            let sums = plain
+                .map(cpu_bound_checkpointed, numbers.clone())
+                .into_vec()
+                .unwrap();
+            assert_eq!(sums, expected);
+            sums
+        })
+    });
+    let with_gil = ThreadPool::builder()
+        .workers(workers)
+        .gil(gil::DEFAULT_SWITCH_INTERVAL)
+        .build()
+        .expect("pool");
+    group.bench_function("handspun_gil", |b| {
+        b.iter(|| {
+            let sums = with_gil
+                .map(cpu_bound_checkpointed, numbers.clone())
+                .into_vec()
+                .unwrap();
+            assert_eq!(sums, expected);
+            sums
+        })
+    });
     group.bench_function("rayon", |b| {
         b.iter(|| {
             let sums: Vec<u64> =
@@ -172,6 +212,16 @@ fn fan_in(c: &mut Criterion) {
             })
         });
     }
+    // The same jobs, queued with one call: one lock, one wake per worker.
+    let batch_pool = ThreadPool::new(workers);
+    group.bench_function("handspun_submit_all", |b| {
+        b.iter(|| {
+            let handles = batch_pool.submit_all((0..JOBS).map(|i| move || black_box(i) * 2));
+            let results: Vec<u64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+            assert_eq!(results.len(), JOBS as usize);
+            results
+        })
+    });
     group.bench_function("rayon", |b| {
         b.iter(|| {
             // rayon's jobs have no handles: each writes into its own slot.

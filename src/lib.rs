@@ -18,10 +18,48 @@
 //!
 //! ## Where to start reading
 //!
-//! Open `src/event_loop/mod.rs` first: it explains the loop in plain words,
-//! then `task.rs`, `scheduler.rs` and `reactor.rs` in that order. The thread
-//! pool (`src/threadpool/mod.rs`) and the process pool
-//! (`src/procpool/mod.rs`) stand alone and can be read in any order.
+//! Open `src/event_loop/mod.rs` first: it explains the loop in plain words
+//! and gives the order to read its files (`task.rs`, `scheduler.rs`,
+//! `core.rs`, `waker.rs`, `reactor.rs`, ...). The thread pool
+//! (`src/threadpool/mod.rs`) and the process pool (`src/procpool/mod.rs`)
+//! stand alone and can be read in any order; each `mod.rs` names its files in
+//! reading order too. `src/http/mod.rs` shows one HTTP message core serving a
+//! blocking client, an async client and the server; `src/workloads/mod.rs`
+//! runs the tutorial's experiment on all of them. The README's tour maps each
+//! idea of the tutorial to a file and an example.
+//!
+//! ## One example: the three runtimes meet
+//!
+//! An event-loop task awaits work running on the thread pool and on the
+//! process pool, through nothing but `std::future::Future` and its wakers:
+//!
+//! ```
+//! use handspun::event_loop::{self, EventLoop};
+//! use handspun::procpool::ProcessPool;
+//! use handspun::threadpool::ThreadPool;
+//!
+//! fn square(x: u64) -> u64 {
+//!     x * x
+//! }
+//!
+//! let threads = ThreadPool::new(2);
+//! let processes = ProcessPool::new(2).unwrap();
+//! let mut ev = EventLoop::new().unwrap();
+//!
+//! let total = ev.block_on(async {
+//!     // The thread pool computes while the loop keeps running other tasks.
+//!     let on_a_thread = threads.submit(|| square(3));
+//!     // A forked worker process computes `square(4)`.
+//!     let in_a_process = processes.submit(square, 4);
+//!     // A task of the loop itself: sleeps without blocking the thread.
+//!     let on_the_loop = event_loop::spawn(async {
+//!         event_loop::sleep(std::time::Duration::from_millis(1)).await;
+//!         square(5)
+//!     });
+//!     on_a_thread.await.unwrap() + in_a_process.await.unwrap() + on_the_loop.await.unwrap()
+//! });
+//! assert_eq!(total, 9 + 16 + 25);
+//! ```
 //!
 //! ## Module map
 //!

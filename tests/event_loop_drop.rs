@@ -3,30 +3,13 @@
 //! Alone in its own test binary: it counts the process's open descriptors,
 //! which tests running in parallel threads would disturb.
 
-use std::net::SocketAddr;
+mod util_event_loop;
+
 use std::time::Duration;
 
 use handspun::event_loop::net::{TcpListener, TcpStream};
 use handspun::event_loop::{self, EventLoop};
-
-fn any_port() -> SocketAddr {
-    "127.0.0.1:0".parse().unwrap()
-}
-
-/// Serves echo on `listener` forever: one task per connection.
-async fn echo_server(listener: TcpListener) {
-    loop {
-        let (mut conn, _) = listener.accept().await.unwrap();
-        event_loop::spawn(async move {
-            let mut buf = [0u8; 1024];
-            while let Ok(n @ 1..) = conn.read(&mut buf).await {
-                if conn.write_all(&buf[..n]).await.is_err() {
-                    break;
-                }
-            }
-        });
-    }
-}
+use util_event_loop::{any_port, echo_server};
 
 fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()

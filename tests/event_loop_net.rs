@@ -1,34 +1,13 @@
 //! TCP on the loop: echo, many clients on one thread, errors, no fd leaks.
 
-use std::net::{Shutdown, SocketAddr};
+mod util_event_loop;
+
+use std::net::Shutdown;
 use std::time::Duration;
 
 use handspun::event_loop::net::{TcpListener, TcpStream};
 use handspun::event_loop::{self, EventLoop};
-
-fn any_port() -> SocketAddr {
-    "127.0.0.1:0".parse().unwrap()
-}
-
-/// Serves echo on `listener` forever: one task per connection.
-async fn echo_server(listener: TcpListener) {
-    loop {
-        let (mut conn, _) = listener.accept().await.unwrap();
-        event_loop::spawn(async move {
-            let mut buf = [0u8; 1024];
-            loop {
-                match conn.read(&mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        if conn.write_all(&buf[..n]).await.is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
-        });
-    }
-}
+use util_event_loop::{any_port, echo_server};
 
 /// Raises the soft limit on open files towards `want` (bounded by the hard
 /// limit); returns the soft limit now in force.

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use handspun::http::blocking::Session;
 use handspun::http::{Error, Limits, ParseError, TimeoutKind};
-use util_http::{drain_until_closed, ok_response, read_request, send, TestServer};
+use util_http::{drain_until_closed, ok_response, read_request, send, FullAcceptQueue, TestServer};
 
 /// A 1 MiB body limit, and clocks generous enough that a busy machine
 /// never turns a broken response into a timeout.
@@ -237,34 +237,152 @@ fn invalid_urls_are_rejected() {
 
 // -------------------------------------------------- the broken server's menu
 
-#[test]
-fn bad_status_line() {
-    let server = one_reply(b"HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n");
-    let error = get_error(&server, "/");
-    assert!(
-        matches!(error, Error::Parse(ParseError::Status)),
-        "{error:?}"
-    );
+/// What a broken server does after its reply.
+#[derive(Debug, Clone, Copy)]
+enum Then {
+    /// Keeps the connection open until the client hangs up: the client
+    /// must see the problem in the bytes alone.
+    Waits,
+    /// Closes the connection: the client must see the message cut off.
+    Closes,
 }
 
-#[test]
-fn not_http_at_all() {
-    let server = one_reply(b"SSH-2.0-OpenSSH_9.6\r\n\r\n");
-    let error = get_error(&server, "/");
-    assert!(
-        matches!(error, Error::Parse(ParseError::Version)),
-        "{error:?}"
-    );
+/// One broken reply and the typed error it must give.
+struct BrokenReply {
+    /// What the case shows (printed when it fails).
+    name: &'static str,
+    /// The whole reply the server sends to the first request.
+    reply: &'static [u8],
+    /// What the server does after sending it.
+    then: Then,
+    /// Whether the client's error is the right one.
+    expected: fn(&Error) -> bool,
 }
 
+/// Each entry gets its own server and a fresh session.
+const BROKEN_REPLIES: &[BrokenReply] = &[
+    BrokenReply {
+        name: "bad status line",
+        reply: b"HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n",
+        then: Then::Waits,
+        expected: |e| matches!(e, Error::Parse(ParseError::Status)),
+    },
+    BrokenReply {
+        name: "not HTTP at all",
+        reply: b"SSH-2.0-OpenSSH_9.6\r\n\r\n",
+        then: Then::Waits,
+        expected: |e| matches!(e, Error::Parse(ParseError::Version)),
+    },
+    BrokenReply {
+        name: "header without colon",
+        reply: b"HTTP/1.1 200 OK\r\nContent-Length 0\r\n\r\n",
+        then: Then::Waits,
+        expected: |e| matches!(e, Error::Parse(ParseError::HeaderName)),
+    },
+    BrokenReply {
+        name: "declared body over the limit",
+        reply: b"HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\naaaa",
+        then: Then::Waits,
+        expected: |e| matches!(e, Error::BodyTooLarge { limit: 1048576 }),
+    },
+    BrokenReply {
+        name: "body shorter than Content-Length, then close",
+        reply: b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b",
+        then: Then::Closes,
+        expected: |e| matches!(e, Error::UnexpectedEof { during: "body" }),
+    },
+    BrokenReply {
+        name: "body longer than Content-Length",
+        reply: b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello and more",
+        then: Then::Waits,
+        expected: |e| matches!(e, Error::ExcessData),
+    },
+    BrokenReply {
+        name: "two conflicting Content-Lengths",
+        reply: b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello",
+        then: Then::Waits,
+        expected: |e| {
+            matches!(
+                e,
+                Error::ConflictingContentLength {
+                    first: 5,
+                    second: 7
+                }
+            )
+        },
+    },
+    BrokenReply {
+        name: "negative Content-Length",
+        reply: b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+        then: Then::Waits,
+        expected: |e| matches!(e, Error::InvalidContentLength { value } if value == "-1"),
+    },
+    BrokenReply {
+        name: "invalid chunk size",
+        reply: b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\nhello\r\n0\r\n\r\n",
+        then: Then::Waits,
+        expected: |e| matches!(e, Error::InvalidChunkSize { line } if line == "xyz\\r"),
+    },
+    BrokenReply {
+        name: "chunk without its CRLF",
+        reply: b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n",
+        then: Then::Waits,
+        expected: |e| matches!(e, Error::InvalidChunkedEncoding { .. }),
+    },
+    BrokenReply {
+        name: "unsupported transfer encoding",
+        reply: b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+        then: Then::Waits,
+        expected: |e| matches!(e, Error::UnsupportedTransferEncoding { .. }),
+    },
+    BrokenReply {
+        name: "chunked stream cut off",
+        reply:
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n10\r\nonly part",
+        then: Then::Closes,
+        expected: |e| matches!(e, Error::UnexpectedEof { during: "body" }),
+    },
+    BrokenReply {
+        name: "head cut off",
+        reply: b"HTTP/1.1 200 OK\r\nContent-Len",
+        then: Then::Closes,
+        expected: |e| matches!(e, Error::UnexpectedEof { during: "head" }),
+    },
+    BrokenReply {
+        name: "redirect without Location",
+        reply: b"HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n",
+        then: Then::Waits,
+        expected: |e| matches!(e, Error::InvalidRedirect { status: 302 }),
+    },
+    BrokenReply {
+        name: "redirect to https",
+        reply:
+            b"HTTP/1.1 301 Moved\r\nLocation: https://example.test/\r\nContent-Length: 0\r\n\r\n",
+        then: Then::Waits,
+        expected: |e| matches!(e, Error::UnsupportedScheme { .. }),
+    },
+];
+
 #[test]
-fn header_without_colon() {
-    let server = one_reply(b"HTTP/1.1 200 OK\r\nContent-Length 0\r\n\r\n");
-    let error = get_error(&server, "/");
-    assert!(
-        matches!(error, Error::Parse(ParseError::HeaderName)),
-        "{error:?}"
-    );
+fn every_broken_reply_gives_its_own_typed_error() {
+    for case in BROKEN_REPLIES {
+        let server = match case.then {
+            Then::Waits => one_reply(case.reply),
+            Then::Closes => reply_and_close(case.reply),
+        };
+        let error = get_error(&server, "/");
+        assert!((case.expected)(&error), "{}: got {error:?}", case.name);
+    }
+}
+
+/// A server that answers every connection's first request with `reply`,
+/// then closes it.
+fn reply_and_close(reply: &'static [u8]) -> TestServer {
+    TestServer::start(move |mut stream, _| {
+        if read_request(&mut stream).is_some() {
+            send(&mut stream, reply);
+        }
+    })
 }
 
 #[test]
@@ -323,163 +441,41 @@ fn assert_bounded(written: &mpsc::Receiver<usize>) {
 }
 
 #[test]
-fn oversize_header_is_refused_with_bounded_memory() {
-    let (server, written) = endless(
-        b"HTTP/1.1 200 OK\r\nX-Huge: ",
-        b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+fn endless_replies_are_refused_with_bounded_memory() {
+    /// (what the case shows, the reply's start, the filler repeated after
+    /// it, whether the client's error is the right one)
+    type Endless = (
+        &'static str,
+        &'static [u8],
+        &'static [u8],
+        fn(&Error) -> bool,
     );
-    let error = get_error(&server, "/");
-    assert!(
-        matches!(error, Error::HeaderTooLarge { limit: 65536 }),
-        "{error:?}"
-    );
-    assert_bounded(&written);
-}
-
-#[test]
-fn endless_chunked_body_hits_the_body_limit_with_bounded_memory() {
-    let (server, written) = endless(
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
-        b"10\r\n0123456789abcdef\r\n",
-    );
-    let error = get_error(&server, "/");
-    assert!(
-        matches!(error, Error::BodyTooLarge { limit: 1048576 }),
-        "{error:?}"
-    );
-    assert_bounded(&written);
-}
-
-#[test]
-fn endless_close_delimited_body_hits_the_body_limit_with_bounded_memory() {
-    let (server, written) = endless(
-        b"HTTP/1.1 200 OK\r\n\r\n",
-        b"0123456789abcdef0123456789abcdef",
-    );
-    let error = get_error(&server, "/");
-    assert!(
-        matches!(error, Error::BodyTooLarge { limit: 1048576 }),
-        "{error:?}"
-    );
-    assert_bounded(&written);
-}
-
-#[test]
-fn declared_body_over_the_limit() {
-    let server = one_reply(b"HTTP/1.1 200 OK\r\nContent-Length: 1073741824\r\n\r\naaaa");
-    let error = get_error(&server, "/");
-    assert!(
-        matches!(error, Error::BodyTooLarge { limit: 1048576 }),
-        "{error:?}"
-    );
-}
-
-#[test]
-fn body_shorter_than_content_length_then_close() {
-    let server = TestServer::start(|mut stream, _| {
-        if read_request(&mut stream).is_some() {
-            send(
-                &mut stream,
-                b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b",
-            );
-        }
-    });
-    let error = get_error(&server, "/");
-    assert!(
-        matches!(error, Error::UnexpectedEof { during: "body" }),
-        "{error:?}"
-    );
-}
-
-#[test]
-fn body_longer_than_content_length() {
-    let server = one_reply(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello and more");
-    let error = get_error(&server, "/");
-    assert!(matches!(error, Error::ExcessData), "{error:?}");
-}
-
-#[test]
-fn two_conflicting_content_lengths() {
-    let server =
-        one_reply(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello");
-    let error = get_error(&server, "/");
-    assert!(
-        matches!(
-            error,
-            Error::ConflictingContentLength {
-                first: 5,
-                second: 7
-            }
+    let cases: [Endless; 3] = [
+        (
+            "oversize header",
+            b"HTTP/1.1 200 OK\r\nX-Huge: ",
+            b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            |e| matches!(e, Error::HeaderTooLarge { limit: 65536 }),
         ),
-        "{error:?}"
-    );
-}
-
-#[test]
-fn negative_content_length() {
-    let server = one_reply(b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n");
-    assert!(
-        matches!(get_error(&server, "/"), Error::InvalidContentLength { ref value } if value == "-1")
-    );
-}
-
-#[test]
-fn invalid_chunk_size() {
-    let server = one_reply(
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\nhello\r\n0\r\n\r\n",
-    );
-    assert!(
-        matches!(get_error(&server, "/"), Error::InvalidChunkSize { ref line } if line == "xyz\\r")
-    );
-}
-
-#[test]
-fn chunk_without_its_crlf() {
-    let server =
-        one_reply(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n");
-    let error = get_error(&server, "/");
-    assert!(
-        matches!(error, Error::InvalidChunkedEncoding { .. }),
-        "{error:?}"
-    );
-}
-
-#[test]
-fn unsupported_transfer_encoding() {
-    let server = one_reply(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n");
-    let error = get_error(&server, "/");
-    assert!(
-        matches!(error, Error::UnsupportedTransferEncoding { .. }),
-        "{error:?}"
-    );
-}
-
-#[test]
-fn chunked_stream_cut_off() {
-    let server = TestServer::start(|mut stream, _| {
-        if read_request(&mut stream).is_some() {
-            send(&mut stream, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n10\r\nonly part");
-        }
-    });
-    let error = get_error(&server, "/");
-    assert!(
-        matches!(error, Error::UnexpectedEof { during: "body" }),
-        "{error:?}"
-    );
-}
-
-#[test]
-fn head_cut_off() {
-    let server = TestServer::start(|mut stream, _| {
-        if read_request(&mut stream).is_some() {
-            send(&mut stream, b"HTTP/1.1 200 OK\r\nContent-Len");
-        }
-    });
-    let error = get_error(&server, "/");
-    assert!(
-        matches!(error, Error::UnexpectedEof { during: "head" }),
-        "{error:?}"
-    );
+        (
+            "endless chunked body",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"10\r\n0123456789abcdef\r\n",
+            |e| matches!(e, Error::BodyTooLarge { limit: 1048576 }),
+        ),
+        (
+            "endless close-delimited body",
+            b"HTTP/1.1 200 OK\r\n\r\n",
+            b"0123456789abcdef0123456789abcdef",
+            |e| matches!(e, Error::BodyTooLarge { limit: 1048576 }),
+        ),
+    ];
+    for (name, prefix, filler, expected) in cases {
+        let (server, written) = endless(prefix, filler);
+        let error = get_error(&server, "/");
+        assert!(expected(&error), "{name}: got {error:?}");
+        assert_bounded(&written);
+    }
 }
 
 #[test]
@@ -492,35 +488,21 @@ fn closed_without_a_byte_on_a_fresh_connection() {
 }
 
 #[test]
-fn never_answers_is_a_read_timeout() {
-    let server = TestServer::start(|mut stream, _| {
-        if read_request(&mut stream).is_some() {
-            drain_until_closed(&mut stream);
-        }
-    });
-    let error = get_error_with(&impatient_session(), &server, "/");
-    assert!(
-        matches!(error, Error::Timeout(TimeoutKind::Read)),
-        "{error:?}"
-    );
-}
-
-#[test]
-fn stalls_mid_body_past_the_read_timeout() {
-    let server = TestServer::start(|mut stream, _| {
-        if read_request(&mut stream).is_some() {
-            send(
-                &mut stream,
-                b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
-            );
-            drain_until_closed(&mut stream);
-        }
-    });
-    let error = get_error_with(&impatient_session(), &server, "/");
-    assert!(
-        matches!(error, Error::Timeout(TimeoutKind::Read)),
-        "{error:?}"
-    );
+fn a_server_that_goes_quiet_is_a_read_timeout() {
+    for (name, reply) in [
+        ("never answers", &b""[..]),
+        (
+            "stalls mid-body",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+        ),
+    ] {
+        let server = one_reply(reply);
+        let error = get_error_with(&impatient_session(), &server, "/");
+        assert!(
+            matches!(error, Error::Timeout(TimeoutKind::Read)),
+            "{name}: got {error:?}"
+        );
+    }
 }
 
 #[test]
@@ -579,28 +561,6 @@ fn redirect_loop() {
 }
 
 #[test]
-fn redirect_without_location() {
-    let server = one_reply(b"HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n");
-    let error = get_error(&server, "/");
-    assert!(
-        matches!(error, Error::InvalidRedirect { status: 302 }),
-        "{error:?}"
-    );
-}
-
-#[test]
-fn redirect_to_https_is_an_unsupported_scheme() {
-    let server = one_reply(
-        b"HTTP/1.1 301 Moved\r\nLocation: https://example.test/\r\nContent-Length: 0\r\n\r\n",
-    );
-    let error = get_error(&server, "/");
-    assert!(
-        matches!(error, Error::UnsupportedScheme { .. }),
-        "{error:?}"
-    );
-}
-
-#[test]
 fn errors_explain_themselves() {
     let server =
         one_reply(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello");
@@ -610,26 +570,17 @@ fn errors_explain_themselves() {
 
 #[test]
 fn a_full_accept_queue_is_a_connect_timeout() {
-    // A listener that never accepts: once its accept queue is full, the
-    // kernel drops new SYNs and a connect hangs, which is what an
-    // unreachable host looks like. Fill the queue (bounded), then connect.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let mut filled = Vec::new();
-    while filled.len() < 10_000 {
-        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
-            Ok(stream) => filled.push(stream),
-            Err(_) => break,
-        }
-    }
+    let unreachable = FullAcceptQueue::new();
     let session = Session::builder()
         .connect_timeout(Duration::from_millis(300))
         .build();
-    let error = session.get(&format!("http://{addr}/")).unwrap_err();
+    let error = session
+        .get(&format!("http://{}/", unreachable.addr))
+        .unwrap_err();
     assert!(
         matches!(error, Error::Timeout(TimeoutKind::Connect)),
         "{error:?} after {} connections",
-        filled.len()
+        unreachable.filled.len()
     );
     assert_eq!(session.connections_opened(), 0);
 }

@@ -2,31 +2,19 @@
 //! reuse, chunked bodies, redirects, timeouts, and the pool limit under a
 //! thousand concurrent tasks.
 
+mod util_http;
+
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
 use handspun::event_loop::{self, EventLoop};
-use handspun::http::server::{spawn_background, BackgroundServer, ServerStats};
+use handspun::http::server::ServerStats;
 use handspun::http::{expected_body_byte, ClientConfig, Error, Session, TimeoutKind};
-
-fn server() -> BackgroundServer {
-    spawn_background("127.0.0.1:0".parse().unwrap()).unwrap()
-}
+use util_http::{assert_pattern, slow_site, FullAcceptQueue};
 
 fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(expected_body_byte).collect()
-}
-
-/// Asserts `body` is the slow site's `len`-byte pattern (without printing
-/// megabytes when it is not).
-fn assert_pattern(body: &[u8], len: usize) {
-    assert_eq!(body.len(), len, "body length");
-    let first_wrong = body
-        .iter()
-        .enumerate()
-        .position(|(i, &b)| b != expected_body_byte(i));
-    assert_eq!(first_wrong, None, "first byte that breaks the pattern");
 }
 
 fn run<F: std::future::Future>(future: F) -> F::Output {
@@ -35,7 +23,7 @@ fn run<F: std::future::Future>(future: F) -> F::Output {
 
 #[test]
 fn keep_alive_reuses_one_connection() {
-    let server = server();
+    let server = slow_site();
     let session = Session::new();
     run(async {
         for len in [10, 1024, 49152] {
@@ -52,7 +40,7 @@ fn keep_alive_reuses_one_connection() {
 
 #[test]
 fn chunked_bodies_are_decoded() {
-    let server = server();
+    let server = slow_site();
     let body = run(async {
         Session::new()
             .get(&server.url("/chunked/100000?chunk_size=777"))
@@ -65,7 +53,7 @@ fn chunked_bodies_are_decoded() {
 
 #[test]
 fn redirects_are_followed_and_loops_refused() {
-    let server = server();
+    let server = slow_site();
     let session = Session::new();
     run(async {
         assert_eq!(
@@ -89,7 +77,7 @@ fn redirects_are_followed_and_loops_refused() {
 
 #[test]
 fn a_slow_response_hits_the_read_timeout() {
-    let server = server();
+    let server = slow_site();
     let session = Session::builder()
         .read_timeout(Duration::from_millis(100))
         .build();
@@ -102,7 +90,7 @@ fn a_slow_response_hits_the_read_timeout() {
 
 #[test]
 fn a_drip_hits_the_total_timeout() {
-    let server = server();
+    let server = slow_site();
     let session = Session::builder()
         .read_timeout(Duration::from_secs(2))
         .total_timeout(Some(Duration::from_millis(300)))
@@ -136,7 +124,7 @@ fn a_refused_connection_is_a_connect_error() {
 #[test]
 fn the_pool_limit_holds_under_a_thousand_concurrent_tasks() {
     const LIMIT: usize = 20;
-    let server = server();
+    let server = slow_site();
     let url = server.url("/bytes/256?delay_ms=2");
     let session = Session::builder().pool_limit(LIMIT).build();
     let most_open = Rc::new(Cell::new(0));
@@ -171,7 +159,7 @@ fn the_pool_limit_holds_under_a_thousand_concurrent_tasks() {
 
 #[test]
 fn tasks_share_one_session_across_hosts() {
-    let (a, b) = (server(), server());
+    let (a, b) = (slow_site(), slow_site());
     let session = Session::builder().pool_limit(1).build();
     let lens = run(async {
         let mut lens = Vec::new();
@@ -188,21 +176,11 @@ fn tasks_share_one_session_across_hosts() {
 
 #[test]
 fn a_full_accept_queue_is_a_connect_timeout() {
-    // A listener that never accepts drops SYNs once its queue is full, so a
-    // connect hangs (like an unreachable host). Fill the queue, bounded.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let mut filled = Vec::new();
-    while filled.len() < 10_000 {
-        match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
-            Ok(stream) => filled.push(stream),
-            Err(_) => break,
-        }
-    }
+    let unreachable = FullAcceptQueue::new();
     let session = Session::builder()
         .connect_timeout(Duration::from_millis(300))
         .build();
-    let result = run(async { session.get(&format!("http://{addr}/")).await });
+    let result = run(async { session.get(&format!("http://{}/", unreachable.addr)).await });
     assert!(
         matches!(result, Err(Error::Timeout(TimeoutKind::Connect))),
         "{result:?}"
@@ -217,7 +195,7 @@ fn a_full_accept_queue_is_a_connect_timeout() {
 
 #[test]
 fn a_queued_task_gets_the_slot_when_it_comes_free() {
-    let server = server();
+    let server = slow_site();
     let session = Session::builder().pool_limit(1).build();
     let (slow, fast) = (server.url("/bytes/1?delay_ms=200"), server.url("/bytes/2"));
     let lens = run(async {
@@ -244,7 +222,7 @@ fn a_queued_task_gets_the_slot_when_it_comes_free() {
 
 #[test]
 fn tasks_queued_for_a_slot_time_out_and_leave_no_slot_taken() {
-    let server = server();
+    let server = slow_site();
     let session = Session::builder()
         .config(ClientConfig {
             pool_limit: 1,

@@ -220,42 +220,32 @@ fn content_length_rules() {
 }
 
 #[test]
-fn declared_body_over_the_limit_is_rejected_at_the_head() {
-    let limits = Limits {
-        max_body_bytes: 100,
-        ..Limits::default()
-    };
-    let input = b"HTTP/1.1 200 OK\r\nContent-Length: 101\r\n\r\n";
-    assert!(matches!(
-        error_of(input, false, limits),
-        Error::BodyTooLarge { limit: 100 }
-    ));
-}
-
-#[test]
-fn chunked_body_over_the_limit_is_rejected_at_the_chunk_size() {
-    let limits = Limits {
-        max_body_bytes: 100,
-        ..Limits::default()
-    };
-    let input = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n65\r\n";
-    assert!(matches!(
-        error_of(input, false, limits),
-        Error::BodyTooLarge { limit: 100 }
-    ));
-}
-
-#[test]
-fn close_delimited_body_over_the_limit_is_rejected() {
-    let limits = Limits {
-        max_body_bytes: 10,
-        ..Limits::default()
-    };
-    let input = b"HTTP/1.1 200 OK\r\n\r\n0123456789x";
-    assert!(matches!(
-        error_of(input, false, limits),
-        Error::BodyTooLarge { limit: 10 }
-    ));
+fn bodies_over_the_limit_are_rejected_in_every_framing() {
+    for (framing, input, limit) in [
+        // Refused at the head, before any body byte.
+        (
+            "declared length",
+            &b"HTTP/1.1 200 OK\r\nContent-Length: 101\r\n\r\n"[..],
+            100,
+        ),
+        // Refused at the chunk-size line.
+        (
+            "chunked",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n65\r\n",
+            100,
+        ),
+        ("until close", b"HTTP/1.1 200 OK\r\n\r\n0123456789x", 10),
+    ] {
+        let limits = Limits {
+            max_body_bytes: limit,
+            ..Limits::default()
+        };
+        let error = error_of(input, false, limits);
+        assert!(
+            matches!(error, Error::BodyTooLarge { limit: l } if l == limit),
+            "{framing}: got {error:?}"
+        );
+    }
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! shutdown, and hostile clients (slowloris, oversized heads, garbage, too
 //! many connections) while a well-behaved client is still served.
 
+mod util_http;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::thread;
@@ -9,10 +11,9 @@ use std::time::{Duration, Instant};
 
 use handspun::http::blocking::Session;
 use handspun::http::codec::{Event, ResponseDecoder};
-use handspun::http::server::{
-    spawn_background, spawn_background_with, BackgroundServer, ServerConfig, ServerStats,
-};
-use handspun::http::{expected_body_byte, Limits, ResponseHead};
+use handspun::http::server::{spawn_background_with, BackgroundServer, ServerConfig, ServerStats};
+use handspun::http::{Limits, ResponseHead};
+use util_http::{assert_pattern, slow_site};
 
 /// A server with a connection cap and a request timeout (short for the
 /// slowloris case, generous elsewhere so a busy machine changes nothing).
@@ -77,20 +78,9 @@ fn read_responses(stream: &mut TcpStream, count: usize) -> (Vec<(ResponseHead, V
     }
 }
 
-/// Asserts `body` is the slow site's `len`-byte pattern (without printing
-/// megabytes when it is not).
-fn assert_pattern(body: &[u8], len: usize) {
-    assert_eq!(body.len(), len, "body length");
-    let first_wrong = body
-        .iter()
-        .enumerate()
-        .position(|(i, &b)| b != expected_body_byte(i));
-    assert_eq!(first_wrong, None, "first byte that breaks the pattern");
-}
-
 #[test]
 fn bytes_endpoint_serves_the_pattern_after_its_delay() {
-    let server = spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+    let server = slow_site();
     let session = Session::new();
     for len in [0, 1, 1024, 49152, 100_000] {
         let response = session
@@ -104,7 +94,7 @@ fn bytes_endpoint_serves_the_pattern_after_its_delay() {
 
 #[test]
 fn other_endpoints() {
-    let server = spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+    let server = slow_site();
     let session = Session::new();
     assert_eq!(session.get(&server.url("/status/418")).unwrap().status, 418);
     assert_eq!(
@@ -136,7 +126,7 @@ fn other_endpoints() {
 
 #[test]
 fn pipelined_requests_are_answered_in_order() {
-    let server = spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+    let server = slow_site();
     let mut stream = connect(&server);
     stream
         .write_all(
@@ -160,7 +150,7 @@ fn pipelined_requests_are_answered_in_order() {
 
 #[test]
 fn head_gets_the_head_without_the_body() {
-    let server = spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+    let server = slow_site();
     let mut stream = connect(&server);
     stream
         .write_all(b"HEAD /bytes/7 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -180,7 +170,7 @@ fn head_gets_the_head_without_the_body() {
 
 #[test]
 fn connection_close_and_http_1_0_close_after_the_response() {
-    let server = spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+    let server = slow_site();
     for request in [
         &b"GET /bytes/4 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"[..],
         b"GET /bytes/4 HTTP/1.0\r\n\r\n",
@@ -315,7 +305,7 @@ fn a_good_client_is_served_while_hostile_ones_connect() {
 
 #[test]
 fn shutdown_lets_in_flight_responses_finish() {
-    let server = spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+    let server = slow_site();
     let url = server.url("/bytes/2000?delay_ms=300");
     let client = thread::spawn(move || Session::new().get(&url));
     // Wait (bounded) until the server has the request in hand.

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use handspun::procpool::{as_completed, current_worker, ProcError, ProcessPool};
-use util_procpool::{block_on, bounded};
+use util_procpool::{block_on, bounded, Fifo};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
@@ -42,6 +42,11 @@ fn submit_runs_the_job_in_another_process_and_returns_its_result() {
         let worker_pid = pool.submit(pid_of_worker, ()).join().unwrap();
         assert_ne!(worker_pid, std::process::id());
         assert!(pool.worker_pids().contains(&(worker_pid as i32)));
+        let name = std::fs::read_to_string(format!("/proc/{worker_pid}/comm")).unwrap();
+        assert!(
+            name.starts_with("procpool-w"),
+            "workers name themselves: {name}"
+        );
     });
 }
 
@@ -153,11 +158,11 @@ fn imap_unordered_and_as_completed_yield_every_result_once() {
     });
 }
 
-/// Blocks until one byte can be read from the named pipe at `path`.
-fn wait_for_fifo(path: String) -> u8 {
+/// Waits until the test sends one byte through the named pipe at `fifo`.
+fn wait_for_fifo(fifo: String) -> u8 {
     use std::io::Read;
     let mut byte = [0u8];
-    std::fs::File::open(path)
+    std::fs::File::open(fifo)
         .unwrap()
         .read_exact(&mut byte)
         .unwrap();
@@ -174,35 +179,19 @@ fn a_handle_is_a_future_woken_from_the_pool_thread() {
         // A job that cannot finish before we let it: it waits on a FIFO.
         // So the first poll surely finds it pending, and only the pool's
         // wake-up can get the task going again.
-        let fifo = std::env::temp_dir().join(format!("handspun-fifo-{}", std::process::id()));
-        let _ = std::fs::remove_file(&fifo);
-        let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-        // SAFETY: `c_path` is a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
-        let mut handle = pool.submit(wait_for_fifo, fifo.to_str().unwrap().to_owned());
-        let release = {
-            let fifo = fifo.clone();
-            std::thread::spawn(move || {
-                use std::io::Write;
-                // Opening for writing blocks until the job opens it for reading.
-                std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(fifo)
-                    .unwrap()
-                    .write_all(&[42])
-                    .unwrap();
-            })
-        };
+        let fifo = Fifo::new();
+        let mut handle = pool.submit(wait_for_fifo, fifo.path());
+        let path = fifo.path();
         let (value, wakes) = block_on(async {
             let first = std::future::poll_fn(|cx| {
                 std::task::Poll::Ready(std::pin::Pin::new(&mut handle).poll(cx))
             })
             .await;
             assert!(first.is_pending(), "the job waits on the FIFO");
+            // Only now let the job finish.
+            std::thread::spawn(move || Fifo::write_byte(&path, 42));
             handle.await
         });
-        release.join().unwrap();
-        std::fs::remove_file(&fifo).unwrap();
         assert_eq!(value, Ok(42));
         assert!(wakes >= 1, "the handle completed through its waker");
     });
@@ -329,4 +318,87 @@ fn an_argument_postcard_cannot_encode_fails_its_handle_only() {
 fn zero_workers_is_refused() {
     let error = ProcessPool::new(0).unwrap_err();
     assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+}
+
+#[test]
+fn event_loop_tasks_await_process_pool_handles() {
+    use handspun::event_loop::EventLoop;
+    bounded(LIMIT, || {
+        let pool = ProcessPool::new(2).unwrap();
+        let mut event_loop = EventLoop::new().unwrap();
+        let handles: Vec<_> = (0..8).map(|x| pool.submit(square, x)).collect();
+        let sum = event_loop.block_on(async move {
+            // Each handle awaited in its own task; the pool's supervisor
+            // threads wake the loop from outside.
+            let tasks: Vec<_> = handles
+                .into_iter()
+                .map(handspun::event_loop::spawn)
+                .collect();
+            let mut sum = 0;
+            for task in tasks {
+                sum += task.await.unwrap().unwrap();
+            }
+            sum
+        });
+        assert_eq!(sum, (0..8).map(|x| x * x).sum::<u64>());
+    });
+}
+
+fn initializer_that_panics() {
+    panic!("cannot initialize");
+}
+
+#[test]
+fn a_panicking_initializer_fails_the_job_with_a_worker_death() {
+    bounded(LIMIT, || {
+        let pool = ProcessPool::builder()
+            .workers(1)
+            .initializer(initializer_that_panics)
+            .build()
+            .unwrap();
+        let error = pool.submit(square, 2).join().unwrap_err();
+        assert!(
+            matches!(
+                error,
+                ProcError::WorkerDied {
+                    exit_code: Some(70),
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    });
+}
+
+#[test]
+fn shutdown_now_in_the_middle_of_a_busy_run_ends_every_job_ok_or_cancelled() {
+    bounded(LIMIT, || {
+        for round in 0..5u64 {
+            // Recycling after every job: shutdown_now also races with forks.
+            let pool = ProcessPool::builder()
+                .workers(2)
+                .max_jobs_per_worker(1)
+                .build()
+                .unwrap();
+            let mut handles: Vec<_> = (0..100).map(|x| pool.submit(square, x)).collect();
+            // Let a few finish first (a different number each round).
+            let first = round * 3;
+            for (x, handle) in handles.drain(..first as usize).enumerate() {
+                assert_eq!(handle.join(), Ok((x * x) as u64));
+            }
+            pool.shutdown_now();
+            let (mut ok, mut cancelled) = (first as usize, 0);
+            for (x, handle) in (first..).zip(handles) {
+                match handle.join() {
+                    Ok(value) => {
+                        assert_eq!(value, x * x);
+                        ok += 1;
+                    }
+                    Err(ProcError::Cancelled) => cancelled += 1,
+                    Err(other) => panic!("job {x}: unexpected {other:?}"),
+                }
+            }
+            assert_eq!(ok + cancelled, 100);
+        }
+    });
 }

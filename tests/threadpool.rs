@@ -46,7 +46,30 @@ for_each_policy!(
     shutdown_now_cancels_queued_jobs_and_lets_the_running_one_finish,
     drop_runs_every_queued_job_then_joins,
     map_reports_panics_at_their_positions_inside_batches,
+    submit_all_returns_handles_in_order_and_cancels_after_shutdown,
 );
+
+fn submit_all_returns_handles_in_order_and_cancels_after_shutdown(policy: QueuePolicy) {
+    let pool = pool_with(3, policy);
+    let runs = Arc::new(AtomicUsize::new(0));
+    let handles = pool.submit_all((0..5_000usize).map(|i| {
+        let runs = Arc::clone(&runs);
+        move || {
+            runs.fetch_add(1, Ordering::SeqCst);
+            i * 7
+        }
+    }));
+    assert_eq!(handles.len(), 5_000);
+    for (i, handle) in handles.into_iter().enumerate() {
+        assert_eq!(handle.join(), Ok(i * 7));
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 5_000);
+    pool.shutdown_now();
+    let refused = pool.submit_all((0..10).map(|_| || 1));
+    assert!(refused
+        .into_iter()
+        .all(|h| h.join() == Err(JobError::Cancelled)));
+}
 
 /// Large enough that `map` batches items; every 997th item panics, and
 /// some batches have two panics in a row.
@@ -475,4 +498,57 @@ fn a_job_can_submit_to_its_own_pool_and_the_pool_can_be_dropped_from_a_worker() 
     }));
     rx.recv_timeout(HANG_GUARD).unwrap();
     drop(pool);
+}
+
+mod map_properties {
+    use super::{pool_with, quiet};
+    use handspun::threadpool::{JobError, QueuePolicy};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// For any number of items, workers and panicking positions, `map`
+        /// yields one result per item, in input order, with each panic at
+        /// its own position — whichever way the items were batched.
+        #[test]
+        fn map_matches_a_sequential_map(
+            len in 0usize..3_000,
+            workers in 1usize..4,
+            panic_every in 1usize..500,
+            stealing in any::<bool>(),
+        ) {
+            quiet::install();
+            let policy = if stealing { QueuePolicy::Stealing } else { QueuePolicy::Shared };
+            let pool = pool_with(workers, policy);
+            let run = move |i: usize| {
+                if i % panic_every == panic_every - 1 {
+                    panic!("{}: {i}", quiet::MARKER);
+                }
+                i * 3
+            };
+            let results: Vec<Result<usize, JobError>> = pool.map(run, 0..len).collect();
+            prop_assert_eq!(results.len(), len);
+            for (i, result) in results.iter().enumerate() {
+                match result {
+                    Ok(value) => prop_assert_eq!(*value, i * 3),
+                    Err(JobError::Panicked(message)) => {
+                        prop_assert_eq!(i % panic_every, panic_every - 1);
+                        let suffix = format!(": {}", i);
+                        prop_assert!(message.ends_with(&suffix));
+                    }
+                    Err(JobError::Cancelled) => prop_assert!(false, "nothing was cancelled"),
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn pool_handles_and_worker_locals_can_be_shared_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<ThreadPool>();
+    assert_send_sync::<handspun::threadpool::Handle<String>>();
+    assert_send_sync::<handspun::threadpool::WorkerLocal<std::rc::Rc<u8>>>();
+    assert_send_sync::<JobError>();
 }

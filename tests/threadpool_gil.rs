@@ -138,3 +138,26 @@ fn scope_jobs_of_a_gil_pool_hold_the_gil() {
         assert!(held);
     }
 }
+
+#[test]
+fn a_gil_job_can_drop_another_gil_pool_with_work_queued() {
+    // Dropping a pool waits for its queued jobs; they need the GIL, which
+    // the dropping job holds. Drop must wait with the GIL released.
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let outer = gil_pool(1);
+        let handle = outer.submit(|| {
+            let inner = gil_pool(1);
+            let results: Vec<_> = (0..4)
+                .map(|i| inner.submit(move || cpu_bound(1_000 + i)))
+                .collect();
+            drop(inner);
+            results.iter().all(|h| h.is_finished())
+        });
+        let _ = done_tx.send(handle.join());
+    });
+    let outcome = done_rx
+        .recv_timeout(HANG_GUARD)
+        .expect("deadlock: drop waited for GIL jobs while holding the GIL");
+    assert_eq!(outcome, Ok(true));
+}

@@ -21,12 +21,15 @@
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::exchange::{get_request_bytes, Completed, Exchange, Retry};
+use super::config::ClientBuilder;
+use super::exchange::{
+    connect_error, get_request_bytes, next_wait, resolve, Completed, Exchange, Retry,
+};
 use super::redirect::RedirectTracker;
 use super::{ClientConfig, Error, Limits, Response, TimeoutKind, Url};
 
@@ -58,7 +61,8 @@ pub struct Session {
     connections_opened: AtomicU64,
 }
 
-/// Builds a [`Session`] with non-default settings.
+/// Builds a [`Session`] with non-default settings: the [`ClientBuilder`]
+/// both clients share.
 ///
 /// # Examples
 ///
@@ -74,59 +78,12 @@ pub struct Session {
 ///     .build();
 /// assert_eq!(session.connections_opened(), 0);
 /// ```
-#[derive(Debug, Clone, Default)]
-pub struct Builder {
-    /// The settings being built.
-    config: ClientConfig,
-}
+pub type Builder = ClientBuilder<Session>;
 
-impl Builder {
-    /// Longest wait for a connection to open.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.config.connect_timeout = timeout;
-        self
-    }
-
-    /// Longest wait for the next bytes of a response.
-    pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.config.read_timeout = timeout;
-        self
-    }
-
-    /// Longest a whole `get` may take (`None`: no limit).
-    pub fn total_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.config.total_timeout = timeout;
-        self
-    }
-
-    /// Most redirects to follow.
-    pub fn max_redirects(mut self, max: usize) -> Self {
-        self.config.max_redirects = max;
-        self
-    }
-
-    /// Message size limits.
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.config.limits = limits;
-        self
-    }
-
-    /// Most idle connections kept per `host:port`.
-    pub fn max_idle_per_host(mut self, max: usize) -> Self {
-        self.config.max_idle_per_host = max;
-        self
-    }
-
-    /// Replaces every setting at once.
-    pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// The session.
-    pub fn build(self) -> Session {
+impl From<ClientConfig> for Session {
+    fn from(config: ClientConfig) -> Session {
         Session {
-            config: self.config,
+            config,
             idle: Mutex::new(HashMap::new()),
             connections_opened: AtomicU64::new(0),
         }
@@ -149,33 +106,20 @@ struct Clocks {
 }
 
 impl Clocks {
-    /// How long the next wait of a `kind` clock may last, and which clock
-    /// will have run out if it expires.
+    /// How long the next wait of a `kind` clock may last (see [`next_wait`]).
     fn next_wait(
         &self,
         per_wait: Duration,
         kind: TimeoutKind,
     ) -> Result<(Duration, TimeoutKind), Error> {
-        match self.deadline {
-            None => Ok((per_wait, kind)),
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    Err(Error::Timeout(TimeoutKind::Total))
-                } else if left < per_wait {
-                    Ok((left, TimeoutKind::Total))
-                } else {
-                    Ok((per_wait, kind))
-                }
-            }
-        }
+        next_wait(self.deadline, per_wait, kind)
     }
 }
 
 impl Session {
     /// A session with the default settings (see [`ClientConfig`]).
     pub fn new() -> Session {
-        Builder::default().build()
+        Session::from(ClientConfig::default())
     }
 
     /// A builder for custom timeouts and limits.
@@ -261,18 +205,8 @@ impl Session {
     /// Opens a new connection, trying each address the host resolves to.
     fn connect(&self, url: &Url, clocks: &Clocks) -> Result<TcpStream, Error> {
         let authority = url.authority();
-        let connect_error = |source| Error::Connect {
-            addr: authority.clone(),
-            source,
-        };
-        // Name resolution blocks without a timeout: std offers none. A
-        // production client would resolve on a helper thread.
-        let addrs: Vec<_> = authority
-            .to_socket_addrs()
-            .map_err(connect_error)?
-            .collect();
-        let mut last_error = io::Error::new(io::ErrorKind::NotFound, "the host has no address");
-        for addr in addrs {
+        let mut last_error = None;
+        for addr in resolve(&authority)? {
             let (wait, kind) =
                 clocks.next_wait(self.config.connect_timeout, TimeoutKind::Connect)?;
             match TcpStream::connect_timeout(&addr, wait) {
@@ -282,10 +216,10 @@ impl Session {
                     return Ok(stream);
                 }
                 Err(e) if e.kind() == io::ErrorKind::TimedOut => return Err(Error::Timeout(kind)),
-                Err(e) => last_error = e,
+                Err(e) => last_error = Some(e),
             }
         }
-        Err(connect_error(last_error))
+        Err(connect_error(&authority, last_error))
     }
 }
 
@@ -322,11 +256,8 @@ fn exchange(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(classify(io_error(e, kind), response.received_any())),
         };
-        let received_before = response.received_any();
-        match response.feed(&buf[..n]) {
-            Ok(Some(completed)) => return Ok(completed),
-            Ok(None) => {}
-            Err(e) => return Err(classify(e, received_before)),
+        if let Some(completed) = response.feed(&buf[..n])? {
+            return Ok(completed);
         }
     }
 }

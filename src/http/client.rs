@@ -17,17 +17,19 @@
 //! inside, not `Send`); clones share the pool.
 
 use std::cell::Cell;
-use std::net::ToSocketAddrs;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::event_loop::net::TcpStream;
 use crate::event_loop::time::timeout;
 
-use super::exchange::{get_request_bytes, Completed, Exchange, Retry};
+use super::config::ClientBuilder;
+use super::exchange::{
+    connect_error, get_request_bytes, next_wait, resolve, Completed, Exchange, Retry,
+};
 use super::pool::{Lease, Pool};
 use super::redirect::RedirectTracker;
-use super::{ClientConfig, Error, Limits, Response, TimeoutKind, Url};
+use super::{ClientConfig, Error, Response, TimeoutKind, Url};
 
 /// An async HTTP/1.1 client session for tasks on an [`EventLoop`](crate::event_loop::EventLoop).
 ///
@@ -83,7 +85,7 @@ struct Inner {
     connections_opened: Cell<u64>,
 }
 
-/// Builds a [`Session`].
+/// Builds a [`Session`]: the [`ClientBuilder`] both clients share.
 ///
 /// # Examples
 ///
@@ -94,66 +96,14 @@ struct Inner {
 /// let session = Session::builder().pool_limit(10).read_timeout(Duration::from_secs(5)).build();
 /// assert_eq!(session.connections_opened(), 0);
 /// ```
-#[derive(Debug, Clone, Default)]
-pub struct SessionBuilder {
-    /// The settings being built.
-    config: ClientConfig,
-}
+pub type SessionBuilder = ClientBuilder<Session>;
 
-impl SessionBuilder {
-    /// Most connections open at once (default 100).
-    ///
-    /// # Panics
-    ///
-    /// If `limit` is 0: no request could ever be sent.
-    pub fn pool_limit(mut self, limit: usize) -> Self {
-        assert!(limit > 0, "a pool limit of 0 would block every request");
-        self.config.pool_limit = limit;
-        self
-    }
-
-    /// Longest wait for a connection to open.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.config.connect_timeout = timeout;
-        self
-    }
-
-    /// Longest wait for the next bytes of a response.
-    pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.config.read_timeout = timeout;
-        self
-    }
-
-    /// Longest a whole `get` may take, waiting for a pool slot included (`None`: no limit).
-    pub fn total_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.config.total_timeout = timeout;
-        self
-    }
-
-    /// Most redirects to follow.
-    pub fn max_redirects(mut self, max: usize) -> Self {
-        self.config.max_redirects = max;
-        self
-    }
-
-    /// Message size limits.
-    pub fn limits(mut self, limits: Limits) -> Self {
-        self.config.limits = limits;
-        self
-    }
-
-    /// Replaces every setting at once.
-    pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// The session.
-    pub fn build(self) -> Session {
+impl From<ClientConfig> for Session {
+    fn from(config: ClientConfig) -> Session {
         Session {
             inner: Rc::new(Inner {
-                pool: Pool::new(self.config.pool_limit, self.config.max_idle_per_host),
-                config: self.config,
+                pool: Pool::new(config.pool_limit, config.max_idle_per_host),
+                config,
                 connections_opened: Cell::new(0),
             }),
         }
@@ -169,7 +119,7 @@ impl Default for Session {
 impl Session {
     /// A session with the default settings (see [`ClientConfig`]).
     pub fn new() -> Session {
-        SessionBuilder::default().build()
+        Session::from(ClientConfig::default())
     }
 
     /// A builder for the pool limit, timeouts and limits.
@@ -251,20 +201,8 @@ impl Session {
     /// Opens a connection (the caller already holds a pool slot).
     async fn connect(&self, url: &Url, deadline: Option<Instant>) -> Result<TcpStream, Error> {
         let authority = url.authority();
-        let connect_error = |source| Error::Connect {
-            addr: authority.clone(),
-            source,
-        };
-        // Name resolution is a blocking call: fine for the IP addresses and
-        // `localhost` the workloads use; a production client resolves on a
-        // helper thread so the loop never stalls.
-        let addrs: Vec<_> = authority
-            .to_socket_addrs()
-            .map_err(connect_error)?
-            .collect();
-        let mut last_error =
-            std::io::Error::new(std::io::ErrorKind::NotFound, "the host has no address");
-        for addr in addrs {
+        let mut last_error = None;
+        for addr in resolve(&authority)? {
             let (wait, kind) = next_wait(
                 deadline,
                 self.inner.config.connect_timeout,
@@ -278,11 +216,11 @@ impl Session {
                     let _ = stream.set_nodelay(true);
                     return Ok(stream);
                 }
-                Ok(Err(e)) => last_error = e,
+                Ok(Err(e)) => last_error = Some(e),
                 Err(_elapsed) => return Err(Error::Timeout(kind)),
             }
         }
-        Err(connect_error(last_error))
+        Err(connect_error(&authority, last_error))
     }
 
     /// Sends a GET on the lease's connection and reads the response.
@@ -316,33 +254,8 @@ impl Session {
                 Ok(Err(e)) => return Err(Retry::classify(e.into(), response.received_any())),
                 Err(_elapsed) => return Err(Retry::Fatal(Error::Timeout(kind))),
             };
-            let received_before = response.received_any();
-            match response.feed(&buf[..n]) {
-                Ok(Some(completed)) => return Ok(completed),
-                Ok(None) => {}
-                Err(e) => return Err(Retry::classify(e, received_before)),
-            }
-        }
-    }
-}
-
-/// How long the next wait may last given the total deadline, and which
-/// clock will have run out if it expires.
-fn next_wait(
-    deadline: Option<Instant>,
-    per_wait: Duration,
-    kind: TimeoutKind,
-) -> Result<(Duration, TimeoutKind), Error> {
-    match deadline {
-        None => Ok((per_wait, kind)),
-        Some(deadline) => {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                Err(Error::Timeout(TimeoutKind::Total))
-            } else if left < per_wait {
-                Ok((left, TimeoutKind::Total))
-            } else {
-                Ok((per_wait, kind))
+            if let Some(completed) = response.feed(&buf[..n])? {
+                return Ok(completed);
             }
         }
     }

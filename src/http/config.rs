@@ -1,5 +1,13 @@
-//! The settings both clients share: timeouts, redirects, limits, pool sizes.
+//! The settings both clients share, and the one builder that fills them.
+//!
+//! [`blocking::Builder`](super::blocking::Builder) and
+//! [`SessionBuilder`](super::SessionBuilder) are the same
+//! [`ClientBuilder`], aimed at a different session type: the setters are
+//! written once, here, and `build` hands the finished [`ClientConfig`] to
+//! the session's `From<ClientConfig>`.
 
+use std::fmt;
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use super::Limits;
@@ -13,8 +21,9 @@ pub struct ClientConfig {
     /// Longest wait for the next bytes of a response (or for the socket to
     /// take the request). Default 30 s.
     pub read_timeout: Duration,
-    /// Longest a whole `get` may take, redirects and retries included;
-    /// `None` for no limit. Default 60 s.
+    /// Longest a whole `get` may take, redirects and retries included (and,
+    /// for the async session, waiting for a pool slot); `None` for no
+    /// limit. Default 60 s.
     pub total_timeout: Option<Duration>,
     /// Most redirects followed before [`Error::TooManyRedirects`](super::Error::TooManyRedirects). Default 10.
     pub max_redirects: usize,
@@ -39,5 +48,121 @@ impl Default for ClientConfig {
             max_idle_per_host: 100,
             pool_limit: 100,
         }
+    }
+}
+
+/// Builds a session `S` (the blocking or the async one) with non-default
+/// settings; each setter changes one field of [`ClientConfig`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use handspun::http::{blocking, Session};
+///
+/// let blocking = blocking::Session::builder()
+///     .connect_timeout(Duration::from_secs(2))
+///     .total_timeout(Some(Duration::from_secs(10)))
+///     .build();
+/// let async_session = Session::builder().pool_limit(10).read_timeout(Duration::from_secs(5)).build();
+/// assert_eq!(blocking.connections_opened() + async_session.connections_opened(), 0);
+/// ```
+pub struct ClientBuilder<S> {
+    /// The settings being built.
+    config: ClientConfig,
+    /// The session type `build` returns (no value is stored).
+    session: PhantomData<fn() -> S>,
+}
+
+impl<S> ClientBuilder<S> {
+    /// Longest wait for a connection to open.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Longest wait for the next bytes of a response.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.config.read_timeout = timeout;
+        self
+    }
+
+    /// Longest a whole `get` may take (`None`: no limit); see
+    /// [`ClientConfig::total_timeout`].
+    pub fn total_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.config.total_timeout = timeout;
+        self
+    }
+
+    /// Most redirects to follow.
+    pub fn max_redirects(mut self, max: usize) -> Self {
+        self.config.max_redirects = max;
+        self
+    }
+
+    /// Message size limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
+
+    /// Most idle connections kept per `host:port`.
+    pub fn max_idle_per_host(mut self, max: usize) -> Self {
+        self.config.max_idle_per_host = max;
+        self
+    }
+
+    /// Most connections open at once (default 100; the blocking session
+    /// ignores it).
+    ///
+    /// # Panics
+    ///
+    /// If `limit` is 0: no request could ever be sent.
+    pub fn pool_limit(mut self, limit: usize) -> Self {
+        assert!(limit > 0, "a pool limit of 0 would block every request");
+        self.config.pool_limit = limit;
+        self
+    }
+
+    /// Replaces every setting at once.
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The session.
+    pub fn build(self) -> S
+    where
+        S: From<ClientConfig>,
+    {
+        S::from(self.config)
+    }
+}
+
+impl<S> Default for ClientBuilder<S> {
+    fn default() -> Self {
+        ClientBuilder {
+            config: ClientConfig::default(),
+            session: PhantomData,
+        }
+    }
+}
+
+// Written by hand: derives would demand `S: Clone` / `S: Debug`, though no
+// `S` is stored.
+impl<S> Clone for ClientBuilder<S> {
+    fn clone(&self) -> Self {
+        ClientBuilder {
+            config: self.config.clone(),
+            session: PhantomData,
+        }
+    }
+}
+
+impl<S> fmt::Debug for ClientBuilder<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("config", &self.config)
+            .finish()
     }
 }

@@ -3,12 +3,17 @@
 //! The blocking and the async client differ only in how they wait for a
 //! socket. Everything else — the bytes of a `GET`, turning decoder events
 //! into a [`Response`], deciding whether the connection can be reused —
-//! lives here, once.
+//! lives here, once, and so do the two helpers of their connect and read
+//! loops: [`resolve`] with [`connect_error`], and [`next_wait`].
+
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::{Duration, Instant};
 
 use super::body::content_length;
 use super::codec::{Event, ResponseDecoder};
 use super::head::{RequestHead, ResponseHead};
-use super::{Error, Limits, Url};
+use super::{Error, Limits, TimeoutKind, Url};
 
 /// A complete response: status, headers and the whole body.
 ///
@@ -101,8 +106,16 @@ impl Exchange {
     }
 
     /// Feeds bytes read from the socket (an empty slice means the peer
-    /// closed); `Some` once the response is complete.
-    pub(crate) fn feed(&mut self, bytes: &[u8]) -> Result<Option<Completed>, Error> {
+    /// closed); `Some` once the response is complete. A failure is
+    /// [classified](Retry::classify) by whether bytes had arrived before these.
+    pub(crate) fn feed(&mut self, bytes: &[u8]) -> Result<Option<Completed>, Retry> {
+        let received_before = self.received_any;
+        self.decode(bytes)
+            .map_err(|e| Retry::classify(e, received_before))
+    }
+
+    /// [`feed`](Self::feed) before its failures are classified.
+    fn decode(&mut self, bytes: &[u8]) -> Result<Option<Completed>, Error> {
         if bytes.is_empty() {
             self.decoder.feed_eof();
         } else {
@@ -179,5 +192,57 @@ impl Retry {
         match self {
             Retry::Stale(e) | Retry::Fatal(e) => e,
         }
+    }
+}
+
+/// How long the next wait may last given the total `deadline`, and which
+/// clock will have run out if it expires: the `per_wait` clock of `kind`, or
+/// the total one when less than `per_wait` is left.
+///
+/// # Errors
+///
+/// `Timeout(Total)` once the deadline has passed.
+pub(crate) fn next_wait(
+    deadline: Option<Instant>,
+    per_wait: Duration,
+    kind: TimeoutKind,
+) -> Result<(Duration, TimeoutKind), Error> {
+    let Some(deadline) = deadline else {
+        return Ok((per_wait, kind));
+    };
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        Err(Error::Timeout(TimeoutKind::Total))
+    } else if left < per_wait {
+        Ok((left, TimeoutKind::Total))
+    } else {
+        Ok((per_wait, kind))
+    }
+}
+
+/// The addresses `authority` (`host:port`) resolves to, to be tried in order.
+///
+/// Name resolution blocks without a timeout: std offers none. That is fine
+/// for the IP addresses and `localhost` the workloads use; a production
+/// client resolves on a helper thread, so neither a caller nor an event
+/// loop stalls on a slow DNS server.
+///
+/// # Errors
+///
+/// [`Error::Connect`] if the name cannot be resolved.
+pub(crate) fn resolve(authority: &str) -> Result<Vec<SocketAddr>, Error> {
+    authority
+        .to_socket_addrs()
+        .map(Iterator::collect)
+        .map_err(|e| connect_error(authority, Some(e)))
+}
+
+/// The error once no address of `authority` accepted a connection: `last`
+/// is the last address's failure (`None` if there was no address to try).
+pub(crate) fn connect_error(authority: &str, last: Option<io::Error>) -> Error {
+    Error::Connect {
+        addr: authority.to_string(),
+        source: last
+            .unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "the host has no address")),
     }
 }

@@ -111,11 +111,9 @@ impl RequestHead {
         out.extend_from_slice(self.method.as_bytes());
         out.push(b' ');
         out.extend_from_slice(self.target.as_bytes());
-        out.extend_from_slice(if self.minor_version == 0 {
-            b" HTTP/1.0\r\n"
-        } else {
-            b" HTTP/1.1\r\n"
-        });
+        out.push(b' ');
+        out.extend_from_slice(version(self.minor_version));
+        out.extend_from_slice(b"\r\n");
         write_headers(&self.headers, out);
     }
 
@@ -131,16 +129,7 @@ impl RequestHead {
     pub fn parse(buf: &[u8], limits: &Limits) -> Result<(RequestHead, usize), Error> {
         let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
         let mut req = httparse::Request::new(&mut slots);
-        let len = match req.parse(buf) {
-            Ok(httparse::Status::Complete(len)) => len,
-            Ok(httparse::Status::Partial) => return Err(Error::UnexpectedEof { during: "head" }),
-            Err(httparse::Error::TooManyHeaders) => {
-                return Err(Error::TooManyHeaders {
-                    limit: limits.max_headers,
-                })
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let len = complete_len(req.parse(buf), limits)?;
         let head = RequestHead {
             method: req.method.unwrap_or_default().to_string(),
             target: req.path.unwrap_or_default().to_string(),
@@ -186,12 +175,8 @@ impl ResponseHead {
 
     /// Appends the head in wire format (ending with the empty line) to `out`.
     pub fn write_to(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(if self.minor_version == 0 {
-            b"HTTP/1.0 "
-        } else {
-            b"HTTP/1.1 "
-        });
-        out.extend_from_slice(format!("{:03} ", self.status).as_bytes());
+        out.extend_from_slice(version(self.minor_version));
+        out.extend_from_slice(format!(" {:03} ", self.status).as_bytes());
         out.extend_from_slice(self.reason.as_bytes());
         out.extend_from_slice(b"\r\n");
         write_headers(&self.headers, out);
@@ -205,16 +190,7 @@ impl ResponseHead {
     pub fn parse(buf: &[u8], limits: &Limits) -> Result<(ResponseHead, usize), Error> {
         let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
         let mut res = httparse::Response::new(&mut slots);
-        let len = match res.parse(buf) {
-            Ok(httparse::Status::Complete(len)) => len,
-            Ok(httparse::Status::Partial) => return Err(Error::UnexpectedEof { during: "head" }),
-            Err(httparse::Error::TooManyHeaders) => {
-                return Err(Error::TooManyHeaders {
-                    limit: limits.max_headers,
-                })
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let len = complete_len(res.parse(buf), limits)?;
         let head = ResponseHead {
             status: res.code.unwrap_or_default(),
             reason: res.reason.unwrap_or_default().to_string(),
@@ -222,6 +198,29 @@ impl ResponseHead {
             headers: owned_headers(res.headers),
         };
         Ok((head, len))
+    }
+}
+
+/// The protocol name of a start line: `HTTP/1.0` for minor version 0,
+/// `HTTP/1.1` otherwise.
+fn version(minor_version: u8) -> &'static [u8] {
+    if minor_version == 0 {
+        b"HTTP/1.0"
+    } else {
+        b"HTTP/1.1"
+    }
+}
+
+/// The length of a head httparse has parsed, or why there is none: the
+/// request and response parsers report in the same way.
+fn complete_len(parsed: httparse::Result<usize>, limits: &Limits) -> Result<usize, Error> {
+    match parsed {
+        Ok(httparse::Status::Complete(len)) => Ok(len),
+        Ok(httparse::Status::Partial) => Err(Error::UnexpectedEof { during: "head" }),
+        Err(httparse::Error::TooManyHeaders) => Err(Error::TooManyHeaders {
+            limit: limits.max_headers,
+        }),
+        Err(e) => Err(e.into()),
     }
 }
 

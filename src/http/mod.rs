@@ -75,7 +75,7 @@ pub mod server;
 pub mod url;
 
 pub use client::{Session, SessionBuilder};
-pub use config::ClientConfig;
+pub use config::{ClientBuilder, ClientConfig};
 pub use error::{Error, ParseError, TimeoutKind};
 pub use exchange::Response;
 pub use head::{RequestHead, ResponseHead};

@@ -183,11 +183,11 @@ pub(crate) fn run_in_worker(body: &[u8]) -> Reply {
         u64::from_le_bytes(bytes) as usize
     };
     let (trampoline, function) = (word(0), word(1));
-    // SAFETY: `trampoline` is the address of a `Trampoline` (`run_one` or
-    // `run_chunk`, instantiated for this job's types) taken in the parent by
-    // `encode_job`. This process is a fork of that parent, so the same code
-    // sits at the same address here; the frame came through the pipe only
-    // that parent writes to. See the module docs.
+    // The frame came through the pipe only the parent writes to, and
+    // `encode_job` took this address of a `Trampoline` (`run_one` or
+    // `run_chunk`, instantiated for this job's types) in that parent.
+    // SAFETY: this process is a fork of that parent, so the same code sits
+    // at the same address here (see the module docs).
     let trampoline: Trampoline = unsafe { std::mem::transmute::<usize, Trampoline>(trampoline) };
     trampoline(function, &body[JOB_HEADER_LEN..])
 }
@@ -198,10 +198,10 @@ fn run_one<A: DeserializeOwned, R: Serialize>(function: usize, arg: &[u8]) -> Re
         Ok(arg) => arg,
         Err(e) => return Reply::DecodeArgument(e.to_string()),
     };
-    // SAFETY: `function` is an `fn(A) -> R` cast to an integer by
-    // `encode_call::<A, R>` in the parent, which also chose this very
-    // instantiation `run_one::<A, R>` as the trampoline, so the types match;
-    // the address is valid here because this process is a fork of that parent.
+    // `function` is an `fn(A) -> R` cast to an integer by `encode_call::<A, R>`
+    // in the parent, which also chose this very `run_one::<A, R>` as trampoline.
+    // SAFETY: so the types match, and the address is valid here because this
+    // process is a fork of that parent.
     let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(function) };
     match catch_unwind(AssertUnwindSafe(|| f(arg))) {
         Ok(value) => match postcard::to_allocvec(&value) {

@@ -99,8 +99,25 @@
 //! 8. `sys.rs` — every OS call, behind one error-mapping macro;
 //! 9. `error.rs` — [`ProcError`].
 //!
-//! Linux only (it uses `close_range`, `pipe2` and glibc's fork-safe
-//! `malloc`).
+//! # Limits and shortcuts, stated plainly
+//!
+//! - Linux only: it uses `close_range`, `pipe2`, `PR_SET_PDEATHSIG` and
+//!   glibc's fork-safe `malloc`.
+//! - A worker holds **no descriptor of the parent** but stdin, stdout and
+//!   stderr. A file, socket or connection pool the parent opened before the
+//!   fork is a dead number in the worker: open such things *inside* the job
+//!   or the [`Builder::initializer`] (e.g. one HTTP session per worker,
+//!   built lazily in a `static` of the worker's own memory).
+//! - Workers are killed (`SIGKILL`) when the supervisor thread that forked
+//!   them ends, so no worker outlives the pool's process, even one that is
+//!   killed itself.
+//! - Writing to a dead worker's pipe must fail with `EPIPE` rather than kill
+//!   the parent with `SIGPIPE`: Rust programs ignore `SIGPIPE` from `main`
+//!   on, which this relies on. A C program embedding the library must do
+//!   the same.
+//! - One supervisor thread per worker, and one job in flight per worker.
+//!   Production pools (and Python's) send several jobs ahead to hide the
+//!   round trip; here [`ProcessPool::map`]'s `chunksize` plays that role.
 //!
 //! # Examples
 //!

@@ -166,14 +166,20 @@ impl Builder {
             shared,
             supervisors: Vec::with_capacity(workers),
         };
+        // Each supervisor forks its own first worker and says whether that
+        // worked. On error, dropping `pool` stops the workers started so far.
+        let (started, reports) = std::sync::mpsc::channel();
         for index in 0..workers {
-            // On error, dropping `pool` stops the workers started so far.
-            let first = supervisor::start_worker(&pool.shared, index)?;
             let shared = Arc::clone(&pool.shared);
+            let started = started.clone();
             let thread = std::thread::Builder::new()
                 .name(format!("procpool-supervisor-{index}"))
-                .spawn(move || supervisor::supervise(shared, index, first))?;
+                .spawn(move || supervisor::supervise(shared, index, started))?;
             pool.supervisors.push(thread);
+        }
+        drop(started);
+        for report in reports.iter().take(workers) {
+            report?;
         }
         Ok(pool)
     }
@@ -337,8 +343,14 @@ impl ProcessPool {
     /// ```
     /// use handspun::procpool::{ProcError, ProcessPool};
     ///
+    /// fn forever(_: ()) -> u8 {
+    ///     loop {
+    ///         std::hint::spin_loop();
+    ///     }
+    /// }
+    ///
     /// let pool = ProcessPool::new(1).unwrap();
-    /// let never = pool.submit(|_: ()| loop { std::hint::spin_loop() }, ());
+    /// let never = pool.submit(forever, ());
     /// pool.shutdown_now();
     /// assert_eq!(never.join(), Err(ProcError::Cancelled));
     /// ```

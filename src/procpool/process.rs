@@ -53,13 +53,15 @@ impl WorkerProcess {
         // description, which the worker's ends do not share.
         sys::set_nonblocking(job_write.as_fd())?;
         sys::set_nonblocking(reply_read.as_fd())?;
+        let parent = std::process::id() as libc::pid_t;
 
-        // SAFETY: on the child side we call only `run_worker`, which follows
-        // the rules of a forked child (worker.rs: it takes no lock another
-        // thread of ours could hold, never prints through std, and ends with
-        // `_exit` without returning here).
+        // SAFETY: the child calls only `run_worker`, which obeys a forked child's
+        // rules (worker.rs): no lock another thread could hold, no printing
+        // through std, and it ends with `_exit` without returning here.
         match unsafe { sys::fork() }? {
-            Forked::Child => worker::run_worker(index, &job_read, &reply_write, initializer),
+            Forked::Child => {
+                worker::run_worker(parent, index, &job_read, &reply_write, initializer)
+            }
             Forked::Parent(pid) => {
                 // The worker's ends belong to the worker now.
                 drop(job_read);

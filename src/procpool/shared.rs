@@ -71,9 +71,11 @@ pub(crate) enum Phase {
 pub(crate) enum WorkerState {
     /// No live process: not forked yet, or dead and reaped, or retired.
     Vacant,
-    /// Alive and waiting for a job.
+    /// Alive, and its supervisor is waiting for a job (set when the queue
+    /// is found empty, or when a fresh worker is forked).
     Idle,
-    /// Alive and running a job.
+    /// Its supervisor has taken a job and is sending it, waiting for the
+    /// reply, or delivering it (set when a job is taken from the queue).
     Busy,
 }
 

@@ -20,13 +20,15 @@
 //!   └─ a dead worker is replaced at once while the pool is running
 //! ```
 
+use std::io;
+use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Instant;
 
 use super::error::ProcError;
 use super::frame::TransferError;
 use super::process::WorkerProcess;
-use super::shared::{Job, Phase, Shared, WorkerState};
+use super::shared::{Job, Phase, Shared, WorkerSlot, WorkerState};
 use super::sys::ExitStatus;
 
 /// How one job's exchange with its worker ended, when no reply came.
@@ -39,11 +41,24 @@ enum Failure {
     Io(std::io::Error),
 }
 
-/// The body of supervisor thread `index`: runs until the pool stops.
+/// The body of supervisor thread `index`: forks the slot's first worker,
+/// reports on `started` whether that worked, then runs until the pool stops.
 ///
-/// `first` is the worker forked for this slot by the pool's constructor.
-pub(crate) fn supervise(shared: Arc<Shared>, index: usize, first: WorkerProcess) {
-    let mut worker = Some(first);
+/// Every worker of the slot is forked from this thread, and this thread
+/// outlives each of them (it reaps them), which is what the worker's
+/// "die with the parent" signal is tied to (`sys::die_with_parent`).
+pub(crate) fn supervise(shared: Arc<Shared>, index: usize, started: Sender<io::Result<()>>) {
+    let mut worker = match start_worker(&shared, index) {
+        Ok(first) => {
+            let _ = started.send(Ok(()));
+            Some(first)
+        }
+        Err(error) => {
+            let _ = started.send(Err(error));
+            return;
+        }
+    };
+    drop(started);
     while let Some(job) = next_job(&shared, index) {
         // A worker that died while idle (killed from outside, say) is
         // replaced before the job is sent: the job is not charged for it.
@@ -60,7 +75,13 @@ pub(crate) fn supervise(shared: Arc<Shared>, index: usize, first: WorkerProcess)
                 }
             },
         };
-        shared.set_worker(index, Some(live.pid), WorkerState::Busy);
+        if !mark_busy(&shared, index, live.pid) {
+            // `shutdown_now` ran after this job left the queue, perhaps
+            // before this worker's pid was recorded (so it was not killed).
+            retire(&shared, index, Some(live), true);
+            job.finish(Err(ProcError::Cancelled));
+            break;
+        }
 
         let deadline = shared
             .config
@@ -73,7 +94,6 @@ pub(crate) fn supervise(shared: Arc<Shared>, index: usize, first: WorkerProcess)
                     .config
                     .max_jobs_per_worker
                     .is_some_and(|limit| live.jobs_done >= limit);
-                shared.set_worker(index, Some(live.pid), WorkerState::Idle);
                 job.finish(Ok(reply));
                 if worn_out {
                     retire(&shared, index, Some(live), false);
@@ -136,6 +156,19 @@ fn next_job(shared: &Shared, index: usize) -> Option<Job> {
     }
 }
 
+/// Records that slot `index` runs a job on worker `pid`, and says whether
+/// it may: `false` once the pool is stopping. Checked under the same lock
+/// `shutdown_now` kills under, so a worker either is recorded before that
+/// kill (and gets killed) or sees `Stopping` here.
+fn mark_busy(shared: &Shared, index: usize, pid: i32) -> bool {
+    let mut state = shared.lock();
+    state.workers[index] = WorkerSlot {
+        pid: Some(pid),
+        state: WorkerState::Busy,
+    };
+    state.phase != Phase::Stopping
+}
+
 /// Puts a job whose worker died back at the front of the queue, one retry
 /// fewer.
 fn retry(shared: &Shared, mut job: Job) {
@@ -152,7 +185,7 @@ fn retry(shared: &Shared, mut job: Job) {
 }
 
 /// Forks a worker for slot `index` and records its pid.
-pub(crate) fn start_worker(shared: &Shared, index: usize) -> std::io::Result<WorkerProcess> {
+fn start_worker(shared: &Shared, index: usize) -> io::Result<WorkerProcess> {
     let worker = WorkerProcess::spawn(index, shared.config.initializer)?;
     shared.set_worker(index, Some(worker.pid), WorkerState::Idle);
     Ok(worker)

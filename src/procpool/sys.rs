@@ -2,7 +2,7 @@
 //! safe wrapper.
 //!
 //! This is the only file of the pool that talks to `libc` directly. Each
-//! wrapper makes one call through the [`syscall!`] macro, which turns the C
+//! wrapper makes one call through the `syscall!` macro, which turns the C
 //! convention (return -1 and set `errno`) into an [`io::Result`]; the calls
 //! that can be interrupted by a signal are retried on `EINTR`
 //! ([`retry_on_interrupt`]), so callers never see
@@ -18,8 +18,8 @@ use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 
 /// Calls `libc::$name(args...)` and maps a return value of -1 to
-/// [`io::Error::last_os_error`]. The caller wraps the use in `unsafe { }` with
-/// a `// SAFETY:` comment, since every libc function is `unsafe` to call.
+/// [`io::Error::last_os_error`]. The caller wraps the use in an `unsafe`
+/// block with a `// SAFETY:` comment, since every libc function is `unsafe` to call.
 macro_rules! syscall {
     ($name:ident ( $($arg:expr),* $(,)? )) => {{
         let result = libc::$name($($arg),*);
@@ -119,6 +119,43 @@ pub(crate) fn send_signal(pid: libc::pid_t, signal: libc::c_int) -> io::Result<(
     unsafe { syscall!(kill(pid, signal)) }?;
     Ok(())
 }
+
+/// Asks the kernel to `SIGKILL` this process when the thread that forked it
+/// ends (`PR_SET_PDEATHSIG`), and ends at once if the parent `parent` is
+/// already gone. A worker calls this first thing, so no worker outlives its
+/// pool's process, even when that process is killed without a chance to
+/// clean up. (Only Linux has this; the signal is tied to the forking
+/// *thread*, which is why each worker is forked by the supervisor thread
+/// that lives exactly as long as it.)
+pub(crate) fn die_with_parent(parent: libc::pid_t) {
+    // SAFETY: prctl(PR_SET_PDEATHSIG) takes plain integers.
+    let armed = unsafe {
+        syscall!(prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong
+        ))
+    };
+    // SAFETY: getppid takes no arguments and cannot fail.
+    if armed.is_err() || unsafe { libc::getppid() } != parent {
+        exit_immediately(EXIT_ORPHANED);
+    }
+}
+
+/// Names this process `name` (at most 15 bytes are kept) in `ps`, `top` and
+/// `/proc/PID/comm`. A forked child inherits the name of the thread that
+/// forked it; a worker renames itself so readers can tell it apart.
+pub(crate) fn set_process_name(name: &str) {
+    // PR_SET_NAME reads up to 16 bytes, NUL-terminated.
+    let mut buffer = [0u8; 16];
+    let len = name.len().min(15);
+    buffer[..len].copy_from_slice(&name.as_bytes()[..len]);
+    // SAFETY: `buffer` is a NUL-terminated string of at most 16 bytes that
+    // outlives the call. A failure only leaves the old name: ignored.
+    let _ = unsafe { syscall!(prctl(libc::PR_SET_NAME, buffer.as_ptr() as libc::c_ulong)) };
+}
+
+/// Exit status of a worker that found its parent already gone.
+pub(crate) const EXIT_ORPHANED: i32 = 72;
 
 /// Ends this process at once with `code`, without running destructors,
 /// `atexit` handlers or flushing std's buffers.

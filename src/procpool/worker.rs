@@ -2,12 +2,12 @@
 //! `_exit`.
 //!
 //! ```text
-//! forked ──► close every fd but its two pipe ends ──► run the initializer
-//!    ┌──────────────────────────────────────────────────────┘
-//!    └─► read a job frame ──► run it (panics caught) ──► write the reply ─┐
-//!            ▲                                                            │
-//!            └────────────────────────────────────────────────────────────┘
-//!        end of file on the job pipe (the pool is done with us) ──► _exit(0)
+//! forked
+//!   ├─ die with the parent (PR_SET_PDEATHSIG); name itself procpool-w<index>
+//!   ├─ close every descriptor but stdio and its two pipe ends
+//!   ├─ run the initializer, if any (a panic ends the worker: exit status 70)
+//!   └─ loop: read a job frame ─► run it (panics caught) ─► write the reply
+//!      until end of file on the job pipe (the pool is done with us) ─► _exit(0)
 //! ```
 //!
 //! # The rules of a forked child
@@ -107,9 +107,11 @@ pub(crate) fn install_panic_hook() {
 /// The whole life of a worker, in the child right after `fork`. Never
 /// returns.
 ///
-/// `jobs` is the read end of the job pipe, `replies` the write end of the
-/// reply pipe; every other descriptor is closed first.
+/// `parent` is the pool's process id, `jobs` the read end of the job pipe,
+/// `replies` the write end of the reply pipe; every other descriptor is
+/// closed first.
 pub(crate) fn run_worker(
+    parent: libc::pid_t,
     index: usize,
     jobs: &OwnedFd,
     replies: &OwnedFd,
@@ -117,6 +119,8 @@ pub(crate) fn run_worker(
 ) -> ! {
     IN_WORKER.store(true, Ordering::Relaxed);
     WORKER_INDEX.store(index, Ordering::Relaxed);
+    sys::die_with_parent(parent);
+    sys::set_process_name(&format!("procpool-w{index}"));
     sys::close_all_fds_except(&[jobs.as_raw_fd(), replies.as_raw_fd()]);
 
     if let Some(initializer) = initializer {

@@ -1,14 +1,14 @@
-//! `map` (results in input order) and `as_completed` (results in finish order).
+//! `map`: one function over many items, results in input order.
 //!
-//! These are `Executor.map` and `concurrent.futures.as_completed` from
-//! Python, built on handles.
+//! This is Python's `Executor.map`, built on handles.
 //!
 //! ## How `map` batches
 //!
 //! One job per item is the clearest mapping, and for items that take a
 //! while (a download, a big sum) it is also the best one: the pool balances
 //! the load item by item. But each job costs an allocation, a trip through
-//! the queue's lock and a wake-up — around a microsecond. For items that
+//! the queue's lock and often a wake-up — a few hundred nanoseconds (the
+//! `fan_in` benchmark measures it). For items that
 //! take nanoseconds that overhead is the whole bill, and the lock becomes
 //! the bottleneck. So `map` gives each job a *batch* of consecutive items:
 //!
@@ -27,23 +27,28 @@
 //! you. rayon decides the same thing adaptively, splitting a range in halves
 //! only when another worker is idle to take one.
 //!
-//! ## How `as_completed` learns the finish order
+//! ## Owned items, shared items
 //!
-//! It gives each handle a waker that sends the handle's index over a
-//! channel, and polls every handle once as a future. A finishing worker wakes
-//! that waker, the index arrives, and the iterator takes that handle's
-//! result. It is the same mechanism an event loop uses to learn that an
-//! awaited job is done.
+//! [`ThreadPool::map`] takes its items by value: it must hand them to
+//! `'static` jobs, so it moves them into the batches (one pass over the
+//! items on the caller's thread). [`ThreadPool::map_shared`] takes an
+//! `Arc<[T]>` instead, and each job reads its range in place: the caller
+//! only cuts ranges, which is what lets tiny items keep up with rayon's
+//! `par_iter` over a borrowed slice.
+//!
+//! Results come back the same way in both: each batch returns its own
+//! `Vec<R>`, and [`MapResults::into_vec`] joins them with block copies.
+//! rayon's workers write straight into the final vector instead, each into
+//! its own uninitialised slice of it. From `'static` pool jobs that needs
+//! `unsafe` (a job cannot borrow the caller's vector), which this module
+//! forbids, so the caller pays one copy of the results — the largest item
+//! left in the `tiny_tasks` profile.
 
 use std::collections::VecDeque;
-use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::Pin;
-use std::sync::{mpsc, Arc};
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::Arc;
 
 use super::error::{panic_message, JobError};
-use super::gil::allow_threads;
 use super::handle::Handle;
 use super::pool::ThreadPool;
 
@@ -176,15 +181,24 @@ where
     let total = items.len();
     let batch = batch_size(total, pool.workers());
     let f = Arc::new(f);
-    let mut batches = VecDeque::with_capacity(total.div_ceil(batch));
-    for start in (0..total).step_by(batch) {
-        let end = (start + batch).min(total);
+    // Nothing to cut, so nothing to overlap: queue every batch under one
+    // lock acquisition rather than trading the lock with the workers.
+    let ranges: Vec<(usize, usize)> = (0..total)
+        .step_by(batch)
+        .map(|start| (start, (start + batch).min(total)))
+        .collect();
+    let jobs = ranges.iter().map(|&(start, end)| {
         let f = Arc::clone(&f);
         let items = Arc::clone(&items);
-        // The job reads its range in place: nothing is copied or cut.
-        let job = move || run_batch(&*f, items[start..end].iter());
-        batches.push_back((end - start, pool.submit(job)));
-    }
+        // The job reads its range in place: nothing is copied.
+        move || run_batch(&*f, items[start..end].iter())
+    });
+    let handles = pool.submit_all(jobs);
+    let batches = ranges
+        .iter()
+        .map(|(start, end)| end - start)
+        .zip(handles)
+        .collect();
     MapResults::new(batches)
 }
 
@@ -306,108 +320,3 @@ impl<R> Iterator for MapResults<R> {
 }
 
 impl<R> ExactSizeIterator for MapResults<R> {}
-
-/// Yields the results of `handles` in the order the jobs finish — each
-/// handle exactly once — like Python's `concurrent.futures.as_completed`.
-/// Jobs already finished when this is called come first, in the order given.
-///
-/// # Examples
-///
-/// ```
-/// use handspun::threadpool::{as_completed, ThreadPool};
-///
-/// let pool = ThreadPool::new(2);
-/// let handles: Vec<_> = (1..=5u32).map(|i| pool.submit(move || i * 10)).collect();
-/// let mut results: Vec<u32> = as_completed(handles).map(Result::unwrap).collect();
-/// results.sort();
-/// assert_eq!(results, vec![10, 20, 30, 40, 50]);
-/// ```
-pub fn as_completed<R>(handles: impl IntoIterator<Item = Handle<R>>) -> AsCompleted<R> {
-    let (sender, finished) = mpsc::channel();
-    let mut early = VecDeque::new();
-    let mut waiting = Vec::new();
-    let mut wakers = Vec::new();
-    for (index, mut handle) in handles.into_iter().enumerate() {
-        let waker = Waker::from(Arc::new(SendIndex {
-            index,
-            sender: sender.clone(),
-        }));
-        match Pin::new(&mut handle).poll(&mut Context::from_waker(&waker)) {
-            Poll::Ready(result) => {
-                early.push_back(result);
-                waiting.push(None);
-            }
-            Poll::Pending => waiting.push(Some(handle)),
-        }
-        wakers.push(waker);
-    }
-    let remaining = waiting.iter().filter(|handle| handle.is_some()).count();
-    AsCompleted {
-        early,
-        waiting,
-        wakers,
-        finished,
-        remaining,
-    }
-}
-
-/// A waker that reports "handle `index` finished" over a channel.
-struct SendIndex {
-    /// Position of the handle in the list given to `as_completed`.
-    index: usize,
-    /// Where `AsCompleted` listens.
-    sender: mpsc::Sender<usize>,
-}
-
-impl Wake for SendIndex {
-    fn wake(self: Arc<Self>) {
-        // The receiver may be gone (iterator dropped early): nothing to do.
-        let _ = self.sender.send(self.index);
-    }
-}
-
-/// The results of [`as_completed`], in finish order.
-#[must_use = "iterate to receive the results"]
-pub struct AsCompleted<R> {
-    /// Results that were ready when `as_completed` was called.
-    early: VecDeque<Result<R, JobError>>,
-    /// The handles still running, by index; `None` once yielded.
-    waiting: Vec<Option<Handle<R>>>,
-    /// The waker given to each handle, by index (for re-polling).
-    wakers: Vec<Waker>,
-    /// Indices of handles whose jobs have finished, in finish order.
-    finished: mpsc::Receiver<usize>,
-    /// Handles in `waiting` that are still `Some`.
-    remaining: usize,
-}
-
-impl<R> Iterator for AsCompleted<R> {
-    type Item = Result<R, JobError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if let Some(result) = self.early.pop_front() {
-            return Some(result);
-        }
-        while self.remaining > 0 {
-            // Blocking here must not starve a GIL pool if we run inside one.
-            let index = allow_threads(|| self.finished.recv()).ok()?;
-            let Some(handle) = self.waiting[index].as_mut() else {
-                continue; // Already yielded: a duplicate wake.
-            };
-            let mut cx = Context::from_waker(&self.wakers[index]);
-            if let Poll::Ready(result) = Pin::new(handle).poll(&mut cx) {
-                self.waiting[index] = None;
-                self.remaining -= 1;
-                return Some(result);
-            }
-        }
-        None
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = self.early.len() + self.remaining;
-        (left, Some(left))
-    }
-}
-
-impl<R> ExactSizeIterator for AsCompleted<R> {}

@@ -19,7 +19,7 @@
 //! [`as_completed`] (finish order) and [`ThreadPool::scope`] (jobs that
 //! borrow from the caller's stack).
 //!
-//! A fifth part is there for comparison only: the [`gil`] module emulates
+//! A fourth part is there for comparison only: the [`gil`] module emulates
 //! CPython's global interpreter lock, so that the tutorial's result —
 //! threads make CPU-bound Python *slower* — can be reproduced and explained.
 //!
@@ -31,10 +31,25 @@
 //! 3. `worker.rs` — the worker loop (idle, busy, exited);
 //! 4. `pool.rs` and `builder.rs` — starting, submitting, shutting down;
 //! 5. `handle.rs` — join, poll, wake;
-//! 6. `map.rs` — `map` with batching, `as_completed` with wakers;
+//! 6. `map.rs` — `map` with batching; `as_completed.rs` — finish order,
+//!    with wakers;
 //! 7. `scope.rs` — borrowed jobs, and why they get their own threads here;
 //! 8. `worker_local.rs` — the "one session per thread" idiom;
-//! 9. `gil.rs` — the GIL, and how it mirrors CPython's.
+//! 9. `gil.rs` — the GIL, and how it mirrors CPython's;
+//! 10. `policy.rs` and `stealing.rs` — the second queue policy, per-worker
+//!     deques with stealing, for when the one lock is the bottleneck.
+//!
+//! ## What it costs (2 cores; `docs/benchmarks/threadpool.md`)
+//!
+//! On the cpu workload (`map_coarse`, 20 jobs of a few milliseconds) the
+//! pool keeps up with rayon: the queue is touched 20 times. On 100_000
+//! additions (`tiny_tasks`), [`ThreadPool::map_shared`] hands each worker a
+//! few ranges of a shared slice and lands at about 1.5× rayon's time; one
+//! job per addition would make the lock, the allocation and the wake-up
+//! the whole bill. On 10_000 separately submitted jobs (`fan_in`) every job
+//! pays for those, and [`ThreadPool::submit_all`] — one lock, one wake-up
+//! per worker — brings it to about 1.5× rayon. The second queue policy
+//! ([`QueuePolicy::Stealing`]) is measured beside the default there too.
 //!
 //! ## The rules the code keeps
 //!
@@ -46,9 +61,11 @@
 //!   queued job run and joins every worker. [`ThreadPool::shutdown_now`]
 //!   instead cancels what has not started: those handles report
 //!   [`JobError::Cancelled`].
-//! - **No `unsafe`.** This module is `#![forbid(unsafe_code)]`; the one
-//!   place where that costs something (scoped jobs get their own helper
-//!   threads) is explained in `scope.rs`.
+//! - **No `unsafe`.** This module is `#![forbid(unsafe_code)]`. It costs
+//!   two things, both explained where they happen: scoped jobs get their own
+//!   helper threads (`scope.rs`), and `map`'s workers hand back their
+//!   results in per-batch vectors that the caller then copies, where rayon
+//!   writes straight into the final vector (`map.rs`).
 //!
 //! ## Example
 //!
@@ -71,6 +88,7 @@
 
 #![forbid(unsafe_code)]
 
+mod as_completed;
 mod builder;
 mod error;
 pub mod gil;
@@ -86,10 +104,11 @@ mod task;
 mod worker;
 mod worker_local;
 
+pub use as_completed::{as_completed, AsCompleted};
 pub use builder::Builder;
 pub use error::JobError;
 pub use handle::{Handle, ScopedHandle};
-pub use map::{as_completed, AsCompleted, MapResults, BATCHES_PER_WORKER, ONE_JOB_PER_ITEM_UP_TO};
+pub use map::{MapResults, BATCHES_PER_WORKER, ONE_JOB_PER_ITEM_UP_TO};
 pub use policy::QueuePolicy;
 pub use pool::ThreadPool;
 pub use scope::Scope;

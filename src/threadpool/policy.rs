@@ -52,6 +52,14 @@ impl Queues {
         }
     }
 
+    /// Queues many jobs at once; gives them all back if the pool is closed.
+    pub(crate) fn push_batch(&self, jobs: Vec<Job<'static>>) -> Result<(), Vec<Job<'static>>> {
+        match self {
+            Queues::Shared(queue) => queue.push_batch(jobs),
+            Queues::Stealing(queues) => queues.push_batch(jobs),
+        }
+    }
+
     /// The next job for worker `worker`, blocking; `None` when it should exit.
     pub(crate) fn pop(&self, worker: usize) -> Option<Job<'static>> {
         match self {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use super::builder::{Builder, Config};
+use super::gil::allow_threads;
 use super::handle::Handle;
 use super::map::MapResults;
 use super::policy::Queues;
@@ -117,6 +118,43 @@ impl ThreadPool {
             refused.cancel();
         }
         Handle::new(task)
+    }
+
+    /// Queues every job of `jobs` at once and returns their handles, in
+    /// order. The same as calling [`submit`](ThreadPool::submit) for each,
+    /// but the queue's lock is taken once for the lot and each sleeping
+    /// worker is woken once, instead of the submitter and the workers
+    /// trading the lock (and the CPU) job by job.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use handspun::threadpool::ThreadPool;
+    ///
+    /// let pool = ThreadPool::new(2);
+    /// let handles = pool.submit_all((1..=3u32).map(|i| move || i * 100));
+    /// let results: Vec<u32> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    /// assert_eq!(results, vec![100, 200, 300]);
+    /// ```
+    pub fn submit_all<F, R>(&self, jobs: impl IntoIterator<Item = F>) -> Vec<Handle<R>>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let tasks: Vec<Arc<Task<F, R>>> = jobs
+            .into_iter()
+            .map(|job| Arc::new(Task::new(job)))
+            .collect();
+        let runnables: Vec<Job<'static>> = tasks
+            .iter()
+            .map(|task| Arc::clone(task) as Job<'static>)
+            .collect();
+        if let Err(refused) = self.queue.push_batch(runnables) {
+            for job in refused {
+                job.cancel();
+            }
+        }
+        tasks.into_iter().map(|task| Handle::new(task)).collect()
     }
 
     /// Runs `f` on every item and yields the results **in input order**, like
@@ -241,13 +279,18 @@ impl Drop for ThreadPool {
     fn drop(&mut self) {
         self.queue.close();
         let me = std::thread::current().id();
-        for thread in self.threads.drain(..) {
-            if thread.thread().id() != me {
-                // A worker's loop never panics (jobs' panics are caught), so
-                // there is nothing to report here.
-                let _ = thread.join();
+        let threads = std::mem::take(&mut self.threads);
+        // Waiting with the GIL released: if this thread holds it (a job of a
+        // GIL pool dropping another pool), the workers may need it to finish.
+        allow_threads(|| {
+            for thread in threads {
+                if thread.thread().id() != me {
+                    // A worker's loop never panics (jobs' panics are caught),
+                    // so there is nothing to report here.
+                    let _ = thread.join();
+                }
             }
-        }
+        });
     }
 }
 
@@ -257,6 +300,7 @@ impl std::fmt::Debug for ThreadPool {
             .field("workers", &self.config.workers)
             .field("thread_name", &self.config.thread_name)
             .field("gil", &self.config.gil)
+            .field("queue", &self.config.policy)
             .finish_non_exhaustive()
     }
 }

@@ -126,6 +126,31 @@ impl<'a> JobQueue<'a> {
         Ok(())
     }
 
+    /// Appends many jobs under one lock acquisition and signals as many
+    /// sleepers as there are new jobs (minus those already signalled).
+    ///
+    /// # Errors
+    ///
+    /// Gives every job back if the queue is closed.
+    pub(crate) fn push_batch(&self, jobs: Vec<Job<'a>>) -> Result<(), Vec<Job<'a>>> {
+        let signals = {
+            let mut state = lock(&self.state);
+            if state.admission == Admission::Closed {
+                return Err(jobs);
+            }
+            let signals = jobs
+                .len()
+                .min(state.sleeping.saturating_sub(state.wakeups_pending));
+            state.wakeups_pending += signals;
+            state.jobs.extend(jobs);
+            signals
+        };
+        for _ in 0..signals {
+            self.job_available.notify_one();
+        }
+        Ok(())
+    }
+
     /// Takes the oldest job, sleeping while the queue is empty and open.
     /// Returns `None` once the queue is closed and empty: the worker's cue to
     /// exit.

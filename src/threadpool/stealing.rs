@@ -50,8 +50,12 @@ pub(crate) struct StealingQueues {
     /// Workers asleep or about to sleep on `wake`. Changed only with `sleep`
     /// locked; read without the lock by pushers.
     sleepers: AtomicUsize,
-    /// Set once by `close`; after that pushes are refused.
+    /// Set once by `close` or `close_and_drain`; after that pushes are
+    /// refused.
     closed: AtomicBool,
+    /// Set once by `close_and_drain` (`shutdown_now`): jobs a thief holds
+    /// in its hands at that moment are cancelled rather than queued again.
+    cancelling: AtomicBool,
     /// Where the next push goes (modulo the number of deques).
     next_deque: AtomicUsize,
     /// Guards the sleep bookkeeping; held by a worker from "I am going to
@@ -71,6 +75,7 @@ impl StealingQueues {
             queued: AtomicUsize::new(0),
             sleepers: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
+            cancelling: AtomicBool::new(false),
             next_deque: AtomicUsize::new(0),
             sleep: Mutex::new(SleepState { wakeups_pending: 0 }),
             wake: Condvar::new(),
@@ -97,6 +102,49 @@ impl StealingQueues {
             if self.sleepers.load(SeqCst) > sleep.wakeups_pending {
                 sleep.wakeups_pending += 1;
                 drop(sleep);
+                self.wake.notify_one();
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds many jobs at once: split into one contiguous run per deque, one
+    /// lock acquisition per deque, then as many signals as there are
+    /// sleepers not yet signalled (at most one per job).
+    ///
+    /// # Errors
+    ///
+    /// Gives every job back if the pool is closed.
+    pub(crate) fn push_batch(&self, jobs: Vec<Job<'static>>) -> Result<(), Vec<Job<'static>>> {
+        let count = jobs.len();
+        self.queued.fetch_add(count, SeqCst);
+        if self.closed.load(SeqCst) {
+            self.queued.fetch_sub(count, SeqCst);
+            return Err(jobs);
+        }
+        let deques = self.deques.len();
+        let first = self.next_deque.fetch_add(1, SeqCst);
+        let per_deque = count.div_ceil(deques).max(1);
+        let mut jobs = jobs.into_iter();
+        for turn in 0..deques {
+            let run: Vec<Job<'static>> = jobs.by_ref().take(per_deque).collect();
+            if run.is_empty() {
+                break;
+            }
+            lock(&self.deques[(first + turn) % deques]).extend(run);
+        }
+        if self.sleepers.load(SeqCst) > 0 {
+            let signals = {
+                let mut sleep = lock(&self.sleep);
+                let signals = count.min(
+                    self.sleepers
+                        .load(SeqCst)
+                        .saturating_sub(sleep.wakeups_pending),
+                );
+                sleep.wakeups_pending += signals;
+                signals
+            };
+            for _ in 0..signals {
                 self.wake.notify_one();
             }
         }
@@ -144,23 +192,40 @@ impl StealingQueues {
 
     /// Takes the back half of the first other deque that has jobs; keeps one
     /// to run and moves the rest into `me`'s deque.
+    ///
+    /// While the loot is in the thief's hands it is in no deque, so
+    /// `shutdown_now` cannot drain it. The thief therefore checks
+    /// `cancelling` with its own deque locked: either its check comes first
+    /// and the loot is in the deque before `close_and_drain` drains it, or
+    /// the flag is already visible and the thief cancels the loot itself.
     fn steal(&self, me: usize) -> Option<Job<'static>> {
         let count = self.deques.len();
         for offset in 1..count {
             let victim = (me + offset) % count;
             let mut loot = {
                 let mut deque = lock(&self.deques[victim]);
-                let keep = deque.len() / 2;
                 if deque.is_empty() {
                     continue;
                 }
+                let keep = deque.len() / 2;
                 deque.split_off(keep)
             };
-            let job = loot.pop_front();
-            if !loot.is_empty() {
-                lock(&self.deques[me]).extend(loot);
+            let cancelled: Vec<Job<'static>> = {
+                let mut own = lock(&self.deques[me]);
+                if self.cancelling.load(SeqCst) {
+                    loot.drain(..).collect()
+                } else {
+                    let job = loot.pop_front();
+                    own.extend(loot);
+                    return job;
+                }
+            };
+            // Cancel outside every lock: cancelling wakes handles.
+            self.queued.fetch_sub(cancelled.len(), SeqCst);
+            for job in cancelled {
+                job.cancel();
             }
-            return job;
+            return None;
         }
         None
     }
@@ -174,6 +239,7 @@ impl StealingQueues {
 
     /// Closes, and takes out every job not yet started.
     pub(crate) fn close_and_drain(&self) -> Vec<Job<'static>> {
+        self.cancelling.store(true, SeqCst);
         self.closed.store(true, SeqCst);
         let mut drained = Vec::new();
         for deque in self.deques.iter() {

@@ -1,5 +1,7 @@
 //! Helpers for the HTTP tests: a tiny std::net server whose every connection
-//! runs a scripted handler (well-behaved or deliberately broken).
+//! runs a scripted handler (well-behaved or deliberately broken), the slow
+//! site on a free port, a host that never answers a connect, and a check of
+//! the slow site's body pattern.
 
 #![allow(dead_code)]
 
@@ -9,6 +11,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
+
+use handspun::http::expected_body_byte;
+use handspun::http::server::{spawn_background, BackgroundServer};
 
 /// How long any handler socket call may block: keeps every test bounded
 /// even if a client misbehaves.
@@ -118,4 +123,53 @@ pub fn ok_response(body: &[u8]) -> Vec<u8> {
 pub fn drain_until_closed(stream: &mut TcpStream) {
     let mut sink = [0u8; 1024];
     while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+}
+
+/// The slow site (handspun's own server) on a free port of 127.0.0.1.
+pub fn slow_site() -> BackgroundServer {
+    spawn_background("127.0.0.1:0".parse().unwrap()).expect("start the slow site")
+}
+
+/// Asserts `body` is the slow site's `len`-byte pattern (without printing
+/// megabytes when it is not).
+pub fn assert_pattern(body: &[u8], len: usize) {
+    assert_eq!(body.len(), len, "body length");
+    let first_wrong = body
+        .iter()
+        .enumerate()
+        .position(|(i, &b)| b != expected_body_byte(i));
+    assert_eq!(first_wrong, None, "first byte that breaks the pattern");
+}
+
+/// A listener that never accepts, its accept queue filled: the kernel then
+/// drops new SYNs, so a connect to [`addr`](Self::addr) hangs, which is what
+/// an unreachable host looks like. Connects hang while it lives.
+pub struct FullAcceptQueue {
+    /// Where connects hang.
+    pub addr: SocketAddr,
+    /// The connections that filled the queue (kept open).
+    pub filled: Vec<TcpStream>,
+    /// Never accepts; kept open so the queue stays full.
+    _listener: TcpListener,
+}
+
+impl FullAcceptQueue {
+    /// Binds a listener and connects to it until a connect times out
+    /// (bounded to 10 000 connections).
+    pub fn new() -> FullAcceptQueue {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a test port");
+        let addr = listener.local_addr().unwrap();
+        let mut filled = Vec::new();
+        while filled.len() < 10_000 {
+            match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+                Ok(stream) => filled.push(stream),
+                Err(_) => break,
+            }
+        }
+        FullAcceptQueue {
+            addr,
+            filled,
+            _listener: listener,
+        }
+    }
 }

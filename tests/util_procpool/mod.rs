@@ -103,3 +103,57 @@ pub fn kill(pid: i32) {
     // SAFETY: kill takes plain integers; `pid` is a live child of ours.
     unsafe { libc::kill(pid, libc::SIGKILL) };
 }
+
+/// A named pipe in the temporary directory, removed on drop: a way for a job
+/// running in a worker to tell the test "I have started" (the worker opens it
+/// for writing, the test for reading; each open waits for the other).
+pub struct Fifo {
+    path: std::path::PathBuf,
+}
+
+impl Fifo {
+    /// Creates a fresh named pipe.
+    pub fn new() -> Fifo {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "handspun-test-fifo-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        let path = std::env::temp_dir().join(name);
+        let _ = std::fs::remove_file(&path);
+        let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY: `c_path` is a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+        Fifo { path }
+    }
+
+    /// The path, to send to a job.
+    pub fn path(&self) -> String {
+        self.path.to_str().unwrap().to_owned()
+    }
+
+    /// Waits until a writer sends one byte, and returns it.
+    pub fn read_byte(&self) -> u8 {
+        use std::io::Read;
+        let mut byte = [0u8];
+        std::fs::File::open(&self.path)
+            .unwrap()
+            .read_exact(&mut byte)
+            .unwrap();
+        byte[0]
+    }
+
+    /// Waits until a reader opens the pipe, then sends it one byte.
+    pub fn write_byte(path: &str, byte: u8) {
+        use std::io::Write;
+        let mut writer = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+        writer.write_all(&[byte]).unwrap();
+    }
+}
+
+impl Drop for Fifo {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
