@@ -4,12 +4,9 @@
 //!
 //! Run it: `cargo run --release --example io_processes [DOWNLOADS]` (default 40).
 
-use std::time::Instant;
-
 use handspun::http::blocking::Session;
-use handspun::http::server;
 use handspun::procpool::ProcessPool;
-use handspun::workloads::io::io_jobs;
+use handspun::workloads::site::Tutorial;
 
 thread_local! {
     /// One session per worker process, built on its first download.
@@ -28,19 +25,13 @@ fn download(url: String) -> Result<usize, String> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let count = std::env::args().nth(1).map_or(Ok(40), |n| n.parse())?;
-    let site = server::spawn_background("127.0.0.1:0".parse()?)?;
-    let base = format!("http://{}", site.addr());
-    let sites: Vec<String> = io_jobs(count).iter().map(|job| job.url(&base)).collect();
-
-    let start = Instant::now();
+    let tutorial = Tutorial::from_args()?;
     let cores = std::thread::available_parallelism()?.get();
     let pool = ProcessPool::new(cores)?;
-    let results = pool.map(download, sites.clone(), 1);
-    for (url, result) in sites.iter().zip(results) {
-        println!("Read {} from {url}", result??);
+    let results = pool.map(download, tutorial.urls().to_vec(), 1);
+    for (url, result) in tutorial.urls().iter().zip(results) {
+        Tutorial::print_read(url, result??);
     }
-    let seconds = start.elapsed().as_secs_f64();
-    println!("Downloaded {} in {seconds:.2} seconds", sites.len());
+    tutorial.print_downloaded(tutorial.urls().len());
     Ok(())
 }

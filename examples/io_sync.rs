@@ -3,29 +3,21 @@
 //!
 //! Run it: `cargo run --release --example io_sync [DOWNLOADS]` (default 40).
 //! It starts handspun's embedded slow site on a free port and downloads from
-//! it, so it needs no network.
-
-use std::time::Instant;
+//! it, so it needs no network ([`Tutorial`] does that for every `io_*`
+//! example).
 
 use handspun::http::blocking::Session;
-use handspun::http::server;
-use handspun::workloads::io::io_jobs;
+use handspun::workloads::site::Tutorial;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let count = std::env::args().nth(1).map_or(Ok(40), |n| n.parse())?;
-    let site = server::spawn_background("127.0.0.1:0".parse()?)?;
-    let base = format!("http://{}", site.addr());
-    let sites: Vec<String> = io_jobs(count).iter().map(|job| job.url(&base)).collect();
-
-    let start = Instant::now();
+    let tutorial = Tutorial::from_args()?;
     // One session: its keep-alive connection is reused by every download.
     let session = Session::new();
-    for url in &sites {
+    for url in tutorial.urls() {
         let page = session.get(url)?;
-        println!("Read {} from {url}", page.body.len());
+        Tutorial::print_read(url, page.body.len());
     }
-    let seconds = start.elapsed().as_secs_f64();
-    println!("Downloaded {} in {seconds:.2} seconds", sites.len());
+    tutorial.print_downloaded(tutorial.urls().len());
     println!("connections opened: {}", session.connections_opened());
     Ok(())
 }

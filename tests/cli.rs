@@ -31,6 +31,56 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// What `compare` printed and the three reports it wrote into a scratch
+/// folder of its own (removed on drop).
+struct CompareRun {
+    stdout: String,
+    stderr: String,
+    dir: PathBuf,
+    json: PathBuf,
+    svg: PathBuf,
+    trace: PathBuf,
+}
+
+impl Drop for CompareRun {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Runs `handspun compare ARGS --json --plot --trace` into a fresh scratch
+/// folder and asserts that it succeeded.
+fn compare_with_reports(name: &str, args: &[&str]) -> CompareRun {
+    let dir = scratch(name);
+    let (json, svg, trace) = (dir.join("r.json"), dir.join("c.svg"), dir.join("t.json"));
+    let mut all_args = vec!["compare"];
+    all_args.extend_from_slice(args);
+    all_args.extend([
+        "--json",
+        json.to_str().unwrap(),
+        "--plot",
+        svg.to_str().unwrap(),
+        "--trace",
+        trace.to_str().unwrap(),
+    ]);
+    let output = handspun(&all_args);
+    let run = CompareRun {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: stderr(&output),
+        dir,
+        json,
+        svg,
+        trace,
+    };
+    assert!(
+        output.status.success(),
+        "{args:?}: {}\n{}",
+        run.stderr,
+        run.stdout
+    );
+    run
+}
+
 fn assert_usage_error(args: &[&str], hint: &str) {
     let output = handspun(args);
     let message = stderr(&output);
@@ -86,38 +136,17 @@ fn an_output_folder_that_does_not_exist_exits_2_before_measuring() {
 
 #[test]
 fn compare_cpu_quick_writes_json_chart_and_trace() {
-    let dir = scratch("cpu");
-    let json = dir.join("results.json");
-    let svg = dir.join("chart.svg");
-    let trace = dir.join("trace.json");
-    let output = handspun(&[
-        "compare",
-        "--workload",
-        "cpu",
-        "--quick",
-        "--models",
-        "sync",
-        "--json",
-        json.to_str().unwrap(),
-        "--plot",
-        svg.to_str().unwrap(),
-        "--trace",
-        trace.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{}\n{stdout}", stderr(&output));
-    assert!(stdout.starts_with("workload"), "{stdout}");
-    assert!(stdout.contains("cpu: only sync ran"), "{stdout}");
+    let run = compare_with_reports("cpu", &["--workload", "cpu", "--quick", "--models", "sync"]);
+    assert!(run.stdout.starts_with("workload"), "{}", run.stdout);
+    assert!(run.stdout.contains("cpu: only sync ran"), "{}", run.stdout);
 
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let report = read_json(&run.json);
     let rows = report["results"].as_array().unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["tasks"], 20);
     assert_eq!(rows[0]["ok"], 20);
-    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
-    let trace: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
+    assert!(std::fs::read_to_string(&run.svg).unwrap().contains("<svg"));
+    let trace = read_json(&run.trace);
     let spans = trace["traceEvents"]
         .as_array()
         .unwrap()
@@ -125,7 +154,24 @@ fn compare_cpu_quick_writes_json_chart_and_trace() {
         .filter(|e| e["ph"] == "X")
         .count();
     assert_eq!(spans, 20, "one span per cpu job");
-    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn cpu_on_the_event_loop_prints_no_slow_poll_per_task() {
+    // At scale 6 each task computes for well over the loop's 100 ms
+    // slow-poll threshold (debug build), so a warning per task would show.
+    let output = handspun(&[
+        "compare",
+        "--workload",
+        "cpu",
+        "--models",
+        "event-loop",
+        "--cpu-scale",
+        "6",
+    ]);
+    let message = stderr(&output);
+    assert!(output.status.success(), "{message}");
+    assert!(!message.contains("slow poll"), "{message}");
 }
 
 fn read_json(path: &std::path::Path) -> serde_json::Value {
@@ -136,34 +182,17 @@ const MODELS: [&str; 5] = ["sync", "threads", "event-loop", "processes", "thread
 
 #[test]
 fn compare_quick_runs_every_model_and_its_reports_add_up() {
-    let dir = scratch("compare");
-    let (json, svg, trace) = (dir.join("r.json"), dir.join("c.svg"), dir.join("t.json"));
-    let output = handspun(&[
+    let run = compare_with_reports(
         "compare",
-        "--quick",
-        "--requests",
-        "12",
-        "--cpu-scale",
-        "0.05",
-        "--json",
-        json.to_str().unwrap(),
-        "--plot",
-        svg.to_str().unwrap(),
-        "--trace",
-        trace.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{}\n{stdout}",
-        String::from_utf8_lossy(&output.stderr)
+        &["--quick", "--requests", "12", "--cpu-scale", "0.05"],
     );
     assert!(
-        stdout.contains("io: ") && stdout.contains("cpu: "),
-        "{stdout}"
+        run.stdout.contains("io: ") && run.stdout.contains("cpu: "),
+        "{}",
+        run.stdout
     );
 
-    let report = read_json(&json);
+    let report = read_json(&run.json);
     let rows = report["results"].as_array().unwrap();
     for row in rows {
         assert_eq!(
@@ -203,14 +232,14 @@ fn compare_quick_runs_every_model_and_its_reports_add_up() {
     let sync_io = of("io").into_iter().find(|r| r["model"] == "sync").unwrap();
     assert_eq!(sync_io["connections_opened"], 1);
 
-    let chart = std::fs::read_to_string(&svg).unwrap();
+    let chart = std::fs::read_to_string(&run.svg).unwrap();
     for model in MODELS {
         assert!(
             chart.contains(&format!(">{model}<")) || chart.contains(model),
             "{model} missing from chart"
         );
     }
-    let trace = read_json(&trace);
+    let trace = read_json(&run.trace);
     let events = trace["traceEvents"].as_array().unwrap();
     let processes: HashSet<&str> = events
         .iter()
@@ -235,7 +264,6 @@ fn compare_quick_runs_every_model_and_its_reports_add_up() {
             .any(|e| e["ph"] == "i" && e["name"] == "ready"),
         "event-loop ready marks"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -135,34 +135,51 @@ fn table_is_aligned_with_units() {
     );
 }
 
+/// Summarizes `results` and `sweep` as on 2 cores and asserts that the
+/// text says every one of `phrases`.
+fn assert_summary_says(results: &[RunResult], sweep: &[RunResult], phrases: &[&str]) {
+    let text = summarize(results, 2, sweep).join("\n");
+    for phrase in phrases {
+        assert!(text.contains(phrase), "expected `{phrase}` in:\n{text}");
+    }
+}
+
+/// Sweep rows: io under `threads`, one per (pool size, wall time), each
+/// against a one-thread run of 12.9 s.
+fn sweep_rows(points: &[(usize, f64)]) -> Vec<RunResult> {
+    points
+        .iter()
+        .map(|&(workers, wall)| row(Workload::Io, Model::Threads, workers, wall, 12.9))
+        .collect()
+}
+
 #[test]
 fn sentences_follow_the_numbers() {
-    let sentences = summarize(&sample(), 2, &[]);
-    let text = sentences.join("\n");
-    assert!(
-        text.contains("io: event-loop won, 0.250 s for 20 downloads, 51.6× faster than sync"),
-        "{text}"
-    );
-    assert!(text.contains("cpu: threads won"), "{text}");
-    assert!(
-        text.contains("cpu / threads: 1.95× sync") && text.contains("no GIL"),
-        "{text}"
-    );
-    assert!(text.contains("cpu / event-loop: no gain"), "{text}");
-    assert!(
-        text.contains("cpu / threads-gil: 0.91× sync") && text.contains("Python"),
-        "{text}"
+    assert_summary_says(
+        &sample(),
+        &[],
+        &[
+            "io: event-loop won, 0.250 s for 20 downloads, 51.6× faster than sync",
+            "cpu: threads won",
+            "cpu / threads: 1.95× sync",
+            "no GIL",
+            "cpu / event-loop: no gain",
+            "cpu / threads-gil: 0.91× sync",
+            "Python",
+        ],
     );
 
     // Change the numbers, and the sentences change with them.
     let mut slow = sample();
     slow[5] = row(Workload::Cpu, Model::Threads, 5, 3.9, 4.0);
-    let text = summarize(&slow, 2, &[]).join("\n");
-    assert!(
-        text.contains("cpu / threads: 1.03× sync with 5 workers, 51% of the 2× that 2 cores allow"),
-        "{text}"
+    assert_summary_says(
+        &slow,
+        &[],
+        &[
+            "cpu / threads: 1.03× sync with 5 workers, 51% of the 2× that 2 cores allow",
+            "cpu: processes won",
+        ],
     );
-    assert!(text.contains("cpu: processes won"), "{text}");
 }
 
 #[test]
@@ -182,55 +199,43 @@ fn sentences_report_failures() {
             error: "reset".into(),
         },
     ];
-    let text = summarize(&results, 2, &[]).join("\n");
-    assert!(
-        text.contains("io / threads: 2 of 20 jobs failed (first error: timed out)"),
-        "{text}"
+    assert_summary_says(
+        &results,
+        &[],
+        &["io / threads: 2 of 20 jobs failed (first error: timed out)"],
     );
 }
 
 #[test]
 fn sweep_sentence_names_where_threads_stop_helping() {
-    let sweep: Vec<RunResult> = [
+    let sweep = sweep_rows(&[
         (1, 12.9),
         (2, 6.5),
         (5, 2.7),
         (10, 1.4),
         (32, 0.62),
         (64, 0.6),
-    ]
-    .into_iter()
-    .map(|(w, wall)| row(Workload::Io, Model::Threads, w, wall, 12.9))
-    .collect();
-    let text = summarize(&[], 2, &sweep).join("\n");
-    assert!(
-        text.contains(
-            "sweep: 32 threads came within 10% of the best time (0.600 s with 64 threads)"
-        ),
-        "{text}"
-    );
-    assert!(
-        text.contains(
-            "From 5 to 10 threads (the tutorial's advice) the time went from 2.700 s to 1.400 s."
-        ),
-        "{text}"
+    ]);
+    assert_summary_says(
+        &[],
+        &sweep,
+        &[
+            "sweep: 32 threads came within 10% of the best time (0.600 s with 64 threads)",
+            "From 5 to 10 threads (the tutorial's advice) the time went from 2.700 s to 1.400 s.",
+        ],
     );
 }
 
 #[test]
 fn sweep_sentence_when_every_size_helps() {
-    let sweep: Vec<RunResult> = [(1, 12.9), (5, 2.6), (10, 1.3), (32, 0.47), (64, 0.28)]
-        .into_iter()
-        .map(|(w, wall)| row(Workload::Io, Model::Threads, w, wall, 12.9))
-        .collect();
-    let text = summarize(&[], 2, &sweep).join("\n");
-    assert!(
-        text.contains("sweep: every size helped, up to 64 threads (0.280 s)"),
-        "{text}"
-    );
-    assert!(
-        text.contains("32 → 64 threads: 0.470 s → 0.280 s"),
-        "{text}"
+    let sweep = sweep_rows(&[(1, 12.9), (5, 2.6), (10, 1.3), (32, 0.47), (64, 0.28)]);
+    assert_summary_says(
+        &[],
+        &sweep,
+        &[
+            "sweep: every size helped, up to 64 threads (0.280 s)",
+            "32 → 64 threads: 0.470 s → 0.280 s",
+        ],
     );
 }
 
@@ -410,36 +415,24 @@ fn a_tie_with_sync_is_not_called_a_win() {
         row(Workload::Cpu, Model::Sync, 1, 4.0, 4.0),
         row(Workload::Cpu, Model::EventLoop, 1, 3.95, 4.0),
     ];
-    let text = summarize(&results, 2, &[]).join("\n");
-    assert!(
-        text.contains("cpu: no model beat sync by more than 5%"),
-        "{text}"
-    );
+    assert_summary_says(&results, &[], &["cpu: no model beat sync by more than 5%"]);
 }
 
 #[test]
 fn the_gil_sentence_says_slower_only_when_it_was() {
     let mut results = sample();
     results[8] = row(Workload::Cpu, Model::ThreadsGil, 5, 4.1, 4.0);
-    let text = summarize(&results, 2, &[]).join("\n");
-    assert!(
-        text.contains("cpu / threads-gil: no gain (0.98× sync)"),
-        "{text}"
-    );
-    let text = summarize(&sample(), 2, &[]).join("\n");
-    assert!(
-        text.contains("cpu / threads-gil: 0.91× sync, slower"),
-        "{text}"
-    );
+    assert_summary_says(&results, &[], &["cpu / threads-gil: no gain (0.98× sync)"]);
+    assert_summary_says(&sample(), &[], &["cpu / threads-gil: 0.91× sync, slower"]);
 }
 
 #[test]
 fn a_lone_model_is_not_said_to_win() {
     let results = vec![row(Workload::Io, Model::Sync, 1, 1.6, 1.6)];
-    let text = summarize(&results, 2, &[]).join("\n");
-    assert!(
-        text.contains("io: only sync ran: 1.600 s for 20 downloads."),
-        "{text}"
+    assert_summary_says(
+        &results,
+        &[],
+        &["io: only sync ran: 1.600 s for 20 downloads."],
     );
 }
 
@@ -450,13 +443,12 @@ fn an_impossible_one_thread_gain_is_called_noise() {
         row(Workload::Cpu, Model::EventLoop, 1, 4.0, 6.0),
         row(Workload::Cpu, Model::ThreadsGil, 5, 4.0, 6.0),
     ];
-    let text = summarize(&results, 2, &[]).join("\n");
-    assert!(
-        text.contains("cpu / event-loop: 1.50× sync, which one thread cannot gain"),
-        "{text}"
-    );
-    assert!(
-        text.contains("cpu / threads-gil: 1.50× sync, which one computing thread"),
-        "{text}"
+    assert_summary_says(
+        &results,
+        &[],
+        &[
+            "cpu / event-loop: 1.50× sync, which one thread cannot gain",
+            "cpu / threads-gil: 1.50× sync, which one computing thread",
+        ],
     );
 }

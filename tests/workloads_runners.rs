@@ -6,6 +6,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use handspun::workloads::compare::DEFAULT_POOL_LIMIT;
 use handspun::workloads::cpu::cpu_bound;
 use handspun::workloads::progress::Progress;
 use handspun::workloads::runners::{run_cpu, RunSettings};
@@ -34,7 +35,7 @@ impl Progress for Counter {
 fn settings(workers: usize, trace: bool, progress: Arc<Counter>) -> RunSettings {
     RunSettings {
         workers,
-        pool_limit: 100,
+        pool_limit: DEFAULT_POOL_LIMIT,
         trace,
         progress,
     }

@@ -2,7 +2,7 @@
 //!
 //! A comparison ([`crate::workloads::Comparison`]) is a list of result rows
 //! plus, optionally, timelines. This module only *presents* them; it never
-//! measures anything:
+//! measures anything. Its parts, in reading order:
 //!
 //! 1. [`table`]: the aligned table `handspun compare` prints, with units.
 //! 2. [`summary`]: the sentences below the table, computed from the numbers:

@@ -5,6 +5,13 @@
 //! results are the reference every other model's results must equal. Then
 //! every other model runs the same job list, one after another (never two
 //! runs at once: they would steal each other's cores).
+//!
+//! Read it top-down: [`compare`] starts the slow site when io runs and
+//! hands each workload to an `Experiment`, whose `run_models` is the one
+//! loop over models (progress, timeline offsets, sync's baseline). A
+//! workload is a `WorkloadRun` — `CpuRun` (which also checks every result
+//! against sync's) or `IoRun` — that runs once under a model and makes a
+//! row; `Row::finish` counts a run's outcomes into a [`RunResult`].
 
 #![forbid(unsafe_code)]
 
@@ -18,6 +25,7 @@ use super::io::io_jobs;
 use super::progress::Progress;
 use super::result::{RunResult, TaskError};
 use super::runners::{self, micros_since, Measured, RunError, RunSettings};
+use super::site::SlowSite;
 use super::timeline::Timeline;
 use super::{Model, Workload};
 
@@ -29,7 +37,7 @@ pub struct CompareConfig {
     /// The models, in report order (`sync` always runs first).
     pub models: Vec<Model>,
     /// Pool size for every pool model; `None` means each model's default
-    /// ([`default_workers`]).
+    /// ([`workers_for`]).
     pub workers: Option<usize>,
     /// Downloads in the io job list (`--requests`).
     pub requests: usize,
@@ -52,7 +60,7 @@ impl Default for CompareConfig {
             workers: None,
             requests: super::io::DEFAULT_REQUESTS,
             cpu_scale: 1.0,
-            pool_limit: 100,
+            pool_limit: DEFAULT_POOL_LIMIT,
             trace: false,
             sweep: false,
         }
@@ -66,6 +74,29 @@ impl CompareConfig {
         self.requests = 20;
         self.cpu_scale = 0.2;
         self
+    }
+}
+
+/// The event loop session's connection-pool limit when not told otherwise:
+/// aiohttp's default, 100.
+pub const DEFAULT_POOL_LIMIT: usize = 100;
+
+/// The pool size `model` runs with: `requested` (`--workers`) for the pool
+/// models, else [`default_workers`]; always 1 for the one-thread models.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::workloads::{compare::workers_for, Model};
+///
+/// assert_eq!(workers_for(Model::Threads, None, 2), 5);
+/// assert_eq!(workers_for(Model::Processes, Some(3), 2), 3);
+/// assert_eq!(workers_for(Model::EventLoop, Some(3), 2), 1);
+/// ```
+pub fn workers_for(model: Model, requested: Option<usize>, cores: usize) -> usize {
+    match requested {
+        Some(workers) if model.has_workers() => workers,
+        _ => default_workers(model, cores),
     }
 }
 
@@ -120,38 +151,131 @@ pub fn compare(
     config: &CompareConfig,
     progress: Arc<dyn Progress>,
 ) -> Result<Comparison, CompareError> {
-    let cores = cores();
-    let began = Instant::now();
-    let mut comparison = Comparison {
-        cores,
-        results: Vec::new(),
-        timelines: Vec::new(),
-        sweep: Vec::new(),
-    };
     let needs_server = config.sweep || config.workloads.contains(&Workload::Io);
     let server = if needs_server {
-        Some(SlowSite::start()?)
+        Some(SlowSite::start().map_err(CompareError::Server)?)
     } else {
         None
     };
+    let mut experiment = Experiment::new(config, progress);
     for &workload in &config.workloads {
         match (workload, &server) {
             (Workload::Cpu, _) => {
-                run_cpu_workload(config, cores, began, &progress, &mut comparison)?;
+                experiment.run_models(&mut CpuRun::new(config, experiment.cores))?;
             }
             (Workload::Io, Some(server)) => {
-                let io = IoRun::new(config, server);
-                io.run_models(config, cores, began, &progress, &mut comparison)?;
+                experiment.run_models(&mut IoRun::new(config, server))?;
             }
             (Workload::Io, None) => unreachable!("the server starts whenever io runs"),
         }
     }
-    if let Some(server) = &server {
-        if config.sweep {
-            comparison.sweep = IoRun::new(config, server).sweep(config, &progress)?;
+    if let (Some(server), true) = (&server, config.sweep) {
+        experiment.run_sweep(&mut IoRun::new(config, server))?;
+    }
+    Ok(experiment.comparison)
+}
+
+/// A comparison while it runs: what it was asked, and the rows so far.
+struct Experiment<'a> {
+    config: &'a CompareConfig,
+    /// Cores available to the run (copied into the result).
+    cores: usize,
+    /// When the comparison began: every timeline's offset counts from here.
+    began: Instant,
+    /// Told about every run and every finished job.
+    progress: Arc<dyn Progress>,
+    /// The rows and timelines measured so far.
+    comparison: Comparison,
+}
+
+impl<'a> Experiment<'a> {
+    fn new(config: &'a CompareConfig, progress: Arc<dyn Progress>) -> Experiment<'a> {
+        let cores = cores();
+        Experiment {
+            config,
+            cores,
+            began: Instant::now(),
+            progress,
+            comparison: Comparison {
+                cores,
+                results: Vec::new(),
+                timelines: Vec::new(),
+                sweep: Vec::new(),
+            },
         }
     }
-    Ok(comparison)
+
+    /// Runs a workload under every model, in [`run_order`], and keeps each
+    /// row with its timeline. Sync runs first; its wall time is every other
+    /// row's baseline.
+    fn run_models<R: WorkloadRun>(&mut self, run: &mut R) -> Result<(), CompareError> {
+        let workload = R::WORKLOAD;
+        let mut sync_wall_s = None;
+        for model in run_order(self.config) {
+            let settings = self.settings_for(model);
+            let offset_us = micros_since(self.began, Instant::now());
+            let (result, mut timeline) = self.run_phase(run, model, &settings, sync_wall_s)?;
+            if model == Model::Sync {
+                sync_wall_s = Some(result.wall_s);
+            }
+            timeline.title = format!("{workload} / {model}");
+            timeline.offset_us = offset_us;
+            self.comparison.results.push(result);
+            self.comparison.timelines.push(timeline);
+        }
+        Ok(())
+    }
+
+    /// `--sweep`: the io workload under `threads` with each pool size of
+    /// [`SWEEP_WORKERS`]; speedups are against the one-thread run (which is
+    /// `sync` with a pool around it).
+    fn run_sweep(&mut self, io: &mut IoRun) -> Result<(), CompareError> {
+        for workers in SWEEP_WORKERS {
+            let settings = RunSettings {
+                workers,
+                trace: false,
+                ..self.settings_for(Model::Threads)
+            };
+            let one_thread = self.comparison.sweep.first().map(|row| row.wall_s);
+            let (mut result, _) = self.run_phase(io, Model::Threads, &settings, one_thread)?;
+            if one_thread.is_none() {
+                result.speedup_vs_sync = Some(1.0);
+            }
+            self.comparison.sweep.push(result);
+        }
+        Ok(())
+    }
+
+    /// Runs a workload once under `model` as one phase of the progress
+    /// display, labelled e.g. `io / threads ×5`.
+    fn run_phase<R: WorkloadRun>(
+        &self,
+        run: &mut R,
+        model: Model,
+        settings: &RunSettings,
+        sync_wall_s: Option<f64>,
+    ) -> Result<(RunResult, Timeline), CompareError> {
+        let label = if model.has_workers() {
+            format!("{} / {model} ×{}", R::WORKLOAD, settings.workers)
+        } else {
+            format!("{} / {model}", R::WORKLOAD)
+        };
+        self.progress.start(&label, run.tasks() as u64);
+        let measured = run.measure(model, settings, sync_wall_s);
+        self.progress.finish();
+        measured
+    }
+
+    /// The settings `model` runs with: its pool size (`--workers` or its
+    /// default), the connection-pool limit, tracing, progress.
+    fn settings_for(&self, model: Model) -> RunSettings {
+        RunSettings {
+            workers: workers_for(model, self.config.workers, self.cores),
+            pool_limit: self.config.pool_limit,
+            trace: self.config.trace,
+            progress: Arc::clone(&self.progress),
+        }
+    }
 }
 
 /// The models of `config` in the order they run: `sync` first, then the
@@ -167,92 +291,89 @@ fn run_order(config: &CompareConfig) -> Vec<Model> {
     order
 }
 
-fn settings_for(
-    config: &CompareConfig,
-    model: Model,
+/// A workload ready to run under any model: [`CpuRun`], [`IoRun`].
+trait WorkloadRun {
+    /// Which workload this is.
+    const WORKLOAD: Workload;
+    /// Jobs in one run.
+    fn tasks(&self) -> usize;
+    /// Runs every job once under `model` and makes the result row, given
+    /// sync's wall time once sync has run.
+    fn measure(
+        &mut self,
+        model: Model,
+        settings: &RunSettings,
+        sync_wall_s: Option<f64>,
+    ) -> Result<(RunResult, Timeline), CompareError>;
+}
+
+/// The cpu workload: its numbers, and sync's results once sync has run.
+struct CpuRun {
+    /// The numbers to pass to `cpu_bound`, in order.
+    numbers: Vec<u64>,
+    /// Cores available, for the ideal times.
     cores: usize,
-    progress: &Arc<dyn Progress>,
-) -> RunSettings {
-    RunSettings {
-        workers: if model.has_workers() {
-            config
-                .workers
-                .unwrap_or_else(|| default_workers(model, cores))
-        } else {
-            1
-        },
-        pool_limit: config.pool_limit,
-        trace: config.trace,
-        progress: Arc::clone(progress),
+    /// Sync's outcomes: every other model's must equal them.
+    sync_outcomes: Option<Vec<Result<u64, String>>>,
+}
+
+impl CpuRun {
+    fn new(config: &CompareConfig, cores: usize) -> CpuRun {
+        let numbers = cpu_numbers(config.cpu_scale);
+        // Warm up (page in the code, let the CPU leave its idle clock) so
+        // the first model timed, sync, is not charged for it.
+        for &n in numbers.iter().take(4) {
+            std::hint::black_box(cpu_bound(n));
+        }
+        CpuRun {
+            numbers,
+            cores,
+            sync_outcomes: None,
+        }
     }
 }
 
-fn run_cpu_workload(
-    config: &CompareConfig,
-    cores: usize,
-    began: Instant,
-    progress: &Arc<dyn Progress>,
-    comparison: &mut Comparison,
-) -> Result<(), CompareError> {
-    let numbers = cpu_numbers(config.cpu_scale);
-    // Warm up (page in the code, let the CPU leave its idle clock) so the
-    // first model timed, sync, is not charged for it.
-    std::hint::black_box(numbers.iter().take(4).map(|&n| cpu_bound(n)).sum::<u64>());
-    // The sync run's wall time and results, once it has run.
-    let mut reference: Option<(f64, Vec<Result<u64, String>>)> = None;
-    for model in run_order(config) {
-        let settings = settings_for(config, model, cores, progress);
-        progress.start(
-            &phase_label(Workload::Cpu, model, &settings),
-            numbers.len() as u64,
-        );
-        let offset_us = micros_since(began, Instant::now());
-        let measured = runners::run_cpu(model, &numbers, &settings)?;
-        progress.finish();
-        let concurrency = match model {
-            Model::Sync | Model::EventLoop => 1,
-            _ => settings.workers,
-        };
-        let mut outcomes = measured.outcomes.clone();
-        if let Some((_, expected)) = &reference {
-            check_against_sync(&mut outcomes, expected);
+impl WorkloadRun for CpuRun {
+    const WORKLOAD: Workload = Workload::Cpu;
+
+    fn tasks(&self) -> usize {
+        self.numbers.len()
+    }
+
+    /// Also checks every result against sync's, and keeps sync's.
+    fn measure(
+        &mut self,
+        model: Model,
+        settings: &RunSettings,
+        sync_wall_s: Option<f64>,
+    ) -> Result<(RunResult, Timeline), CompareError> {
+        let mut measured = runners::run_cpu(model, &self.numbers, settings)?;
+        if let Some(expected) = &self.sync_outcomes {
+            check_against_sync(&mut measured.outcomes, expected);
         }
         let wall_s = measured.wall.as_secs_f64();
-        let sync_wall = reference.as_ref().map(|(wall, _)| *wall);
-        let ideal_s = match model {
-            Model::Sync => Some(wall_s),
-            _ => sync_wall.map(|sync| cpu_ideal_s(model, sync, settings.workers, cores)),
-        };
+        let baseline = sync_wall_s.or((model == Model::Sync).then_some(wall_s));
         let row = Row {
-            workload: Workload::Cpu,
+            workload: Self::WORKLOAD,
             model,
             workers: settings.workers,
-            concurrency,
-            ideal_s,
-            sync_wall_s: sync_wall.or((model == Model::Sync).then_some(wall_s)),
+            concurrency: match model {
+                Model::Sync | Model::EventLoop => 1,
+                _ => settings.workers,
+            },
+            ideal_s: baseline.map(|sync| cpu_ideal_s(model, sync, settings.workers, self.cores)),
+            sync_wall_s: baseline,
         };
-        let describe = |i: usize| format!("cpu_bound({})", numbers[i]);
-        let result = row.finish(&measured, &outcomes, |value| *value, describe);
-        if model == Model::Sync {
-            reference = Some((wall_s, measured.outcomes.clone()));
-        }
-        push(
-            comparison,
-            result,
-            measured.timeline,
-            format!("cpu / {model}"),
-            offset_us,
+        let numbers = &self.numbers;
+        let result = row.finish(
+            &measured,
+            |value| *value,
+            |i| format!("cpu_bound({})", numbers[i]),
         );
-    }
-    Ok(())
-}
-
-/// The progress label of a run: `io / sync`, `cpu / threads ×5`.
-fn phase_label(workload: Workload, model: Model, settings: &RunSettings) -> String {
-    if model.has_workers() {
-        format!("{workload} / {model} ×{}", settings.workers)
-    } else {
-        format!("{workload} / {model}")
+        if model == Model::Sync {
+            self.sync_outcomes = Some(measured.outcomes);
+        }
+        Ok((result, measured.timeline))
     }
 }
 
@@ -267,41 +388,32 @@ fn check_against_sync(outcomes: &mut [Result<u64, String>], expected: &[Result<u
     }
 }
 
-fn push(
-    comparison: &mut Comparison,
-    result: RunResult,
-    mut timeline: Timeline,
-    title: String,
-    offset_us: u64,
-) {
-    timeline.title = title;
-    timeline.offset_us = offset_us;
-    comparison.results.push(result);
-    comparison.timelines.push(timeline);
-}
-
 /// The parts of a result row known before the run's outcomes are counted.
+/// The fields mean what [`RunResult`]'s fields of the same names do.
 struct Row {
     workload: Workload,
     model: Model,
     workers: usize,
     concurrency: usize,
+    /// The zero-overhead time, when known (for cpu, once sync has run).
     ideal_s: Option<f64>,
+    /// Sync's wall time (the run's own, for sync), when known.
     sync_wall_s: Option<f64>,
 }
 
 impl Row {
-    /// Counts `outcomes` (the run's, possibly re-checked) into a result.
+    /// Counts the run's outcomes (already re-checked against sync's, for
+    /// cpu) into a result.
     fn finish<T>(
         self,
         measured: &Measured<T>,
-        outcomes: &[Result<T, String>],
         value: impl Fn(&T) -> u64,
         describe: impl Fn(usize) -> String,
     ) -> RunResult {
         let wall_s = measured.wall.max(Duration::from_nanos(1)).as_secs_f64();
         let mut checksum = 0u64;
         let mut errors = Vec::new();
+        let outcomes = &measured.outcomes;
         for (task, outcome) in outcomes.iter().enumerate() {
             match outcome {
                 Ok(v) => checksum = checksum.wrapping_add(value(v)),
@@ -335,28 +447,6 @@ impl Row {
 /// The thread-pool sizes `--sweep` tries on the io workload.
 pub const SWEEP_WORKERS: [usize; 11] = [1, 2, 3, 4, 5, 6, 8, 10, 16, 32, 64];
 
-/// The embedded slow-site server, on its own thread, for as long as the
-/// comparison runs.
-struct SlowSite {
-    /// `http://127.0.0.1:PORT`.
-    base_url: String,
-    /// The running server; dropping it stops it.
-    _server: crate::http::server::BackgroundServer,
-}
-
-impl SlowSite {
-    /// Starts the server on an ephemeral loopback port.
-    fn start() -> Result<SlowSite, CompareError> {
-        let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        let server =
-            crate::http::server::spawn_background(loopback).map_err(CompareError::Server)?;
-        Ok(SlowSite {
-            base_url: format!("http://{}", server.addr()),
-            _server: server,
-        })
-    }
-}
-
 /// The io workload, ready to run against one server.
 struct IoRun {
     /// One fetch per job, with the body it must bring back.
@@ -372,7 +462,7 @@ impl IoRun {
             fetches: jobs
                 .iter()
                 .map(|job| Fetch {
-                    url: job.url(&server.base_url),
+                    url: job.url(server.base_url()),
                     expect_len: Some(job.site.body_len),
                 })
                 .collect(),
@@ -390,26 +480,26 @@ impl IoRun {
         };
         slots.min(self.fetches.len()).max(1)
     }
+}
 
-    /// Runs the job list once under `model`, and makes it a row.
+impl WorkloadRun for IoRun {
+    const WORKLOAD: Workload = Workload::Io;
+
+    fn tasks(&self) -> usize {
+        self.fetches.len()
+    }
+
     fn measure(
-        &self,
+        &mut self,
         model: Model,
         settings: &RunSettings,
         sync_wall_s: Option<f64>,
-        progress: &Arc<dyn Progress>,
     ) -> Result<(RunResult, Timeline), CompareError> {
         let concurrency = self.concurrency(model, settings);
-        progress.start(
-            &phase_label(Workload::Io, model, settings),
-            self.fetches.len() as u64,
-        );
-        let measured = runners::run_fetches(model, &self.fetches, settings);
-        progress.finish();
-        let measured = measured?;
+        let measured = runners::run_fetches(model, &self.fetches, settings)?;
         let wall_s = measured.wall.as_secs_f64();
         let row = Row {
-            workload: Workload::Io,
+            workload: Self::WORKLOAD,
             model,
             workers: settings.workers,
             concurrency,
@@ -418,62 +508,9 @@ impl IoRun {
         };
         let result = row.finish(
             &measured,
-            &measured.outcomes,
             |fetched: &Fetched| fetched.checksum,
             |i| self.fetches[i].url.clone(),
         );
         Ok((result, measured.timeline))
-    }
-
-    fn run_models(
-        &self,
-        config: &CompareConfig,
-        cores: usize,
-        began: Instant,
-        progress: &Arc<dyn Progress>,
-        comparison: &mut Comparison,
-    ) -> Result<(), CompareError> {
-        let mut sync_wall_s = None;
-        for model in run_order(config) {
-            let settings = settings_for(config, model, cores, progress);
-            let offset_us = micros_since(began, Instant::now());
-            let (result, timeline) = self.measure(model, &settings, sync_wall_s, progress)?;
-            if model == Model::Sync {
-                sync_wall_s = Some(result.wall_s);
-            }
-            push(
-                comparison,
-                result,
-                timeline,
-                format!("io / {model}"),
-                offset_us,
-            );
-        }
-        Ok(())
-    }
-
-    /// `threads` with each size of [`SWEEP_WORKERS`]; speedups are against
-    /// the one-thread run (which is `sync` with a pool around it).
-    fn sweep(
-        &self,
-        config: &CompareConfig,
-        progress: &Arc<dyn Progress>,
-    ) -> Result<Vec<RunResult>, CompareError> {
-        let mut rows: Vec<RunResult> = Vec::new();
-        for workers in SWEEP_WORKERS {
-            let settings = RunSettings {
-                workers,
-                pool_limit: config.pool_limit,
-                trace: false,
-                progress: Arc::clone(progress),
-            };
-            let one_thread = rows.first().map(|row| row.wall_s);
-            let (mut result, _) = self.measure(Model::Threads, &settings, one_thread, progress)?;
-            if one_thread.is_none() {
-                result.speedup_vs_sync = Some(1.0);
-            }
-            rows.push(result);
-        }
-        Ok(rows)
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::compare::{cores, default_workers};
+use super::compare::{cores, workers_for, DEFAULT_POOL_LIMIT};
 use super::fetch::{Fetch, Fetched};
 use super::progress::Progress;
 use super::runners::{self, RunError, RunSettings};
@@ -81,12 +81,8 @@ pub fn download(
         })
         .collect();
     let settings = RunSettings {
-        workers: if model.has_workers() {
-            workers.unwrap_or_else(|| default_workers(model, cores()))
-        } else {
-            1
-        },
-        pool_limit: 100,
+        workers: workers_for(model, workers, cores()),
+        pool_limit: DEFAULT_POOL_LIMIT,
         trace: false,
         progress: Arc::clone(&progress),
     };

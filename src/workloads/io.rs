@@ -94,6 +94,15 @@ pub fn io_jobs(requests: usize) -> Vec<IoJob> {
         .collect()
 }
 
+/// FNV-1a's starting value, 64 bits.
+const FNV_OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// One FNV-1a step: fold `byte` into `hash`.
+fn fnv1a_step(hash: u64, byte: u8) -> u64 {
+    const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+    (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME)
+}
+
 /// FNV-1a, 64 bits: a tiny checksum of a body. Not cryptographic; it only has
 /// to notice a shifted, truncated or corrupted body.
 ///
@@ -104,11 +113,7 @@ pub fn io_jobs(requests: usize) -> Vec<IoJob> {
 /// assert_ne!(checksum(b"abc"), checksum(b"acb"));
 /// ```
 pub fn checksum(bytes: &[u8]) -> u64 {
-    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    bytes.iter().fold(OFFSET_BASIS, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
-    })
+    bytes.iter().copied().fold(FNV_OFFSET_BASIS, fnv1a_step)
 }
 
 /// What is wrong with a downloaded body.
@@ -135,8 +140,8 @@ pub enum BodyError {
 }
 
 /// Checks a downloaded body: its length, then every byte against the
-/// pattern. Returns the body's [`checksum`], which runs add up so that two
-/// models can be compared.
+/// pattern. Returns the body's [`checksum`] (computed in the same pass),
+/// which runs add up so that two models can be compared.
 ///
 /// # Errors
 ///
@@ -145,11 +150,12 @@ pub enum BodyError {
 /// # Examples
 ///
 /// ```
-/// use handspun::workloads::io::{check_body, BodyError};
+/// use handspun::workloads::io::{check_body, checksum, BodyError};
 ///
 /// assert!(check_body(b"abcd", 4).is_ok());
 /// assert_eq!(check_body(b"abc", 4), Err(BodyError::WrongLength { expected: 4, got: 3 }));
 /// assert!(check_body(b"abxd", 4).is_err());
+/// assert_eq!(check_body(b"abcd", 4), Ok(checksum(b"abcd")));
 /// ```
 pub fn check_body(body: &[u8], expected_len: usize) -> Result<u64, BodyError> {
     if body.len() != expected_len {
@@ -158,16 +164,18 @@ pub fn check_body(body: &[u8], expected_len: usize) -> Result<u64, BodyError> {
             got: body.len(),
         });
     }
-    if let Some((index, &got)) = body
-        .iter()
-        .enumerate()
-        .find(|&(i, &byte)| byte != expected_body_byte(i))
-    {
-        return Err(BodyError::WrongByte {
-            index,
-            expected: expected_body_byte(index),
-            got,
-        });
+    // One pass: check each byte and fold it into the checksum.
+    let mut hash = FNV_OFFSET_BASIS;
+    for (index, &got) in body.iter().enumerate() {
+        let expected = expected_body_byte(index);
+        if got != expected {
+            return Err(BodyError::WrongByte {
+                index,
+                expected,
+                got,
+            });
+        }
+        hash = fnv1a_step(hash, got);
     }
-    Ok(checksum(body))
+    Ok(hash)
 }

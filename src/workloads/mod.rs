@@ -2,7 +2,7 @@
 //!
 //! handspun exists to run the *same* work under different concurrency models
 //! and show, with measured numbers, what each model buys. This module holds
-//! that work and the machinery that runs it:
+//! that work and the machinery that runs it. Read it in this order:
 //!
 //! 1. [`model`]: the five models (`sync`, `threads`, `event-loop`,
 //!    `processes`, `threads-gil`) and the two workloads (`io`, `cpu`).
@@ -18,12 +18,14 @@
 //!    task per download sharing a session (`event_loop.rs`), one process
 //!    per core with a session each (`processes.rs`), the GIL (`threads.rs`
 //!    with `threads-gil`).
-//! 7. [`compare`](mod@compare): runs every workload under every model and fills a
-//!    [`RunResult`] per pair; [`download`] is `handspun download`.
+//! 7. [`compare`](mod@compare): runs every workload under every model and
+//!    fills a [`RunResult`] per pair, against the embedded slow site
+//!    ([`site`]); [`download`] is `handspun download`.
 //!
 //! Supporting pieces: [`result`] (the row type), [`timeline`] (what ran
 //! where, for traces), [`rss`] (peak memory), [`progress`] (how a run
-//! reports that it moves on).
+//! reports that it moves on), [`site`] (the slow site, and what the `io_*`
+//! examples share).
 //!
 //! # Example
 //!
@@ -62,6 +64,7 @@ pub mod progress;
 pub mod result;
 pub mod rss;
 pub mod runners;
+pub mod site;
 pub mod timeline;
 
 pub use compare::{compare, CompareConfig, Comparison};

@@ -1,4 +1,5 @@
-//! The five ways handspun can run a workload, and their command-line names.
+//! The five models and the two workloads, and the one name each goes by
+//! on the command line, in the table and in the JSON.
 
 #![forbid(unsafe_code)]
 
@@ -6,6 +7,38 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Serialize, Serializer};
+
+/// Gives an enum with an `ALL` list and a `name()` its `Display`, `FromStr`
+/// (failing with `$unknown { given }`) and `Serialize`, all through that
+/// one name, so the command line, the table and the JSON always agree.
+macro_rules! known_by_name {
+    ($kind:ty, $unknown:ident) => {
+        impl fmt::Display for $kind {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl FromStr for $kind {
+            type Err = $unknown;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                <$kind>::ALL
+                    .into_iter()
+                    .find(|value| value.name() == s)
+                    .ok_or_else(|| $unknown {
+                        given: s.to_string(),
+                    })
+            }
+        }
+
+        impl Serialize for $kind {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.name())
+            }
+        }
+    };
+}
 
 /// A concurrency model: what runs the jobs of a workload.
 ///
@@ -64,37 +97,12 @@ impl Model {
     }
 }
 
-impl fmt::Display for Model {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 /// The error for a model name that is not one of [`Model::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown model `{given}`; choose from sync, threads, event-loop, processes, threads-gil")]
 pub struct UnknownModel {
     /// What was typed.
     pub given: String,
-}
-
-impl FromStr for Model {
-    type Err = UnknownModel;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Model::ALL
-            .into_iter()
-            .find(|model| model.name() == s)
-            .ok_or_else(|| UnknownModel {
-                given: s.to_string(),
-            })
-    }
-}
-
-impl Serialize for Model {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
-    }
 }
 
 /// Which experiment: download pages (`io`) or sum squares (`cpu`).
@@ -128,12 +136,6 @@ impl Workload {
     }
 }
 
-impl fmt::Display for Workload {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 /// The error for a workload name other than `io` or `cpu`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown workload `{given}`; choose from io, cpu, all")]
@@ -142,21 +144,5 @@ pub struct UnknownWorkload {
     pub given: String,
 }
 
-impl FromStr for Workload {
-    type Err = UnknownWorkload;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Workload::ALL
-            .into_iter()
-            .find(|workload| workload.name() == s)
-            .ok_or_else(|| UnknownWorkload {
-                given: s.to_string(),
-            })
-    }
-}
-
-impl Serialize for Workload {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
-    }
-}
+known_by_name!(Model, UnknownModel);
+known_by_name!(Workload, UnknownWorkload);

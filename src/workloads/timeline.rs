@@ -26,7 +26,7 @@ pub struct Span {
 pub struct Mark {
     /// Where it happened.
     pub track: String,
-    /// What happened: `ready`, `spawned`, `done`.
+    /// What happened: `ready` (spawned or woken), `done`.
     pub name: String,
     /// When, microseconds after the run began.
     pub at_us: u64,

@@ -86,11 +86,13 @@ fn fetch_job(fetch: Fetch) -> Report<Result<Fetched, String>> {
     report(value, opened, began)
 }
 
-/// Submits `f(arg)` for every argument, gathers in list order, and sums up
-/// connections, memory and spans.
+/// Starts the pool, submits `job(arg)` for every argument, gathers the
+/// reports in list order (summing up memory and spans) and stops the pool:
+/// the whole `with multiprocessing.Pool() as pool:` block, timed. Also
+/// returns the connections the workers opened.
 fn gather<A, T>(
     settings: &RunSettings,
-    f: fn(A) -> Report<Result<T, String>>,
+    job: fn(A) -> Report<Result<T, String>>,
     args: Vec<A>,
     describe: impl Fn(usize) -> String,
 ) -> Result<(Measured<T>, u64), RunError>
@@ -105,7 +107,7 @@ where
         model: Model::Processes,
         source,
     })?;
-    let handles: Vec<_> = args.into_iter().map(|arg| pool.submit(f, arg)).collect();
+    let handles: Vec<_> = args.into_iter().map(|arg| pool.submit(job, arg)).collect();
     let mut outcomes = Vec::with_capacity(handles.len());
     let mut opened = 0;
     let mut worker_peaks: HashMap<u32, u64> = HashMap::new();

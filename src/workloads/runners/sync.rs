@@ -11,19 +11,25 @@ use crate::workloads::fetch::{fetch_blocking, Fetch, Fetched};
 use crate::workloads::rss;
 use crate::workloads::timeline::{Span, Timeline};
 
-/// `for n in numbers: cpu_bound(n)`.
-pub(super) fn run_cpu(numbers: &[u64], settings: &RunSettings) -> Measured<u64> {
+/// `for job in jobs: run(job)` on this thread, with a span per job on the
+/// `main` track when tracing.
+fn one_after_another<J, T>(
+    jobs: &[J],
+    settings: &RunSettings,
+    describe: impl Fn(&J) -> String,
+    mut run: impl FnMut(&J) -> Result<T, String>,
+) -> Measured<T> {
     rss::reset_peak();
     let mut timeline = Timeline::default();
-    let mut outcomes = Vec::with_capacity(numbers.len());
+    let mut outcomes = Vec::with_capacity(jobs.len());
     let start = Instant::now();
-    for &n in numbers {
+    for job in jobs {
         let began = Instant::now();
-        outcomes.push(Ok(cpu_bound(n)));
+        outcomes.push(run(job));
         if settings.trace {
             timeline.spans.push(Span {
                 track: "main".into(),
-                name: format!("cpu_bound({n})"),
+                name: describe(job),
                 start_us: micros_since(start, began),
                 dur_us: micros_since(began, Instant::now()),
             });
@@ -39,33 +45,26 @@ pub(super) fn run_cpu(numbers: &[u64], settings: &RunSettings) -> Measured<u64> 
     }
 }
 
+/// `for n in numbers: cpu_bound(n)`.
+pub(super) fn run_cpu(numbers: &[u64], settings: &RunSettings) -> Measured<u64> {
+    one_after_another(
+        numbers,
+        settings,
+        |n| format!("cpu_bound({n})"),
+        |&n| Ok(cpu_bound(n)),
+    )
+}
+
 /// `for url in sites: session.get(url)` with one session: one keep-alive
 /// connection, reused by every download.
 pub(super) fn run_fetches(fetches: &[Fetch], settings: &RunSettings) -> Measured<Fetched> {
-    rss::reset_peak();
-    let mut timeline = Timeline::default();
-    let mut outcomes = Vec::with_capacity(fetches.len());
-    let start = Instant::now();
     let session = Session::new();
-    for fetch in fetches {
-        let began = Instant::now();
-        let (outcome, _) = fetch_blocking(&session, fetch);
-        outcomes.push(outcome);
-        if settings.trace {
-            timeline.spans.push(Span {
-                track: "main".into(),
-                name: format!("GET {}", fetch.url),
-                start_us: micros_since(start, began),
-                dur_us: micros_since(began, Instant::now()),
-            });
-        }
-        settings.progress.advance(1);
-    }
-    Measured {
-        wall: start.elapsed(),
-        outcomes,
-        connections_opened: Some(session.connections_opened()),
-        peak_rss_kib: rss::peak_kib(),
-        timeline,
-    }
+    let mut measured = one_after_another(
+        fetches,
+        settings,
+        |fetch| format!("GET {}", fetch.url),
+        |fetch| fetch_blocking(&session, fetch).0,
+    );
+    measured.connections_opened = Some(session.connections_opened());
+    measured
 }

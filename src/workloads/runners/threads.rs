@@ -12,6 +12,7 @@
 
 #![forbid(unsafe_code)]
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -52,20 +53,23 @@ fn build_pool(settings: &RunSettings, with_gil: bool) -> Result<ThreadPool, RunE
         .map_err(|source| RunError::Start { model, source })
 }
 
-/// Runs `job(i)` for every index on the pool and gathers the outcomes in
-/// order, with a span per job on its worker's track.
+/// Starts the pool, runs `job(i)` for every index on it, gathers the
+/// outcomes in order (with a span per job on its worker's track) and stops
+/// the pool: the whole `with ThreadPoolExecutor(...)` block, timed.
 fn gather<T, F>(
-    pool: &ThreadPool,
-    count: usize,
     settings: &RunSettings,
-    start: Instant,
+    with_gil: bool,
+    count: usize,
     describe: impl Fn(usize) -> String,
     job: F,
-) -> (Vec<Result<T, String>>, Timeline)
+) -> Result<Measured<T>, RunError>
 where
     T: Send + 'static,
     F: Fn(usize) -> Result<T, String> + Send + Sync + 'static,
 {
+    rss::reset_peak();
+    let start = Instant::now();
+    let pool = build_pool(settings, with_gil)?;
     let job = Arc::new(job);
     let handles: Vec<Handle<Ran<Result<T, String>>>> = (0..count)
         .map(|i| {
@@ -107,28 +111,6 @@ where
             Err(error) => Err(error.to_string()),
         })
         .collect();
-    (outcomes, timeline)
-}
-
-/// `pool.map(cpu_bound, numbers)`, with or without the emulated GIL.
-pub(super) fn run_cpu(
-    numbers: &[u64],
-    settings: &RunSettings,
-    with_gil: bool,
-) -> Result<Measured<u64>, RunError> {
-    rss::reset_peak();
-    let start = Instant::now();
-    let pool = build_pool(settings, with_gil)?;
-    let list: Arc<[u64]> = numbers.into();
-    let shared = Arc::clone(&list);
-    let (outcomes, timeline) = gather(
-        &pool,
-        numbers.len(),
-        settings,
-        start,
-        |i| format!("cpu_bound({})", list[i]),
-        move |i| Ok(cpu_bound(shared[i])),
-    );
     drop(pool);
     Ok(Measured {
         wall: start.elapsed(),
@@ -139,6 +121,22 @@ pub(super) fn run_cpu(
     })
 }
 
+/// `pool.map(cpu_bound, numbers)`, with or without the emulated GIL.
+pub(super) fn run_cpu(
+    numbers: &[u64],
+    settings: &RunSettings,
+    with_gil: bool,
+) -> Result<Measured<u64>, RunError> {
+    let list: Arc<[u64]> = numbers.into();
+    gather(
+        settings,
+        with_gil,
+        numbers.len(),
+        |i| format!("cpu_bound({})", numbers[i]),
+        move |i| Ok(cpu_bound(list[i])),
+    )
+}
+
 /// Downloads every fetch on the pool, one blocking session per worker.
 /// Under the emulated GIL, a download releases it while it waits, as
 /// CPython's socket calls do.
@@ -147,36 +145,22 @@ pub(super) fn run_fetches(
     settings: &RunSettings,
     with_gil: bool,
 ) -> Result<Measured<Fetched>, RunError> {
-    rss::reset_peak();
-    let start = Instant::now();
-    let pool = build_pool(settings, with_gil)?;
-    let sessions: Arc<WorkerLocal<Session>> = Arc::new(WorkerLocal::new(Session::new));
-    let opened = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let sessions: WorkerLocal<Session> = WorkerLocal::new(Session::new);
+    let opened = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&opened);
     let list: Arc<[Fetch]> = fetches.into();
-    let (shared, counter, local) = (
-        Arc::clone(&list),
-        Arc::clone(&opened),
-        Arc::clone(&sessions),
-    );
-    let (outcomes, timeline) = gather(
-        &pool,
-        fetches.len(),
+    let mut measured = gather(
         settings,
-        start,
-        |i| format!("GET {}", list[i].url),
+        with_gil,
+        fetches.len(),
+        |i| format!("GET {}", fetches[i].url),
         move |i| {
             let (outcome, new_connections) =
-                local.with(|session| gil::allow_threads(|| fetch_blocking(session, &shared[i])));
-            counter.fetch_add(new_connections, std::sync::atomic::Ordering::Relaxed);
+                sessions.with(|session| gil::allow_threads(|| fetch_blocking(session, &list[i])));
+            counter.fetch_add(new_connections, Ordering::Relaxed);
             outcome
         },
-    );
-    drop(pool);
-    Ok(Measured {
-        wall: start.elapsed(),
-        outcomes,
-        connections_opened: Some(opened.load(std::sync::atomic::Ordering::Relaxed)),
-        peak_rss_kib: rss::peak_kib(),
-        timeline,
-    })
+    )?;
+    measured.connections_opened = Some(opened.load(Ordering::Relaxed));
+    Ok(measured)
 }

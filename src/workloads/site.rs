@@ -1,0 +1,146 @@
+//! The embedded slow site, started for as long as a run needs it, and the
+//! scaffolding the tutorial's download examples share.
+//!
+//! [`SlowSite`] runs `http::server` on its own thread on an ephemeral
+//! loopback port; dropping it stops the server. `compare` starts one for the
+//! io workload; the `io_*` examples start one through [`Tutorial`], which
+//! also reads their `DOWNLOADS` argument, lists the URLs and prints the
+//! tutorial's `Read N from URL` / `Downloaded M in S seconds` lines — so each
+//! example shows only its own model's idea.
+
+#![forbid(unsafe_code)]
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use super::io::io_jobs;
+use crate::http::server::{self, BackgroundServer};
+
+/// The embedded slow-site server, running on its own thread.
+pub struct SlowSite {
+    /// `http://127.0.0.1:PORT`.
+    base_url: String,
+    /// The running server; dropping it stops it.
+    _server: BackgroundServer,
+}
+
+impl SlowSite {
+    /// Starts the server on an ephemeral loopback port.
+    ///
+    /// # Errors
+    ///
+    /// The operating system's error when the server cannot listen.
+    pub fn start() -> io::Result<SlowSite> {
+        let server = server::spawn_background(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+        Ok(SlowSite {
+            base_url: format!("http://{}", server.addr()),
+            _server: server,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, for [`IoJob::url`](super::io::IoJob::url).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+}
+
+/// Why an example could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum TutorialError {
+    /// The `DOWNLOADS` argument is not a whole number.
+    #[error("`{given}` is not a number of downloads; try e.g. 40")]
+    BadCount {
+        /// What was typed.
+        given: String,
+    },
+    /// The slow site could not start.
+    #[error("could not start the embedded slow site: {0}")]
+    Server(#[from] io::Error),
+}
+
+/// One run of a tutorial download script: a slow site, the URLs to download
+/// from it (the io job list) and a clock started once both are ready.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::http::blocking::Session;
+/// use handspun::workloads::site::Tutorial;
+///
+/// let tutorial = Tutorial::start(2)?;
+/// let session = Session::new();
+/// for url in tutorial.urls() {
+///     let page = session.get(url)?;
+///     Tutorial::print_read(url, page.body.len());
+/// }
+/// tutorial.print_downloaded(tutorial.urls().len());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Tutorial {
+    /// Serves every URL; stops when the tutorial is dropped.
+    _site: SlowSite,
+    /// The io job list's URLs on `site`, in order.
+    urls: Vec<String>,
+    /// When the downloads began.
+    started: Instant,
+}
+
+impl Tutorial {
+    /// How many downloads an example makes when not told.
+    pub const DEFAULT_DOWNLOADS: usize = 40;
+
+    /// Reads the number of downloads from the first command-line argument
+    /// (default [`Tutorial::DEFAULT_DOWNLOADS`]), then [`Tutorial::start`]s.
+    ///
+    /// # Errors
+    ///
+    /// [`TutorialError`] for an argument that is not a number, or a server
+    /// that cannot start.
+    pub fn from_args() -> Result<Tutorial, TutorialError> {
+        let count = match std::env::args().nth(1) {
+            None => Self::DEFAULT_DOWNLOADS,
+            Some(given) => given
+                .parse()
+                .map_err(|_| TutorialError::BadCount { given })?,
+        };
+        Tutorial::start(count)
+    }
+
+    /// Starts a slow site, lists `downloads` URLs of the io job list on it
+    /// and starts the clock.
+    ///
+    /// # Errors
+    ///
+    /// [`TutorialError::Server`] when the server cannot start.
+    pub fn start(downloads: usize) -> Result<Tutorial, TutorialError> {
+        let site = SlowSite::start()?;
+        let urls = io_jobs(downloads)
+            .iter()
+            .map(|job| job.url(site.base_url()))
+            .collect();
+        Ok(Tutorial {
+            _site: site,
+            urls,
+            started: Instant::now(),
+        })
+    }
+
+    /// The pages to download, in order.
+    pub fn urls(&self) -> &[String] {
+        &self.urls
+    }
+
+    /// Prints the tutorial's line for one page: `Read N from URL`. (No
+    /// `self`: a task that outlives the borrow can print it too.)
+    pub fn print_read(url: &str, bytes: usize) {
+        println!("Read {bytes} from {url}");
+    }
+
+    /// Prints the tutorial's last line, `Downloaded M in S seconds`, timed
+    /// from [`Tutorial::start`].
+    pub fn print_downloaded(&self, downloaded: usize) {
+        let seconds = self.started.elapsed().as_secs_f64();
+        println!("Downloaded {downloaded} in {seconds:.2} seconds");
+    }
+}
