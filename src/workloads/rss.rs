@@ -47,8 +47,11 @@ fn status_field_kib(name: &str) -> Option<u64> {
 }
 
 /// `getrusage(RUSAGE_SELF).ru_maxrss`: the peak over the process's life, in
-/// KiB on Linux.
-fn lifetime_peak_kib() -> u64 {
+/// KiB on Linux. One system call, no file to read: the number to use in a
+/// process that never resets its mark, such as a worker forked for one run
+/// (there it equals `VmHWM`), and inside jobs, where reading `/proc` would
+/// cost tens of microseconds per job.
+pub fn lifetime_peak_kib() -> u64 {
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
     // SAFETY: `usage` points to writable memory the size of a `rusage`, which
     // is all getrusage needs; RUSAGE_SELF is a valid `who`.

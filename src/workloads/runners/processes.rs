@@ -63,7 +63,8 @@ fn report<T>(value: T, opened: u64, began_unix_us: u64) -> Report<T> {
         pid: std::process::id(),
         began_unix_us,
         ended_unix_us: unix_us(),
-        peak_kib: rss::peak_kib(),
+        // The worker was forked for this run and never resets its mark.
+        peak_kib: rss::lifetime_peak_kib(),
     }
 }
 
