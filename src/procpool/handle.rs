@@ -10,12 +10,14 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use crossbeam_channel::{Receiver, Sender};
 
 use super::error::ProcError;
+use super::spin;
 
 /// The shared slot between a [`Handle`] and whoever completes the job.
 pub(crate) struct Completion<R> {
@@ -23,6 +25,10 @@ pub(crate) struct Completion<R> {
     slot: Mutex<Slot<R>>,
     /// Signalled (all waiters) once `slot.state` becomes `Done`.
     done: Condvar,
+    /// Set (after `slot.state` became `Done`, under the lock) so that `join`
+    /// can look for the result without taking the lock while it spins. Never
+    /// cleared.
+    finished: AtomicBool,
 }
 
 /// Where a job's result stands, as seen by its handle.
@@ -58,6 +64,7 @@ impl<R> Completion<R> {
                 listener: None,
             }),
             done: Condvar::new(),
+            finished: AtomicBool::new(false),
         })
     }
 
@@ -76,6 +83,7 @@ impl<R> Completion<R> {
             return;
         }
         slot.state = State::Done(result);
+        self.finished.store(true, Ordering::Release);
         let waker = slot.waker.take();
         let listener = slot.listener.take();
         drop(slot);
@@ -89,8 +97,11 @@ impl<R> Completion<R> {
         }
     }
 
-    /// Blocks until the result is there and takes it.
+    /// Blocks until the result is there and takes it. A tiny job's result
+    /// is often microseconds away: look for it for a moment (`spin.rs`)
+    /// before sleeping on the condvar, which would need a wake-up.
     fn wait(&self) -> Result<R, ProcError> {
+        let _ = spin::spin_until(|| self.finished.load(Ordering::Acquire).then_some(()));
         let mut slot = self.lock();
         loop {
             match std::mem::replace(&mut slot.state, State::Taken) {

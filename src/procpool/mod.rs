@@ -26,6 +26,12 @@
 //! 4. The supervisor decodes the result and completes the handle: `join`
 //!    returns, or the task awaiting the handle is woken.
 //!
+//! Each arrow is a hand-off between threads or processes. Sleeping at every
+//! one of them would cost four wake-ups per job — on an idle machine most of
+//! a tiny job's round trip — so each waiter first spins for a few
+//! microseconds (`spin.rs`: the supervisor for a job and for its reply, the
+//! worker for its next job, `join` for the result) and only then sleeps.
+//!
 //! # Never lose a job
 //!
 //! Every job ends in exactly one result, whatever happens to its worker:
@@ -96,8 +102,10 @@
 //!    it when it dies; `shared.rs` — the state supervisors share;
 //! 6. `process.rs` — forking, talking to and reaping one worker;
 //! 7. `worker.rs` — the child's side, and the rules of a forked child;
-//! 8. `sys.rs` — every OS call, behind one error-mapping macro;
-//! 9. `error.rs` — [`ProcError`].
+//! 8. `spin.rs` — why each waiter above looks again for a few microseconds
+//!    before it sleeps;
+//! 9. `sys.rs` — every OS call, behind one error-mapping macro;
+//! 10. `error.rs` — [`ProcError`].
 //!
 //! # Limits and shortcuts, stated plainly
 //!
@@ -148,6 +156,7 @@ mod job;
 mod pool;
 mod process;
 mod shared;
+mod spin;
 mod supervisor;
 mod sys;
 mod worker;

@@ -8,6 +8,7 @@
 use std::collections::VecDeque;
 use std::io;
 use std::num::NonZeroUsize;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -152,8 +153,10 @@ impl Builder {
                     };
                     workers
                 ],
+                spinning: 0,
             }),
             work_available: Condvar::new(),
+            queued: AtomicUsize::new(0),
             config: Config {
                 workers,
                 initializer: self.initializer,
@@ -363,7 +366,9 @@ impl ProcessPool {
                 // `WorkerSlot::pid`), and we hold the lock, so it is ours.
                 let _ = super::sys::send_signal(pid, libc::SIGKILL);
             }
-            state.queue.drain(..).collect()
+            let cancelled = state.queue.drain(..).collect();
+            self.shared.note_queue_len(&state);
+            cancelled
         };
         self.shared.work_available.notify_all();
         for job in cancelled {
@@ -383,8 +388,16 @@ impl ProcessPool {
             on_done: Box::new(on_done),
             retries_left: self.shared.config.retries,
         };
-        self.shared.lock().queue.push_back(job);
-        self.shared.work_available.notify_one();
+        let mut state = self.shared.lock();
+        state.queue.push_back(job);
+        self.shared.note_queue_len(&state);
+        // A spinning supervisor will find the job itself; wake a sleeping
+        // one only for jobs beyond those.
+        let wake = state.queue.len() > state.spinning;
+        drop(state);
+        if wake {
+            self.shared.work_available.notify_one();
+        }
     }
 
     /// Queues a `map` chunk; its handle yields one result per item.

@@ -21,6 +21,7 @@
 //! ```
 
 use std::io;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Instant;
@@ -29,6 +30,7 @@ use super::error::ProcError;
 use super::frame::TransferError;
 use super::process::WorkerProcess;
 use super::shared::{Job, Phase, Shared, WorkerSlot, WorkerState};
+use super::spin;
 use super::sys::ExitStatus;
 
 /// How one job's exchange with its worker ended, when no reply came.
@@ -136,11 +138,13 @@ pub(crate) fn supervise(shared: Arc<Shared>, index: usize, started: Sender<io::R
 /// draining with nothing left to do.
 fn next_job(shared: &Shared, index: usize) -> Option<Job> {
     let mut state = shared.lock();
+    let mut spun = false;
     loop {
         if state.phase == Phase::Stopping {
             return None;
         }
         if let Some(job) = state.queue.pop_front() {
+            shared.note_queue_len(&state);
             return Some(job);
         }
         if state.phase == Phase::Draining {
@@ -148,6 +152,19 @@ fn next_job(shared: &Shared, index: usize) -> Option<Job> {
         }
         if state.workers[index].state == WorkerState::Busy {
             state.workers[index].state = WorkerState::Idle;
+        }
+        if !spun {
+            // The caller of a tiny job often submits the next one within
+            // microseconds: watch the queue's length for a moment, outside
+            // the lock, before sleeping (`enqueue` then needs no wake-up).
+            // A phase change is noticed at the latest when the spin ends.
+            spun = true;
+            state.spinning += 1;
+            drop(state);
+            let _ = spin::spin_until(|| (shared.queued.load(Ordering::Acquire) > 0).then_some(()));
+            state = shared.lock();
+            state.spinning -= 1;
+            continue;
         }
         state = shared
             .work_available
@@ -180,6 +197,7 @@ fn retry(shared: &Shared, mut job: Job) {
         return;
     }
     state.queue.push_front(job);
+    shared.note_queue_len(&state);
     drop(state);
     shared.work_available.notify_one();
 }
