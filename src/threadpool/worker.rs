@@ -2,7 +2,8 @@
 //!
 //! A worker is in one of three states, all implicit in [`work`]'s loop:
 //!
-//! - **idle**: asleep in [`JobQueue::pop`], on the queue's condvar;
+//! - **idle**: in [`JobQueue::pop`], looking for a job for a moment, then
+//!   asleep on the queue's condvar;
 //! - **busy**: running a job (holding the GIL first, in a GIL pool);
 //! - **exited**: the queue was closed and drained; the thread has returned.
 //!
