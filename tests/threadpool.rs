@@ -47,7 +47,73 @@ for_each_policy!(
     drop_runs_every_queued_job_then_joins,
     map_reports_panics_at_their_positions_inside_batches,
     submit_all_returns_handles_in_order_and_cancels_after_shutdown,
+    map_completes_on_the_caller_while_every_worker_is_blocked,
 );
+
+/// Occupies every worker of `pool` with a job that blocks until the
+/// returned sender is dropped (or a generous timeout passes), and returns
+/// only once every worker is inside such a job. Each handle says whether
+/// its job was released (`true`) rather than timed out.
+fn block_every_worker(
+    pool: &ThreadPool,
+) -> (mpsc::Sender<()>, Vec<handspun::threadpool::Handle<bool>>) {
+    let (started_tx, started_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let release_rx = Arc::new(std::sync::Mutex::new(release_rx));
+    let blockers = (0..pool.workers())
+        .map(|_| {
+            let started_tx = started_tx.clone();
+            let release_rx = Arc::clone(&release_rx);
+            pool.submit(move || {
+                started_tx.send(()).unwrap();
+                let outcome = release_rx
+                    .lock()
+                    .unwrap()
+                    .recv_timeout(Duration::from_secs(30));
+                // Dropping the sender releases the receiver with `Disconnected`.
+                outcome == Err(mpsc::RecvTimeoutError::Disconnected)
+            })
+        })
+        .collect();
+    for _ in 0..pool.workers() {
+        started_rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("every worker starts its blocking job");
+    }
+    (release_tx, blockers)
+}
+
+fn map_completes_on_the_caller_while_every_worker_is_blocked(policy: QueuePolicy) {
+    let pool = pool_with(2, policy);
+    let (release, blockers) = block_every_worker(&pool);
+
+    // No worker is free, so these only finish because the caller runs the
+    // batches itself: streamed, collected, one item per job and batched.
+    let few: Vec<u32> = pool
+        .map(|n: u32| n + 1, 0..10)
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(few, (1..11).collect::<Vec<u32>>());
+    let many = pool.map(|n: u64| n * 2, 0..10_000).into_vec().unwrap();
+    assert_eq!(many, (0..10_000).map(|n| n * 2).collect::<Vec<u64>>());
+    let shared: Arc<[u64]> = (0..10_000).collect();
+    let sums = pool.map_shared(|&n| n + 1, shared).into_vec().unwrap();
+    assert_eq!(sums, (1..10_001).collect::<Vec<u64>>());
+    let panics = pool
+        .map(|n: u32| if n == 3 { panic!("three") } else { n }, 0..5)
+        .filter(Result::is_err)
+        .count();
+    assert_eq!(panics, 1);
+
+    drop(release);
+    for blocker in blockers {
+        assert_eq!(
+            blocker.join(),
+            Ok(true),
+            "the maps finished before the workers were released"
+        );
+    }
+}
 
 fn submit_all_returns_handles_in_order_and_cancels_after_shutdown(policy: QueuePolicy) {
     let pool = pool_with(3, policy);

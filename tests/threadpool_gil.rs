@@ -29,6 +29,33 @@ fn gil_pool(workers: usize) -> ThreadPool {
 }
 
 #[test]
+fn batches_the_caller_runs_itself_hold_the_gil() {
+    let pool = gil_pool(1);
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    // The one worker waits with the GIL released, so the caller can take it.
+    let blocker = pool.submit(move || {
+        started_tx.send(()).unwrap();
+        gil::allow_threads(|| release_rx.recv_timeout(Duration::from_secs(30)).is_err())
+    });
+    started_rx.recv_timeout(Duration::from_secs(30)).unwrap();
+
+    // Every batch runs on this thread (the worker is busy), under the GIL.
+    let held = pool
+        .map(|_: u32| gil::is_held(), 0..1_000)
+        .into_vec()
+        .unwrap();
+    assert!(held.iter().all(|&held| held));
+    assert!(
+        !gil::is_held(),
+        "the caller gives the GIL back after each batch"
+    );
+
+    drop(release_tx);
+    assert_eq!(blocker.join(), Ok(true));
+}
+
+#[test]
 fn gil_pool_gives_the_same_results_as_the_plain_pool() {
     let numbers: Vec<u64> = (0..8).map(|x| 200_000 + x).collect();
     let expected: Vec<u64> = numbers.iter().map(|&n| cpu_bound(n)).collect();

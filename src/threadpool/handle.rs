@@ -18,10 +18,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use super::error::JobError;
 use super::gil::allow_threads;
 use super::task::Completion;
+use super::worker::run_holding_gil;
 
 /// The result of a job submitted with [`ThreadPool::submit`](super::ThreadPool::submit).
 ///
@@ -75,6 +77,17 @@ pub struct Handle<R> {
 impl<R> Handle<R> {
     pub(crate) fn new(completion: Arc<dyn Completion<R>>) -> Handle<R> {
         Handle { completion }
+    }
+
+    /// Runs the job on the calling thread if no worker has started it yet
+    /// (with the GIL held if `gil` says the pool has one); otherwise does
+    /// nothing. The job still sits in the queue, and the worker that pops
+    /// it finds it finished and skips it. Crate-private: a plain
+    /// [`join`](Handle::join) never runs the job here, since a job may rely
+    /// on running on a worker thread ([`current_worker`](super::current_worker),
+    /// [`WorkerLocal`](super::WorkerLocal)).
+    pub(crate) fn run_here_if_not_started(&self, gil: Option<Duration>) {
+        run_holding_gil(gil, || self.completion.run());
     }
 
     /// Blocks until the job has finished and returns its result.

@@ -27,6 +27,27 @@
 //! you. rayon decides the same thing adaptively, splitting a range in halves
 //! only when another worker is idle to take one.
 //!
+//! ## The caller helps
+//!
+//! Once every batch is queued, the caller has nothing to do but wait. Rather
+//! than sleep until the workers are done, it runs batches itself: every
+//! batch's handle can run its job on the calling thread if no worker has
+//! started it yet (`Task::run` does nothing to a job that already started,
+//! so a batch never runs twice; the worker that pops it later skips it).
+//! [`MapResults::into_vec`] runs the unstarted batches from the back while
+//! the workers take them from the front; iterating runs the next batch in
+//! order if nobody has started it. This is rayon's "work while you wait".
+//!
+//! It matters most on an idle machine. A worker asleep on the queue's
+//! condvar needs a system call to be woken and, on a virtual machine, the
+//! hypervisor to schedule its idle virtual CPU again: tens of microseconds,
+//! longer than 100_000 additions take. With the caller helping, that
+//! wake-up is no longer on the critical path: the caller starts at once,
+//! and the woken workers join in when they arrive. It also means `map`
+//! finishes even when every worker is busy — say, blocked in a job that is
+//! itself waiting for this `map`. Batches the caller runs keep the rules:
+//! no lock held, panics caught per item, the GIL held in a GIL pool.
+//!
 //! ## Owned items, shared items
 //!
 //! [`ThreadPool::map`] takes its items by value: it must hand them to
@@ -47,6 +68,7 @@
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::error::{panic_message, JobError};
 use super::handle::Handle;
@@ -168,7 +190,7 @@ where
             pool.submit(move || run_batch(&*f, chunk.into_iter())),
         ));
     }
-    MapResults::new(batches)
+    MapResults::new(batches, pool.gil())
 }
 
 /// Queues `f` over shared `items` in batches; see [`ThreadPool::map_shared`].
@@ -199,7 +221,7 @@ where
         .map(|(start, end)| end - start)
         .zip(handles)
         .collect();
-    MapResults::new(batches)
+    MapResults::new(batches, pool.gil())
 }
 
 /// The results of [`ThreadPool::map`], in input order.
@@ -218,12 +240,16 @@ pub struct MapResults<R> {
     mixed: std::vec::IntoIter<Result<R, JobError>>,
     /// Items in the batches not yet joined.
     in_batches: usize,
+    /// The pool's GIL setting, so that batches the caller runs itself hold
+    /// the GIL as a worker would.
+    gil: Option<Duration>,
 }
 
 impl<R> MapResults<R> {
     /// Results in `batches`, none handed out yet.
-    fn new(batches: VecDeque<(usize, BatchHandle<R>)>) -> MapResults<R> {
+    fn new(batches: VecDeque<(usize, BatchHandle<R>)>, gil: Option<Duration>) -> MapResults<R> {
         MapResults {
+            gil,
             in_batches: batches.iter().map(|(length, _)| length).sum(),
             batches,
             values: Vec::new().into_iter(),
@@ -257,6 +283,11 @@ impl<R> MapResults<R> {
         for result in self.mixed.by_ref() {
             all.push(result?);
         }
+        // Work while waiting: run the batches no worker has started yet,
+        // from the back, while the workers take them from the front.
+        for (_, handle) in self.batches.iter().rev() {
+            handle.run_here_if_not_started(self.gil);
+        }
         for (length, handle) in std::mem::take(&mut self.batches) {
             match handle.join()? {
                 BatchOutput::Values(mut values) => all.append(&mut values),
@@ -281,6 +312,9 @@ impl<R> MapResults<R> {
             }
             let (length, handle) = self.batches.pop_front()?;
             self.in_batches -= length;
+            // Work while waiting: if no worker has started this batch yet,
+            // run it here rather than sleep until one does.
+            handle.run_here_if_not_started(self.gil);
             match handle.join() {
                 Ok(BatchOutput::Values(values)) => {
                     self.values = values.into_iter();

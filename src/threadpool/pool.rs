@@ -91,6 +91,11 @@ impl ThreadPool {
         self.config.workers
     }
 
+    /// The GIL's switch interval if this is a GIL pool, else `None`.
+    pub(crate) fn gil(&self) -> Option<std::time::Duration> {
+        self.config.gil
+    }
+
     /// Queues `job` and returns a [`Handle`] to its result. The job runs on
     /// the first worker to come free; submission order is start order.
     ///
@@ -168,6 +173,11 @@ impl ThreadPool {
     /// batches once there are more than 64 per worker, so that tiny jobs do
     /// not spend their time fighting over the queue's lock (see
     /// [`ONE_JOB_PER_ITEM_UP_TO`](super::ONE_JOB_PER_ITEM_UP_TO) for the rule).
+    ///
+    /// While the results are read, the calling thread runs batches that no
+    /// worker has started yet instead of just waiting (in a GIL pool, with
+    /// the GIL held). So some items may run on the caller's thread, where
+    /// [`current_worker`](super::current_worker) is `None`.
     ///
     /// # Examples
     ///

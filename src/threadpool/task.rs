@@ -42,7 +42,12 @@ pub(crate) trait Runnable: Send + Sync {
 }
 
 /// What a handle can ask of its job: is the result there, and if so, take it.
-pub(crate) trait Completion<R>: Send + Sync {
+///
+/// Every completion is also [`Runnable`], so that a thread waiting for a
+/// result can run the job itself if no worker has started it yet (`map`'s
+/// caller does; see `map.rs`). `run` is a no-op on a job that already
+/// started, so the worker that later pops it from the queue just drops it.
+pub(crate) trait Completion<R>: Runnable {
     /// Takes the result if it is there; otherwise remembers `waker` and wakes
     /// it once the result arrives.
     ///

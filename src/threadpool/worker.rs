@@ -2,7 +2,8 @@
 //!
 //! A worker is in one of three states, all implicit in [`work`]'s loop:
 //!
-//! - **idle**: asleep in [`JobQueue::pop`], on the queue's condvar;
+//! - **idle**: in [`JobQueue::pop`], looking for a job for a moment, then
+//!   asleep on the queue's condvar;
 //! - **busy**: running a job (holding the GIL first, in a GIL pool);
 //! - **exited**: the queue was closed and drained; the thread has returned.
 //!
@@ -13,7 +14,7 @@
 use std::cell::Cell;
 use std::time::Duration;
 
-use super::gil::GilGuard;
+use super::gil::{is_held, GilGuard};
 use super::policy::Queues;
 use super::queue::{Job, JobQueue};
 
@@ -57,12 +58,19 @@ pub(crate) fn run_scope_helper(queue: &JobQueue<'_>, gil: Option<Duration>) {
 /// it up at checkpoints).
 fn work<'a>(mut next_job: impl FnMut() -> Option<Job<'a>>, gil: Option<Duration>) {
     while let Some(job) = next_job() {
-        match gil {
-            None => job.run(),
-            Some(switch_interval) => {
-                let _gil = GilGuard::acquire(switch_interval);
-                job.run();
-            }
+        run_holding_gil(gil, || job.run());
+    }
+}
+
+/// Runs `run` as a job of a pool with GIL setting `gil`: in a GIL pool,
+/// with the GIL held (taken for the call unless this thread holds it
+/// already, as a GIL-pool job that helps its own `map` does).
+pub(crate) fn run_holding_gil(gil: Option<Duration>, run: impl FnOnce()) {
+    match gil {
+        Some(switch_interval) if !is_held() => {
+            let _gil = GilGuard::acquire(switch_interval);
+            run();
         }
+        _ => run(),
     }
 }
