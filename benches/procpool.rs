@@ -20,19 +20,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+// The cpu workload's job, the very function `handspun compare` runs.
 use handspun::procpool::ProcessPool;
 use handspun::threadpool::ThreadPool;
-
-/// The cpu workload's job: the sum of i*i for i in 0..n (u64, wrapping),
-/// every iteration forced to run.
-fn cpu_bound(n: u64) -> u64 {
-    let mut sum = 0u64;
-    for i in 0..n {
-        let i = black_box(i);
-        sum = sum.wrapping_add(i.wrapping_mul(i));
-    }
-    sum
-}
+use handspun::workloads::cpu::cpu_bound;
 
 /// The tiny job: add two numbers.
 fn add(pair: (u64, u64)) -> u64 {

@@ -14,19 +14,10 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+// The cpu workload's job, the very function `handspun compare` runs.
 use handspun::threadpool::{gil, QueuePolicy, ThreadPool};
+use handspun::workloads::cpu::cpu_bound;
 use rayon::prelude::*;
-
-/// The cpu workload's kernel: the sum of `i * i` for `i` in `0..n`, wrapping,
-/// with the loop variable hidden from the optimiser.
-fn cpu_bound(n: u64) -> u64 {
-    let mut sum = 0u64;
-    for i in 0..n {
-        let i = black_box(i);
-        sum = sum.wrapping_add(i.wrapping_mul(i));
-    }
-    sum
-}
 
 /// [`cpu_bound`] with a GIL checkpoint on every turn, as the cpu workload
 /// runs under the `threads-gil` model.
