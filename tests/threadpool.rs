@@ -142,7 +142,7 @@ fn submit_all_returns_handles_in_order_and_cancels_after_shutdown(policy: QueueP
 fn map_reports_panics_at_their_positions_inside_batches(policy: QueuePolicy) {
     quiet::install();
     let pool = pool_with(2, policy);
-    let panics_at = |i: u32| i % 997 == 0 || i % 997 == 1;
+    let panics_at = |i: u32| i.is_multiple_of(997) || i % 997 == 1;
     let results: Vec<Result<u32, JobError>> = pool
         .map(
             move |i: u32| {
