@@ -87,7 +87,7 @@ impl<R> Handle<R> {
     /// on running on a worker thread ([`current_worker`](super::current_worker),
     /// [`WorkerLocal`](super::WorkerLocal)).
     pub(crate) fn run_here_if_not_started(&self, gil: Option<Duration>) {
-        run_holding_gil(gil, || self.completion.run());
+        run_holding_gil(gil, &*self.completion);
     }
 
     /// Blocks until the job has finished and returns its result.

@@ -33,6 +33,9 @@ pub(crate) trait Runnable: Send + Sync {
     /// Runs the job (catching a panic into the result) unless it already ran
     /// or was cancelled.
     fn run(&self);
+    /// True while nobody has started or cancelled the job. A hint only (the
+    /// answer may change as soon as it is given); `run` decides for real.
+    fn is_queued(&self) -> bool;
     /// Marks a job that has not started as [`JobError::Cancelled`] and drops
     /// its closure. Does nothing if the job already started.
     fn cancel(&self);
@@ -157,6 +160,10 @@ where
         let result = catch_unwind(AssertUnwindSafe(job))
             .map_err(|payload| JobError::Panicked(panic_message(&*payload)));
         self.finish(result);
+    }
+
+    fn is_queued(&self) -> bool {
+        matches!(lock(&self.state).stage, Stage::Queued(_))
     }
 
     fn cancel(&self) {

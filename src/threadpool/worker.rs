@@ -17,6 +17,7 @@ use std::time::Duration;
 use super::gil::{is_held, GilGuard};
 use super::policy::Queues;
 use super::queue::{Job, JobQueue};
+use super::task::Runnable;
 
 thread_local! {
     /// The index of the pool worker this thread is, or `None` on any other
@@ -58,19 +59,26 @@ pub(crate) fn run_scope_helper(queue: &JobQueue<'_>, gil: Option<Duration>) {
 /// it up at checkpoints).
 fn work<'a>(mut next_job: impl FnMut() -> Option<Job<'a>>, gil: Option<Duration>) {
     while let Some(job) = next_job() {
-        run_holding_gil(gil, || job.run());
+        run_holding_gil(gil, &*job);
     }
 }
 
-/// Runs `run` as a job of a pool with GIL setting `gil`: in a GIL pool,
+/// Runs `job` as a job of a pool with GIL setting `gil`: in a GIL pool,
 /// with the GIL held (taken for the call unless this thread holds it
 /// already, as a GIL-pool job that helps its own `map` does).
-pub(crate) fn run_holding_gil(gil: Option<Duration>, run: impl FnOnce()) {
+///
+/// A job somebody else already started — `map`'s caller runs batches too —
+/// is skipped without taking the GIL: waiting for the lock only to find
+/// nothing to do would cost a switch interval for nothing.
+pub(crate) fn run_holding_gil(gil: Option<Duration>, job: &(impl Runnable + ?Sized)) {
     match gil {
         Some(switch_interval) if !is_held() => {
+            if !job.is_queued() {
+                return;
+            }
             let _gil = GilGuard::acquire(switch_interval);
-            run();
+            job.run();
         }
-        _ => run(),
+        _ => job.run(),
     }
 }
