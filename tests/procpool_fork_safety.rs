@@ -157,7 +157,10 @@ fn the_documented_limit_a_job_taking_a_lock_held_at_fork_time_hangs_until_its_ti
             );
             release.wait();
             holder.join().unwrap(); // the lock is free from here on
-                                    // Forked after the lock was released: the replacement is fine.
+
+            // A worker forked after the lock was released finds it free. (The
+            // first pool's replacement worker is no proof: it was forked when
+            // the timed-out one was killed, while the lock was still held.)
             let pool = ProcessPool::new(1).unwrap();
             assert_eq!(pool.submit(take_held_lock, ()).join(), Ok(0));
         });
