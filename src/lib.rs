@@ -76,6 +76,7 @@
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
+pub mod affinity;
 pub mod event_loop;
 pub mod http;
 pub mod procpool;

@@ -94,6 +94,14 @@ struct CompareArgs {
     /// Also run the io workload with 1 to 64 threads and chart it.
     #[arg(long)]
     sweep: bool,
+    /// Run the cpu workload N times under each model and report the median
+    /// run (default 5; 3 with --quick).
+    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    cpu_runs: Option<usize>,
+    /// Let the kernel place the pools' workers instead of pinning each to a
+    /// core of its own.
+    #[arg(long)]
+    no_pin: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -200,8 +208,12 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
     if let Some(scale) = args.cpu_scale {
         config.cpu_scale = scale;
     }
+    if let Some(runs) = args.cpu_runs {
+        config.cpu_runs = runs;
+    }
     config.trace = args.trace.is_some();
     config.sweep = args.sweep;
+    config.pin_workers = !args.no_pin;
     let progress = Arc::new(progress::Bars::new());
     let comparison = workloads::compare(&config, progress).map_err(|e| e.to_string())?;
     let sweep = &comparison.sweep;
@@ -214,8 +226,16 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
     for sentence in summary::summarize(&comparison.results, comparison.cores, sweep) {
         println!("{sentence}");
     }
+    if let Some(sentence) = summary::yardstick_sentence(
+        comparison.yardstick.as_ref(),
+        &comparison.results,
+        config.pin_workers,
+    ) {
+        println!("{sentence}");
+    }
     if let Some(path) = &args.json {
         JsonReport::new(comparison.cores, &comparison.results)
+            .with_yardstick(comparison.yardstick.as_ref())
             .write(path)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("wrote {}", path.display());

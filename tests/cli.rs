@@ -105,6 +105,7 @@ fn bad_numbers_exit_2_with_an_example() {
     assert_usage_error(&["compare", "--workers", "0"], "at least 1");
     assert_usage_error(&["compare", "--requests", "many"], "at least 1");
     assert_usage_error(&["compare", "--cpu-scale", "-2"], "try e.g.");
+    assert_usage_error(&["compare", "--cpu-runs", "0"], "at least 1");
     assert_usage_error(
         &["download", "--model", "sync", "--repeat", "0", "http://x/"],
         "at least 1",
@@ -145,6 +146,15 @@ fn compare_cpu_quick_writes_json_chart_and_trace() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["tasks"], 20);
     assert_eq!(rows[0]["ok"], 20);
+    // --quick runs the cpu list 3 times; the row is the median run.
+    assert_eq!(rows[0]["runs"], 3);
+    let wall = |field: &str| rows[0][field].as_f64().unwrap();
+    assert!(wall("wall_min_s") <= wall("wall_s") && wall("wall_s") <= wall("wall_max_s"));
+    // The yardstick: bare threads, one per core, against the same sync.
+    let bare = &report["cpu_bare_threads"];
+    assert_eq!(bare["threads"], report["cores"]);
+    assert!(bare["wall_s"].as_f64().unwrap() > 0.0);
+    assert!(run.stdout.contains("cpu yardstick: "), "{}", run.stdout);
     assert!(std::fs::read_to_string(&run.svg).unwrap().contains("<svg"));
     let trace = read_json(&run.trace);
     let spans = trace["traceEvents"]
@@ -153,7 +163,35 @@ fn compare_cpu_quick_writes_json_chart_and_trace() {
         .iter()
         .filter(|e| e["ph"] == "X")
         .count();
-    assert_eq!(spans, 20, "one span per cpu job");
+    assert_eq!(spans, 20, "one span per cpu job (of the median run only)");
+}
+
+#[test]
+fn cpu_runs_sets_the_repetitions_and_no_pin_is_accepted() {
+    let run = compare_with_reports(
+        "runs",
+        &[
+            "--workload",
+            "cpu",
+            "--models",
+            "processes,threads",
+            "--cpu-scale",
+            "0.02",
+            "--cpu-runs",
+            "2",
+            "--no-pin",
+        ],
+    );
+    let report = read_json(&run.json);
+    let rows = report["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        assert_eq!(row["runs"], 2, "{row}");
+        assert_eq!(row["ok"], 20, "{row}");
+    }
+    // Without sync there is no baseline, so no yardstick either.
+    assert!(report.get("cpu_bare_threads").is_none(), "{report}");
+    assert!(!run.stdout.contains("cpu yardstick"), "{}", run.stdout);
 }
 
 #[test]

@@ -402,3 +402,42 @@ fn shutdown_now_in_the_middle_of_a_busy_run_ends_every_job_ok_or_cancelled() {
         }
     });
 }
+
+/// Which worker ran the job, and the CPUs it may run on.
+fn where_am_i(_: ()) -> (Option<usize>, Vec<usize>) {
+    (
+        current_worker(),
+        handspun::affinity::allowed_cpus().unwrap(),
+    )
+}
+
+#[test]
+fn pinned_workers_run_on_one_cpu_each_and_replacements_inherit_it() {
+    let allowed = handspun::affinity::allowed_cpus().unwrap();
+    let workers = allowed.len() + 1; // one more than the CPUs: wraps around
+                                     // A fresh worker per job: every replacement must be pinned as well.
+    let pool = ProcessPool::builder()
+        .workers(workers)
+        .pin_workers(true)
+        .max_jobs_per_worker(1)
+        .build()
+        .unwrap();
+    let handles: Vec<_> = (0..3 * workers)
+        .map(|_| pool.submit(where_am_i, ()))
+        .collect();
+    for handle in handles {
+        let (worker, cpus) = bounded(LIMIT, move || handle.join()).unwrap();
+        let worker = worker.expect("ran in a worker");
+        assert_eq!(cpus, [allowed[worker % allowed.len()]], "worker {worker}");
+    }
+    // The pool's own process is not pinned: only its workers are.
+    assert_eq!(handspun::affinity::allowed_cpus().unwrap(), allowed);
+}
+
+#[test]
+fn unpinned_workers_may_run_wherever_the_parent_may() {
+    let allowed = handspun::affinity::allowed_cpus().unwrap();
+    let pool = ProcessPool::new(2).unwrap();
+    let (_, cpus) = pool.submit(where_am_i, ()).join().unwrap();
+    assert_eq!(cpus, allowed);
+}

@@ -618,3 +618,46 @@ fn pool_handles_and_worker_locals_can_be_shared_between_threads() {
     assert_send_sync::<handspun::threadpool::WorkerLocal<std::rc::Rc<u8>>>();
     assert_send_sync::<JobError>();
 }
+
+#[test]
+fn pinned_workers_run_on_one_cpu_each_in_turn() {
+    let allowed = handspun::affinity::allowed_cpus().unwrap();
+    let workers = allowed.len() + 1; // one more than the CPUs: wraps around
+    let pool = ThreadPool::builder()
+        .workers(workers)
+        .pin_workers(true)
+        .build()
+        .unwrap();
+    // Hold every worker at a barrier so each one answers once.
+    let barrier = Arc::new(Barrier::new(workers));
+    let handles: Vec<_> = (0..workers)
+        .map(|_| {
+            let barrier = Arc::clone(&barrier);
+            pool.submit(move || {
+                barrier.wait();
+                (
+                    current_worker().unwrap(),
+                    handspun::affinity::allowed_cpus().unwrap(),
+                )
+            })
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    for handle in handles {
+        let (worker, cpus) = handle.join().unwrap();
+        assert_eq!(cpus, [allowed[worker % allowed.len()]], "worker {worker}");
+        seen.insert(worker);
+    }
+    assert_eq!(seen.len(), workers, "every worker answered");
+    // The caller's thread is left alone.
+    assert_eq!(handspun::affinity::allowed_cpus().unwrap(), allowed);
+}
+
+#[test]
+fn pinning_to_a_cpu_outside_the_set_is_an_error() {
+    let error = std::thread::spawn(|| handspun::affinity::pin_current_thread(usize::MAX))
+        .join()
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+}

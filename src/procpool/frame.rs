@@ -17,8 +17,8 @@
 //! - The **parent** must never block for ever on a worker that may be hung or
 //!   dead, so its descriptors are non-blocking and every transfer has a
 //!   deadline ([`write_all_until`], [`read_frame_until`]): try the call, and
-//!   when it would block, `poll` for at most the time left. A read first
-//!   looks again for a few microseconds before it sleeps in `poll`
+//!   when it would block, `poll` for at most the time left. A read may first
+//!   look again for a few microseconds before it sleeps in `poll`
 //!   (`spin.rs`), so a deadline is overshot by at most that much.
 //!
 //! A big frame (a 100 MiB argument) cannot deadlock: a worker runs one job at
@@ -168,15 +168,27 @@ pub(crate) fn write_all_until(
     Ok(())
 }
 
+/// Whether a read that finds nothing yet looks again for a moment before
+/// it sleeps in `poll` (see `spin.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Spin {
+    /// Look again first: the bytes are expected within microseconds.
+    Yes,
+    /// Sleep at once: they are not (spinning would only take CPU time from
+    /// the process that is to send them).
+    No,
+}
+
 /// Fills `buf` from a non-blocking descriptor before `deadline`. End of file
 /// before `buf` is full is [`TransferError::Closed`].
 fn read_exact_until(
     fd: BorrowedFd<'_>,
     buf: &mut [u8],
     deadline: Option<Instant>,
+    first: Spin,
 ) -> Result<(), TransferError> {
     let mut filled = 0;
-    let mut spun = false;
+    let mut spun = first == Spin::No;
     while filled < buf.len() {
         match sys::read(fd, &mut buf[filled..]) {
             Ok(0) => return Err(TransferError::Closed),
@@ -196,16 +208,17 @@ fn read_exact_until(
 }
 
 /// Reads one whole frame from a non-blocking descriptor before `deadline`
-/// and returns its body.
+/// and returns its body. `first` says whether to spin before sleeping.
 pub(crate) fn read_frame_until(
     fd: BorrowedFd<'_>,
     deadline: Option<Instant>,
+    first: Spin,
 ) -> Result<Vec<u8>, TransferError> {
     let mut header = [0u8; HEADER_LEN];
-    read_exact_until(fd, &mut header, deadline)?;
+    read_exact_until(fd, &mut header, deadline, first)?;
     let len = u64::from_le_bytes(header) as usize;
     let mut body = vec![0u8; len];
-    read_exact_until(fd, &mut body, deadline)?;
+    read_exact_until(fd, &mut body, deadline, first)?;
     Ok(body)
 }
 
@@ -222,7 +235,7 @@ mod tests {
         frame.extend_from_slice(b"hello");
         finish_frame(&mut frame);
         write_all_blocking(write_end.as_fd(), &frame).unwrap();
-        let body = read_frame_until(read_end.as_fd(), None).unwrap();
+        let body = read_frame_until(read_end.as_fd(), None, Spin::Yes).unwrap();
         assert_eq!(body, b"hello");
     }
 
@@ -232,12 +245,12 @@ mod tests {
         sys::set_nonblocking(read_end.as_fd()).unwrap();
         let soon = Some(Instant::now());
         assert!(matches!(
-            read_frame_until(read_end.as_fd(), soon),
+            read_frame_until(read_end.as_fd(), soon, Spin::Yes),
             Err(TransferError::TimedOut)
         ));
         drop(write_end);
         assert!(matches!(
-            read_frame_until(read_end.as_fd(), None),
+            read_frame_until(read_end.as_fd(), None, Spin::Yes),
             Err(TransferError::Closed)
         ));
     }

@@ -29,6 +29,9 @@ pub(crate) struct Completion<R> {
     /// can look for the result without taking the lock while it spins. Never
     /// cleared.
     finished: AtomicBool,
+    /// The pool's [`Shared::quick_replies`](super::shared::Shared::quick_replies):
+    /// whether `join` should spin before it sleeps. `None`: never spin.
+    quick_replies: Option<Arc<AtomicBool>>,
 }
 
 /// Where a job's result stands, as seen by its handle.
@@ -55,8 +58,9 @@ struct Slot<R> {
 }
 
 impl<R> Completion<R> {
-    /// A new, pending completion.
-    pub(crate) fn new() -> Arc<Self> {
+    /// A new, pending completion; `join` spins first only while
+    /// `quick_replies` says the pool's jobs answer quickly.
+    pub(crate) fn new(quick_replies: Option<Arc<AtomicBool>>) -> Arc<Self> {
         Arc::new(Completion {
             slot: Mutex::new(Slot {
                 state: State::Pending,
@@ -65,6 +69,7 @@ impl<R> Completion<R> {
             }),
             done: Condvar::new(),
             finished: AtomicBool::new(false),
+            quick_replies,
         })
     }
 
@@ -98,10 +103,18 @@ impl<R> Completion<R> {
     }
 
     /// Blocks until the result is there and takes it. A tiny job's result
-    /// is often microseconds away: look for it for a moment (`spin.rs`)
-    /// before sleeping on the condvar, which would need a wake-up.
+    /// is often microseconds away: while the pool's jobs answer quickly, look
+    /// for it for a moment (`spin.rs`) before sleeping on the condvar, which
+    /// would need a wake-up. While they do not, spinning would only take a
+    /// core from a worker, so sleep at once.
     fn wait(&self) -> Result<R, ProcError> {
-        let _ = spin::spin_until(|| self.finished.load(Ordering::Acquire).then_some(()));
+        let quick = self
+            .quick_replies
+            .as_ref()
+            .is_some_and(|quick| quick.load(Ordering::Relaxed));
+        if quick {
+            let _ = spin::spin_until(|| self.finished.load(Ordering::Acquire).then_some(()));
+        }
         let mut slot = self.lock();
         loop {
             match std::mem::replace(&mut slot.state, State::Taken) {
@@ -149,7 +162,7 @@ impl<R> Handle<R> {
 
     /// A handle whose job failed before it was ever queued.
     pub(crate) fn failed(error: ProcError) -> Self {
-        let completion = Completion::new();
+        let completion = Completion::new(None);
         completion.complete(Err(error));
         Handle { completion }
     }

@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::io;
 use std::num::NonZeroUsize;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -81,6 +81,7 @@ pub struct Builder {
     max_jobs_per_worker: Option<usize>,
     job_timeout: Option<Duration>,
     retries: u32,
+    pin_workers: bool,
 }
 
 impl Builder {
@@ -123,13 +124,38 @@ impl Builder {
         self
     }
 
+    /// Pins worker `i` to its own CPU, the `i`-th (wrapping around) of the
+    /// CPUs this process may use — one process per core, made literal.
+    /// Default: off; the kernel places the workers.
+    ///
+    /// Why one would: the kernel places a woken process by heuristics, and a
+    /// worker that wakes to a new job can land on the core where another
+    /// worker is computing and wait there for a time slice (milliseconds)
+    /// while the other core idles. With a CPU each, that cannot happen. The
+    /// pin is set on the worker's supervisor thread before it forks, so the
+    /// worker inherits it and the two, which take turns (one waits while the
+    /// other works), share the core.
+    ///
+    /// Why it is off by default: pinning is only right when the pool owns
+    /// those cores. Two pinned pools in one program, or another busy program
+    /// on the same cores, share them while other cores idle.
+    ///
+    /// On a 2-core machine, `handspun compare --workload cpu` measured
+    /// processes at 1.57–1.93x the sync run unpinned and 1.71–1.95x pinned
+    /// (docs/benchmarks/procpool.md).
+    pub fn pin_workers(mut self, pin: bool) -> Self {
+        self.pin_workers = pin;
+        self
+    }
+
     /// Forks the workers and starts the pool.
     ///
     /// # Errors
     ///
     /// [`io::ErrorKind::InvalidInput`] for zero workers; any error of `pipe`,
-    /// `fork` or thread creation (the workers already started are stopped
-    /// and reaped first).
+    /// `fork`, thread creation or (with [`pin_workers`](Builder::pin_workers))
+    /// setting the CPU affinity. The workers already started are stopped and
+    /// reaped first.
     pub fn build(self) -> io::Result<ProcessPool> {
         let workers = match self.workers {
             Some(0) => {
@@ -140,6 +166,11 @@ impl Builder {
             }
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+        };
+        let cpus = if self.pin_workers {
+            crate::affinity::allowed_cpus()?
+        } else {
+            Vec::new()
         };
         worker::install_panic_hook();
         let shared = Arc::new(Shared {
@@ -157,12 +188,14 @@ impl Builder {
             }),
             work_available: Condvar::new(),
             queued: AtomicUsize::new(0),
+            quick_replies: Arc::new(AtomicBool::new(true)),
             config: Config {
                 workers,
                 initializer: self.initializer,
                 max_jobs_per_worker: self.max_jobs_per_worker,
                 job_timeout: self.job_timeout,
                 retries: self.retries,
+                cpus,
             },
         });
         let mut pool = ProcessPool {
@@ -252,7 +285,7 @@ impl ProcessPool {
             Ok(frame) => frame,
             Err(error) => return Handle::failed(error),
         };
-        let completion = Completion::new();
+        let completion = Completion::new(Some(Arc::clone(&self.shared.quick_replies)));
         let target = Arc::clone(&completion);
         self.enqueue(frame, move |outcome| {
             target.complete(outcome.and_then(|reply| reply.decode::<R>()));
@@ -410,7 +443,7 @@ impl ProcessPool {
             Ok(frame) => frame,
             Err(error) => return Handle::failed(error),
         };
-        let completion = Completion::new();
+        let completion = Completion::new(Some(Arc::clone(&self.shared.quick_replies)));
         let target = Arc::clone(&completion);
         self.enqueue(frame, move |outcome| {
             target.complete(outcome.and_then(|reply| reply.decode::<Vec<Result<R, String>>>()));

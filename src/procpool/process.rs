@@ -17,8 +17,9 @@ use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::Instant;
 
-use super::frame::{self, TransferError};
+use super::frame::{self, Spin, TransferError};
 use super::job::ReplyBody;
+use super::spin::SPIN_BUDGET;
 use super::sys::{self, ExitStatus, Forked};
 use super::worker;
 
@@ -37,6 +38,12 @@ pub(crate) struct WorkerProcess {
     replies: OwnedFd,
     /// Jobs this worker has answered so far (for `max_jobs_per_worker`).
     pub(crate) jobs_done: usize,
+    /// Whether the last reply came within the spin budget (true before the
+    /// first job). Decides whether the next wait for a reply spins first:
+    /// after a long job, the next is likely long too, and spinning through
+    /// its start would take CPU time from the worker computing it — on the
+    /// very core, when the pool is pinned.
+    quick: bool,
 }
 
 impl WorkerProcess {
@@ -71,6 +78,7 @@ impl WorkerProcess {
                     jobs: job_write,
                     replies: reply_read,
                     jobs_done: 0,
+                    quick: true,
                 })
             }
         }
@@ -87,6 +95,7 @@ impl WorkerProcess {
     }
 
     /// Sends one job frame and reads back its reply, both before `deadline`.
+    /// Spins before sleeping for the reply only if the last one was quick.
     ///
     /// # Errors
     ///
@@ -98,9 +107,18 @@ impl WorkerProcess {
         job_frame: &[u8],
         deadline: Option<Instant>,
     ) -> Result<ReplyBody, TransferError> {
+        let sent = Instant::now();
         frame::write_all_until(self.jobs.as_fd(), job_frame, deadline)?;
-        let body = frame::read_frame_until(self.replies.as_fd(), deadline)?;
+        let first = if self.quick { Spin::Yes } else { Spin::No };
+        let body = frame::read_frame_until(self.replies.as_fd(), deadline, first)?;
+        self.quick = sent.elapsed() <= SPIN_BUDGET;
         Ok(ReplyBody(body))
+    }
+
+    /// Whether this worker's last reply came within the spin budget (true
+    /// before its first job).
+    pub(crate) fn answers_quickly(&self) -> bool {
+        self.quick
     }
 
     /// Ends the worker and waits for it, so no zombie is left.

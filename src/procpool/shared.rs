@@ -12,8 +12,8 @@
 //! jobs are taken out of the queue first and finished after unlocking.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use super::error::ProcError;
@@ -32,6 +32,18 @@ pub(crate) struct Config {
     pub(crate) job_timeout: Option<Duration>,
     /// How many times to run a job again after its worker died.
     pub(crate) retries: u32,
+    /// With [`Builder::pin_workers`](super::Builder::pin_workers): the CPUs
+    /// the pool may use; slot `i` runs on `cpus[i % cpus.len()]`. Empty:
+    /// no pinning, the kernel places everything.
+    pub(crate) cpus: Vec<usize>,
+}
+
+impl Config {
+    /// The CPU slot `index` (its supervisor thread and every worker it
+    /// forks) is pinned to, if the pool pins.
+    pub(crate) fn cpu_for(&self, index: usize) -> Option<usize> {
+        (!self.cpus.is_empty()).then(|| self.cpus[index % self.cpus.len()])
+    }
 }
 
 /// One queued job: its frame, and what to do with its outcome.
@@ -121,6 +133,11 @@ pub(crate) struct Shared {
     /// the lock) after every change, so a spinning supervisor can watch for
     /// work without taking the lock. Only a hint: act on the queue itself.
     pub(crate) queued: AtomicUsize,
+    /// Whether the last reply any worker sent came within the spin budget
+    /// (true until the first reply). A caller waiting in `join` spins first
+    /// only while it is set: with long jobs, a spinning caller would take a
+    /// core from a worker. Only a hint; written by the supervisors.
+    pub(crate) quick_replies: Arc<AtomicBool>,
 }
 
 impl Shared {

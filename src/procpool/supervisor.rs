@@ -50,7 +50,12 @@ enum Failure {
 /// outlives each of them (it reaps them), which is what the worker's
 /// "die with the parent" signal is tied to (`sys::die_with_parent`).
 pub(crate) fn supervise(shared: Arc<Shared>, index: usize, started: Sender<io::Result<()>>) {
-    let mut worker = match start_worker(&shared, index) {
+    // Pinned before the first fork: every worker of this slot inherits it.
+    let pinned = shared
+        .config
+        .cpu_for(index)
+        .map_or(Ok(()), crate::affinity::pin_current_thread);
+    let mut worker = match pinned.and_then(|()| start_worker(&shared, index)) {
         Ok(first) => {
             let _ = started.send(Ok(()));
             Some(first)
@@ -92,6 +97,9 @@ pub(crate) fn supervise(shared: Arc<Shared>, index: usize, started: Sender<io::R
         let failure = match live.exchange(&job.frame, deadline) {
             Ok(reply) => {
                 live.jobs_done += 1;
+                shared
+                    .quick_replies
+                    .store(live.answers_quickly(), Ordering::Relaxed);
                 let worn_out = shared
                     .config
                     .max_jobs_per_worker

@@ -1,13 +1,15 @@
-//! The `--json` report: `{"version", "cores", "results": [...]}`.
+//! The `--json` report: `{"version", "cores", "results": [...]}`, plus
+//! `cpu_bare_threads` when the cpu workload ran with `sync`.
 //!
 //! The field names are a contract (shared/WORKLOADS.md): tools read them.
-//! Each element of `results` is a serialized [`RunResult`].
+//! Each element of `results` is a serialized [`RunResult`];
+//! `cpu_bare_threads` (beyond the contract) is a serialized [`Yardstick`].
 
 use std::path::Path;
 
 use serde::Serialize;
 
-use crate::workloads::RunResult;
+use crate::workloads::{RunResult, Yardstick};
 
 /// The whole JSON document.
 #[derive(Debug, Serialize)]
@@ -18,6 +20,9 @@ pub struct JsonReport<'a> {
     pub cores: usize,
     /// One row per (workload, model).
     pub results: &'a [RunResult],
+    /// The cpu workload on bare threads, if measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_bare_threads: Option<&'a Yardstick>,
 }
 
 impl<'a> JsonReport<'a> {
@@ -27,7 +32,14 @@ impl<'a> JsonReport<'a> {
             version: env!("CARGO_PKG_VERSION"),
             cores,
             results,
+            cpu_bare_threads: None,
         }
+    }
+
+    /// Adds the cpu yardstick ([`Comparison::yardstick`](crate::workloads::Comparison::yardstick)).
+    pub fn with_yardstick(mut self, yardstick: Option<&'a Yardstick>) -> JsonReport<'a> {
+        self.cpu_bare_threads = yardstick;
+        self
     }
 
     /// The report as pretty-printed JSON.

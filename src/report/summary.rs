@@ -6,7 +6,7 @@
 //! the numbers show them.
 
 use crate::report::table::seconds;
-use crate::workloads::{Model, RunResult, Workload};
+use crate::workloads::{Model, RunResult, Workload, Yardstick};
 
 /// A speedup reached at least this share of what the cores allow counts as
 /// "scaled" (the issue's bar: 0.9 × min(workers, cores)).
@@ -233,4 +233,58 @@ fn sweep_sentence(sweep: &[RunResult]) -> Option<String> {
             seconds(enough.wall_s)
         ))
     }
+}
+
+/// The sentence about the cpu yardstick (bare threads, no pool): what the
+/// machine allowed in parallel during this run, and how close each pool
+/// came to it. Also says how the cpu rows were measured: the median of how
+/// many runs, with workers `pinned` or placed by the kernel. `None` when no
+/// yardstick was measured.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::report::summary::yardstick_sentence;
+/// use handspun::workloads::Yardstick;
+///
+/// let bare = Yardstick { threads: 2, wall_s: 0.0225, speedup_vs_sync: 1.98 };
+/// let sentence = yardstick_sentence(Some(&bare), &[], true).unwrap();
+/// assert!(sentence.contains("1.98×"));
+/// assert!(yardstick_sentence(None, &[], true).is_none());
+/// ```
+pub fn yardstick_sentence(
+    yardstick: Option<&Yardstick>,
+    results: &[RunResult],
+    pinned: bool,
+) -> Option<String> {
+    let bare = yardstick?;
+    let reached: Vec<String> = results
+        .iter()
+        .filter(|r| r.workload == Workload::Cpu && r.failed == 0)
+        .filter(|r| matches!(r.model, Model::Threads | Model::Processes))
+        .filter_map(|r| {
+            let share = r.speedup_vs_sync? / bare.speedup_vs_sync;
+            Some(format!("{} {:.0}%", r.model, share * 100.0))
+        })
+        .collect();
+    let reached = if reached.is_empty() {
+        String::new()
+    } else {
+        format!("; the pools reached {} of it", reached.join(", "))
+    };
+    let runs = results
+        .iter()
+        .find(|r| r.workload == Workload::Cpu)
+        .map_or(1, |r| r.runs);
+    let placement = if pinned {
+        "pool workers pinned one per core in turn"
+    } else {
+        "pool workers placed by the kernel"
+    };
+    Some(format!(
+        "cpu yardstick: {} bare threads (no pool, a fixed share of the list each) took {}, {:.2}× sync — what this machine allowed in parallel just then{reached}. Each cpu row is the median of {runs} run(s), {placement}.",
+        bare.threads,
+        seconds(bare.wall_s),
+        bare.speedup_vs_sync,
+    ))
 }

@@ -70,9 +70,19 @@ impl ThreadPool {
             threads: Vec::with_capacity(config.workers),
             config,
         };
+        let cpus = if pool.config.pin_workers {
+            crate::affinity::allowed_cpus()?
+        } else {
+            Vec::new()
+        };
+        // A pinned worker pins itself first thing and says whether that
+        // worked; `start` waits for every answer before it returns.
+        let (pinned, answers) = std::sync::mpsc::channel();
         for index in 0..pool.config.workers {
             let queue = Arc::clone(&pool.queue);
             let gil = pool.config.gil;
+            let cpu = (!cpus.is_empty()).then(|| cpus[index % cpus.len()]);
+            let pinned = pinned.clone();
             let mut thread =
                 std::thread::Builder::new().name(format!("{}-{index}", pool.config.thread_name));
             if let Some(bytes) = pool.config.stack_size {
@@ -80,8 +90,20 @@ impl ThreadPool {
             }
             // On error, `pool` is dropped here, which closes the queue and
             // joins the workers already started.
-            let handle = thread.spawn(move || run_pool_worker(index, &queue, gil))?;
+            let handle = thread.spawn(move || {
+                if let Some(cpu) = cpu {
+                    let _ = pinned.send(crate::affinity::pin_current_thread(cpu));
+                }
+                drop(pinned);
+                run_pool_worker(index, &queue, gil);
+            })?;
             pool.threads.push(handle);
+        }
+        drop(pinned);
+        if !cpus.is_empty() {
+            for answer in answers.iter().take(pool.config.workers) {
+                answer?;
+            }
         }
         Ok(pool)
     }

@@ -18,12 +18,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::cpu::{cpu_bound, cpu_ideal_s, cpu_numbers};
+use super::cpu::{bare_threads, cpu_bound, cpu_ideal_s, cpu_numbers};
 use super::fetch::{Fetch, Fetched};
 use super::ideal::makespan;
 use super::io::io_jobs;
 use super::progress::Progress;
-use super::result::{RunResult, TaskError};
+use super::result::{RunResult, TaskError, Yardstick};
 use super::runners::{self, micros_since, Measured, RunError, RunSettings};
 use super::site::SlowSite;
 use super::timeline::Timeline;
@@ -43,10 +43,17 @@ pub struct CompareConfig {
     pub requests: usize,
     /// Multiplier of the cpu numbers (`--cpu-scale`).
     pub cpu_scale: f64,
+    /// How many times each model runs the cpu workload; the row reports
+    /// the run of median wall time (`--cpu-runs`, at least 1).
+    pub cpu_runs: usize,
     /// Connection-pool limit of the event loop's session (aiohttp's 100).
     pub pool_limit: usize,
     /// Whether to record timelines for a trace.
     pub trace: bool,
+    /// Whether the pools pin each worker to a core of its own, in turn
+    /// (default: yes; `--no-pin` turns it off). See
+    /// [`affinity`](crate::affinity) for why a short cpu run needs it.
+    pub pin_workers: bool,
     /// Whether to also run the io workload under `threads` with each pool
     /// size of [`SWEEP_WORKERS`].
     pub sweep: bool,
@@ -60,8 +67,10 @@ impl Default for CompareConfig {
             workers: None,
             requests: super::io::DEFAULT_REQUESTS,
             cpu_scale: 1.0,
+            cpu_runs: DEFAULT_CPU_RUNS,
             pool_limit: DEFAULT_POOL_LIMIT,
             trace: false,
+            pin_workers: true,
             sweep: false,
         }
     }
@@ -69,13 +78,22 @@ impl Default for CompareConfig {
 
 impl CompareConfig {
     /// The `--quick` sizes: 20 downloads and a cpu list five times shorter,
-    /// a few seconds in all.
+    /// run 3 times per model, a few seconds in all.
     pub fn quick(mut self) -> Self {
         self.requests = 20;
         self.cpu_scale = 0.2;
+        self.cpu_runs = 3;
         self
     }
 }
+
+/// How many times each model runs the cpu workload by default.
+///
+/// One run of the tutorial's list takes ~45 ms one after another and ~23 ms
+/// on two cores: short enough that one badly placed thread (a few
+/// milliseconds waiting for a core) moves a single run's speedup by 10 %.
+/// Five runs cost a fraction of a second; their median is the typical run.
+pub const DEFAULT_CPU_RUNS: usize = 5;
 
 /// The event loop session's connection-pool limit when not told otherwise:
 /// aiohttp's default, 100.
@@ -128,6 +146,8 @@ pub struct Comparison {
     /// The `--sweep` rows: io under `threads`, one per pool size (empty
     /// unless asked for).
     pub sweep: Vec<RunResult>,
+    /// The cpu workload on bare threads, when cpu ran with `sync`.
+    pub yardstick: Option<Yardstick>,
 }
 
 /// Why a comparison stopped.
@@ -161,7 +181,9 @@ pub fn compare(
     for &workload in &config.workloads {
         match (workload, &server) {
             (Workload::Cpu, _) => {
-                experiment.run_models(&mut CpuRun::new(config, experiment.cores))?;
+                let mut cpu = CpuRun::new(config, experiment.cores);
+                experiment.run_models(&mut cpu)?;
+                experiment.comparison.yardstick = cpu.yardstick;
             }
             (Workload::Io, Some(server)) => {
                 experiment.run_models(&mut IoRun::new(config, server))?;
@@ -201,6 +223,7 @@ impl<'a> Experiment<'a> {
                 results: Vec::new(),
                 timelines: Vec::new(),
                 sweep: Vec::new(),
+                yardstick: None,
             },
         }
     }
@@ -219,7 +242,9 @@ impl<'a> Experiment<'a> {
                 sync_wall_s = Some(result.wall_s);
             }
             timeline.title = format!("{workload} / {model}");
-            timeline.offset_us = offset_us;
+            // A run's own offset (the typical one of several) is counted
+            // from its phase's start.
+            timeline.offset_us += offset_us;
             self.comparison.results.push(result);
             self.comparison.timelines.push(timeline);
         }
@@ -273,6 +298,7 @@ impl<'a> Experiment<'a> {
             workers: workers_for(model, self.config.workers, self.cores),
             pool_limit: self.config.pool_limit,
             trace: self.config.trace,
+            pin_workers: self.config.pin_workers,
             progress: Arc::clone(&self.progress),
         }
     }
@@ -295,10 +321,11 @@ fn run_order(config: &CompareConfig) -> Vec<Model> {
 trait WorkloadRun {
     /// Which workload this is.
     const WORKLOAD: Workload;
-    /// Jobs in one run.
+    /// Jobs in one phase (every run of it), for the progress display.
     fn tasks(&self) -> usize;
-    /// Runs every job once under `model` and makes the result row, given
-    /// sync's wall time once sync has run.
+    /// Runs the workload under `model` and makes the result row, given
+    /// sync's wall time once sync has run. The timeline's offset is counted
+    /// from the start of this call.
     fn measure(
         &mut self,
         model: Model,
@@ -313,8 +340,12 @@ struct CpuRun {
     numbers: Vec<u64>,
     /// Cores available, for the ideal times.
     cores: usize,
+    /// Runs per model ([`CompareConfig::cpu_runs`]).
+    runs: usize,
     /// Sync's outcomes: every other model's must equal them.
     sync_outcomes: Option<Vec<Result<u64, String>>>,
+    /// The bare-threads yardstick, measured right after sync.
+    yardstick: Option<Yardstick>,
 }
 
 impl CpuRun {
@@ -328,7 +359,32 @@ impl CpuRun {
         CpuRun {
             numbers,
             cores,
+            runs: config.cpu_runs.max(1),
             sync_outcomes: None,
+            yardstick: None,
+        }
+    }
+}
+
+impl CpuRun {
+    /// Runs the list on one bare thread per core, as many times as every
+    /// model runs it, and takes the median wall time (see [`Yardstick`]).
+    fn measure_yardstick(&self, sync_wall_s: f64) -> Yardstick {
+        let mut walls: Vec<Duration> = (0..self.runs)
+            .map(|_| {
+                let began = Instant::now();
+                std::hint::black_box(bare_threads(&self.numbers, self.cores));
+                began.elapsed()
+            })
+            .collect();
+        walls.sort();
+        let wall_s = walls[walls.len() / 2]
+            .max(Duration::from_nanos(1))
+            .as_secs_f64();
+        Yardstick {
+            threads: self.cores,
+            wall_s,
+            speedup_vs_sync: sync_wall_s / wall_s,
         }
     }
 }
@@ -337,20 +393,35 @@ impl WorkloadRun for CpuRun {
     const WORKLOAD: Workload = Workload::Cpu;
 
     fn tasks(&self) -> usize {
-        self.numbers.len()
+        self.numbers.len() * self.runs
     }
 
-    /// Also checks every result against sync's, and keeps sync's.
+    /// Runs the list [`runs`](CpuRun::runs) times, checks every run's
+    /// results against sync's (sync's own runs against its first), and
+    /// reports the typical run ([`typical_run`]). Keeps sync's results.
     fn measure(
         &mut self,
         model: Model,
         settings: &RunSettings,
         sync_wall_s: Option<f64>,
     ) -> Result<(RunResult, Timeline), CompareError> {
-        let mut measured = runners::run_cpu(model, &self.numbers, settings)?;
-        if let Some(expected) = &self.sync_outcomes {
-            check_against_sync(&mut measured.outcomes, expected);
+        let phase_began = Instant::now();
+        let mut runs: Vec<(u64, Measured<u64>)> = Vec::with_capacity(self.runs);
+        for _ in 0..self.runs {
+            let began_us = micros_since(phase_began, Instant::now());
+            let mut measured = runners::run_cpu(model, &self.numbers, settings)?;
+            let reference = self
+                .sync_outcomes
+                .as_ref()
+                .or(runs.first().map(|r| &r.1.outcomes));
+            if let Some(expected) = reference {
+                check_against_sync(&mut measured.outcomes, expected);
+            }
+            runs.push((began_us, measured));
         }
+        let spread = Spread::of(runs.iter().map(|(_, measured)| measured.wall));
+        let (began_us, mut measured) = runs.swap_remove(typical_run(&runs));
+        measured.timeline.offset_us = began_us;
         let wall_s = measured.wall.as_secs_f64();
         let baseline = sync_wall_s.or((model == Model::Sync).then_some(wall_s));
         let row = Row {
@@ -363,6 +434,7 @@ impl WorkloadRun for CpuRun {
             },
             ideal_s: baseline.map(|sync| cpu_ideal_s(model, sync, settings.workers, self.cores)),
             sync_wall_s: baseline,
+            spread,
         };
         let numbers = &self.numbers;
         let result = row.finish(
@@ -372,8 +444,42 @@ impl WorkloadRun for CpuRun {
         );
         if model == Model::Sync {
             self.sync_outcomes = Some(measured.outcomes);
+            self.yardstick = Some(self.measure_yardstick(wall_s));
         }
         Ok((result, measured.timeline))
+    }
+}
+
+/// Which of several runs of one workload a row reports: the first run with
+/// a failed job, if any (a failure is never hidden behind a clean run);
+/// otherwise the run of median wall time (the upper median for an even
+/// count).
+fn typical_run<T>(runs: &[(u64, Measured<T>)]) -> usize {
+    let failed = |measured: &Measured<T>| measured.outcomes.iter().any(Result::is_err);
+    if let Some(index) = runs.iter().position(|(_, measured)| failed(measured)) {
+        return index;
+    }
+    let mut by_wall: Vec<usize> = (0..runs.len()).collect();
+    by_wall.sort_by_key(|&i| runs[i].1.wall);
+    by_wall[by_wall.len() / 2]
+}
+
+/// How many runs a row stands for, and the fastest and slowest of them.
+#[derive(Debug, Clone, Copy)]
+struct Spread {
+    runs: usize,
+    min: Duration,
+    max: Duration,
+}
+
+impl Spread {
+    /// The spread of these wall times (at least one).
+    fn of(walls: impl Iterator<Item = Duration> + Clone) -> Spread {
+        Spread {
+            runs: walls.clone().count(),
+            min: walls.clone().min().unwrap_or_default(),
+            max: walls.max().unwrap_or_default(),
+        }
     }
 }
 
@@ -399,6 +505,8 @@ struct Row {
     ideal_s: Option<f64>,
     /// Sync's wall time (the run's own, for sync), when known.
     sync_wall_s: Option<f64>,
+    /// The runs this row stands for.
+    spread: Spread,
 }
 
 impl Row {
@@ -433,6 +541,9 @@ impl Row {
             ok: outcomes.len() - errors.len(),
             failed: errors.len(),
             wall_s,
+            runs: self.spread.runs,
+            wall_min_s: self.spread.min.as_secs_f64(),
+            wall_max_s: self.spread.max.as_secs_f64(),
             ideal_s: self.ideal_s,
             efficiency: self.ideal_s.map(|ideal| ideal / wall_s),
             speedup_vs_sync: self.sync_wall_s.map(|sync| sync / wall_s),
@@ -505,6 +616,7 @@ impl WorkloadRun for IoRun {
             concurrency,
             ideal_s: Some(makespan(self.delays.iter().copied(), concurrency).as_secs_f64()),
             sync_wall_s: sync_wall_s.or((model == Model::Sync).then_some(wall_s)),
+            spread: Spread::of(std::iter::once(measured.wall)),
         };
         let result = row.finish(
             &measured,
@@ -512,5 +624,55 @@ impl WorkloadRun for IoRun {
             |i| self.fetches[i].url.clone(),
         );
         Ok((result, measured.timeline))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(wall_ms: u64, failed: bool) -> (u64, Measured<u64>) {
+        let outcome = if failed {
+            Err("boom".to_owned())
+        } else {
+            Ok(1)
+        };
+        let measured = Measured {
+            wall: Duration::from_millis(wall_ms),
+            outcomes: vec![Ok(1), outcome],
+            connections_opened: None,
+            peak_rss_kib: 1,
+            timeline: Timeline::default(),
+        };
+        (0, measured)
+    }
+
+    #[test]
+    fn the_typical_run_is_the_median_by_wall_time() {
+        let runs = [
+            run(30, false),
+            run(10, false),
+            run(50, false),
+            run(20, false),
+            run(40, false),
+        ];
+        assert_eq!(typical_run(&runs), 0, "30 ms is the median of 10..50");
+        assert_eq!(typical_run(&runs[..2]), 0, "the upper median of two");
+        assert_eq!(typical_run(&runs[1..2]), 0);
+    }
+
+    #[test]
+    fn a_run_with_a_failure_is_never_hidden_behind_a_clean_one() {
+        let runs = [run(30, false), run(10, false), run(50, true), run(20, true)];
+        assert_eq!(typical_run(&runs), 2, "the first failing run");
+    }
+
+    #[test]
+    fn the_spread_covers_every_run() {
+        let walls = [3, 1, 2].map(Duration::from_millis);
+        let spread = Spread::of(walls.into_iter());
+        assert_eq!(spread.runs, 3);
+        assert_eq!(spread.min, Duration::from_millis(1));
+        assert_eq!(spread.max, Duration::from_millis(3));
     }
 }

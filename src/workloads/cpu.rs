@@ -100,3 +100,38 @@ pub fn cpu_ideal_s(
         Model::Sync | Model::EventLoop | Model::ThreadsGil => sync_wall_s,
     }
 }
+
+/// Runs the list on `threads` bare threads — no pool, no queue: thread `t`
+/// takes the `t`-th contiguous share of the list — and returns the wrapping
+/// sum of every result. What the machine itself allows in parallel right
+/// now, as a yardstick for the pools (`handspun compare` reports it).
+///
+/// # Examples
+///
+/// ```
+/// use handspun::workloads::cpu::{bare_threads, cpu_bound};
+///
+/// let numbers = [10, 20, 30];
+/// let sum = numbers.iter().map(|&n| cpu_bound(n)).fold(0, u64::wrapping_add);
+/// assert_eq!(bare_threads(&numbers, 2), sum);
+/// ```
+pub fn bare_threads(numbers: &[u64], threads: usize) -> u64 {
+    let share = numbers.len().div_ceil(threads.max(1)).max(1);
+    let sum_of = |part: &[u64]| {
+        part.iter()
+            .map(|&n| cpu_bound(n))
+            .fold(0, u64::wrapping_add)
+    };
+    std::thread::scope(|scope| {
+        let mut parts = numbers.chunks(share);
+        let own = parts.next().unwrap_or_default();
+        let others: Vec<_> = parts
+            .map(|part| scope.spawn(move || sum_of(part)))
+            .collect();
+        let mine = sum_of(own);
+        others
+            .into_iter()
+            .map(|other| other.join().expect("cpu_bound does not panic"))
+            .fold(mine, u64::wrapping_add)
+    })
+}

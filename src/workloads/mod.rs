@@ -69,4 +69,4 @@ pub mod timeline;
 
 pub use compare::{compare, CompareConfig, Comparison};
 pub use model::{Model, Workload};
-pub use result::{RunResult, TaskError};
+pub use result::{RunResult, TaskError, Yardstick};

@@ -20,8 +20,9 @@ pub struct TaskError {
 /// One row of `handspun compare`: how one model ran one workload.
 ///
 /// Serialized, it is one element of the `results` array of the JSON report;
-/// the field names are a contract (shared/WORKLOADS.md). Two fields go beyond
-/// the contract's list: `checksum` and `errors`.
+/// the field names are a contract (shared/WORKLOADS.md). Some fields go
+/// beyond the contract's list: `runs`, `wall_min_s`, `wall_max_s`,
+/// `checksum` and `errors`.
 ///
 /// - `ideal_s`, `efficiency`: for cpu they need the sync time, so they are
 ///   `null` when `sync` was not among the models run.
@@ -30,6 +31,10 @@ pub struct TaskError {
 ///   for the cpu workload (it opens none).
 /// - `peak_rss_kib`: see [`crate::workloads::rss`] for what it measures per
 ///   model.
+/// - `runs`: how many times the workload ran under this model (cpu: 5 by
+///   default, `--cpu-runs`; io: 1). The row describes the run of median wall
+///   time — or, if any run had a failed job, the first such run, so no
+///   failure is hidden. `wall_min_s` and `wall_max_s` give the spread.
 /// - `checksum`: io: the wrapping sum of every ok body's checksum; cpu: the
 ///   wrapping sum of every ok `cpu_bound` result. Equal across models when
 ///   all jobs are ok.
@@ -52,6 +57,14 @@ pub struct RunResult {
     /// Measured wall time, seconds.
     #[serde(serialize_with = "micros")]
     pub wall_s: f64,
+    /// Times the workload ran under this model; this row is one of them.
+    pub runs: usize,
+    /// The fastest run's wall time, seconds (`wall_s` when `runs` is 1).
+    #[serde(serialize_with = "micros")]
+    pub wall_min_s: f64,
+    /// The slowest run's wall time, seconds.
+    #[serde(serialize_with = "micros")]
+    pub wall_max_s: f64,
     /// What a zero-overhead runtime would take, seconds.
     #[serde(serialize_with = "micros_opt")]
     pub ideal_s: Option<f64>,
@@ -90,9 +103,31 @@ fn micros_opt<S: Serializer>(value: &Option<f64>, serializer: S) -> Result<S::Ok
     }
 }
 
+fn ratio<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64((value * 1e4).round() / 1e4)
+}
+
 fn ratio_opt<S: Serializer>(value: &Option<f64>, serializer: S) -> Result<S::Ok, S::Error> {
     match value {
-        Some(v) => serializer.serialize_f64((v * 1e4).round() / 1e4),
+        Some(v) => ratio(v, serializer),
         None => serializer.serialize_none(),
     }
+}
+
+/// The cpu workload's yardstick: the list run on bare threads (no pool, no
+/// queue, a fixed share each; [`bare_threads`](crate::workloads::cpu::bare_threads)),
+/// one per core, measured right after `sync` as many times as every model.
+/// It shows what the machine itself allows in parallel at that moment (a
+/// busy neighbour on a shared host, or a clock that drops when every core
+/// works, lowers it), so a pool's shortfall can be told from the machine's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Yardstick {
+    /// Bare threads used: the core count.
+    pub threads: usize,
+    /// Median wall time of its runs, seconds.
+    #[serde(serialize_with = "micros")]
+    pub wall_s: f64,
+    /// `sync wall_s / wall_s`.
+    #[serde(serialize_with = "ratio")]
+    pub speedup_vs_sync: f64,
 }

@@ -104,10 +104,14 @@ where
     rss::reset_peak();
     let start = Instant::now();
     let start_unix = unix_us();
-    let pool = ProcessPool::new(settings.workers).map_err(|source| RunError::Start {
-        model: Model::Processes,
-        source,
-    })?;
+    let pool = ProcessPool::builder()
+        .workers(settings.workers)
+        .pin_workers(settings.pin_workers)
+        .build()
+        .map_err(|source| RunError::Start {
+            model: Model::Processes,
+            source,
+        })?;
     let handles: Vec<_> = args.into_iter().map(|arg| pool.submit(job, arg)).collect();
     let mut outcomes = Vec::with_capacity(handles.len());
     let mut opened = 0;

@@ -1,0 +1,96 @@
+//! CPU affinity: which cores a thread may run on.
+//!
+//! Linux places every runnable thread on a core by heuristics: a thread that
+//! wakes up tends to land near the thread that woke it, and the load
+//! balancer moves threads between cores every few milliseconds, judging by
+//! load averages that take tens of milliseconds to settle. For long runs
+//! that works well. For a 20-millisecond burst of CPU work it can leave one
+//! core idle while two threads take turns on the other, and the burst takes
+//! noticeably longer than it should.
+//!
+//! *Pinning* takes the guesswork away: a thread bound to one core
+//! (`sched_setaffinity`) runs there or nowhere. Both pools can pin their
+//! workers, one per core in turn ([`ThreadPool`](crate::threadpool::Builder::pin_workers),
+//! [`ProcessPool`](crate::procpool::Builder::pin_workers)); neither does by
+//! default, because pinning is only right when the pool owns those cores.
+//!
+//! A process forked by a pinned thread inherits the pin, which is how the
+//! process pool pins its workers without any code in the child.
+
+use std::io;
+
+/// The CPUs the calling thread may run on (its affinity mask), in ascending
+/// order: usually every online CPU; fewer under `taskset` or a cgroup's
+/// cpuset.
+///
+/// # Errors
+///
+/// The OS error of `sched_getaffinity` (none is expected on Linux).
+///
+/// # Examples
+///
+/// ```
+/// let cpus = handspun::affinity::allowed_cpus().unwrap();
+/// assert!(!cpus.is_empty());
+/// ```
+pub fn allowed_cpus() -> io::Result<Vec<usize>> {
+    // SAFETY: cpu_set_t is a plain bit array; all zeroes is the empty set.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `set` is a valid, writable cpu_set_t of the size passed; pid 0
+    // means the calling thread.
+    let result =
+        unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+    if result == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    let cpus = (0..libc::CPU_SETSIZE as usize)
+        // SAFETY: `cpu` is below CPU_SETSIZE, the number of bits in `set`.
+        .filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &set) })
+        .collect();
+    Ok(cpus)
+}
+
+/// Binds the calling thread to `cpu`: from now on it runs there only. A
+/// process the thread forks afterwards inherits the binding.
+///
+/// # Errors
+///
+/// [`io::ErrorKind::InvalidInput`] if `cpu` is not a CPU this thread may use
+/// (see [`allowed_cpus`]) — the kernel refuses an empty set.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::affinity;
+///
+/// let first = affinity::allowed_cpus().unwrap()[0];
+/// std::thread::spawn(move || {
+///     affinity::pin_current_thread(first).unwrap();
+///     assert_eq!(affinity::allowed_cpus().unwrap(), [first]);
+/// })
+/// .join()
+/// .unwrap();
+/// ```
+pub fn pin_current_thread(cpu: usize) -> io::Result<()> {
+    if cpu >= libc::CPU_SETSIZE as usize {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "CPU {cpu} is beyond the largest CPU set ({})",
+                libc::CPU_SETSIZE
+            ),
+        ));
+    }
+    // SAFETY: cpu_set_t is a plain bit array; all zeroes is the empty set.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `cpu` was checked to be below CPU_SETSIZE just above.
+    unsafe { libc::CPU_SET(cpu, &mut set) };
+    // SAFETY: `set` is a valid cpu_set_t of the size passed; pid 0 means the
+    // calling thread.
+    let result =
+        unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    if result == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
