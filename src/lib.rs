@@ -71,7 +71,8 @@
 //!
 //! The three runtimes never import one another. A pool's job handle is a
 //! plain `std::future::Future`, so an event-loop task can await it through
-//! ordinary wakers without either side knowing the other.
+//! ordinary wakers without either side knowing the other. Both pools use
+//! [`affinity`] (two system calls) to pin their workers when asked.
 
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]

@@ -31,6 +31,12 @@
 //! a tiny job's round trip — so each waiter first spins for a few
 //! microseconds (`spin.rs`: the supervisor for a job and for its reply, the
 //! worker for its next job, `join` for the result) and only then sleeps.
+//! The waits for a reply or a result spin only while replies have been
+//! coming that fast: behind a long job, a spinning waiter would only take a
+//! core from the worker computing it.
+//!
+//! [`Builder::pin_workers`] pins each worker to a core of its own
+//! ([`affinity`](crate::affinity)); off by default.
 //!
 //! # Never lose a job
 //!

@@ -140,9 +140,9 @@ impl Builder {
     /// those cores. Two pinned pools in one program, or another busy program
     /// on the same cores, share them while other cores idle.
     ///
-    /// On a 2-core machine, `handspun compare --workload cpu` measured
-    /// processes at 1.57–1.93x the sync run unpinned and 1.71–1.95x pinned
-    /// (docs/benchmarks/procpool.md).
+    /// On a 2-core machine, `handspun compare --workload cpu`: processes at
+    /// 1.81–1.95x sync pinned against 1.59–1.95x unpinned, 15 runs each
+    /// (docs/benchmarks/workloads.md).
     pub fn pin_workers(mut self, pin: bool) -> Self {
         self.pin_workers = pin;
         self
