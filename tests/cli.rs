@@ -242,6 +242,11 @@ fn compare_quick_runs_every_model_and_its_reports_add_up() {
         assert!(row["wall_s"].as_f64().unwrap() > 0.0);
         assert!(row["peak_rss_kib"].as_u64().unwrap() > 0);
     }
+    // cpu runs first, but the rows tell the tutorial's story: io, then cpu.
+    let first_cpu = rows.iter().position(|r| r["workload"] == "cpu").unwrap();
+    assert!(rows[..first_cpu].iter().all(|r| r["workload"] == "io"));
+    assert!(rows[first_cpu..].iter().all(|r| r["workload"] == "cpu"));
+    assert!(first_cpu > 0, "io rows come first");
     let of = |workload: &str| -> Vec<&serde_json::Value> {
         rows.iter().filter(|r| r["workload"] == workload).collect()
     };
