@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::io;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -205,14 +205,28 @@ impl Builder {
         // Each supervisor forks its own first worker and says whether that
         // worked. On error, dropping `pool` stops the workers started so far.
         let (started, reports) = std::sync::mpsc::channel();
+        // The supervisors wait at a gate until all of them exist. One that
+        // forked at once would take the core this thread needs to spawn the
+        // next: the second supervisor started 0.3 ms late on 2 cores. The
+        // gate is a lock held for writing while spawning; each supervisor
+        // takes it for reading first. Dropping the write guard opens it, on
+        // the error path too (declared after `pool`, so dropped before it).
+        let gate = RwLock::new(());
+        let gate = Arc::new(gate);
+        let closed = gate.write().unwrap_or_else(PoisonError::into_inner);
         for index in 0..workers {
             let shared = Arc::clone(&pool.shared);
             let started = started.clone();
+            let gate = Arc::clone(&gate);
             let thread = std::thread::Builder::new()
                 .name(format!("procpool-supervisor-{index}"))
-                .spawn(move || supervisor::supervise(shared, index, started))?;
+                .spawn(move || {
+                    drop(gate.read());
+                    supervisor::supervise(shared, index, started);
+                })?;
             pool.supervisors.push(thread);
         }
+        drop(closed);
         drop(started);
         for report in reports.iter().take(workers) {
             report?;
