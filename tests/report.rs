@@ -4,10 +4,10 @@
 #[cfg(feature = "cli")]
 use handspun::report::chart::{comparison_svg, model_color_hex, sweep_svg};
 use handspun::report::json::JsonReport;
-use handspun::report::summary::summarize;
+use handspun::report::summary::{summarize, yardstick_sentence};
 use handspun::report::table::render;
 use handspun::report::trace::{chrome_trace, Mark, Span, Timeline};
-use handspun::workloads::{Model, RunResult, TaskError, Workload};
+use handspun::workloads::{Model, RunResult, TaskError, Workload, Yardstick};
 
 fn row(
     workload: Workload,
@@ -182,6 +182,39 @@ fn sentences_follow_the_numbers() {
             "cpu / threads: 1.03× sync with 5 workers, 51% of the 2× that 2 cores allow",
             "cpu: processes won",
         ],
+    );
+}
+
+#[test]
+fn the_yardstick_sentence_puts_each_pool_against_bare_threads() {
+    // sample(): cpu threads 4.0 / 2.05 = 1.95x, processes 4.0 / 2.1 = 1.90x.
+    let bare = Yardstick {
+        threads: 2,
+        wall_s: 2.0,
+        speedup_vs_sync: 2.0,
+    };
+    let sentence = yardstick_sentence(Some(&bare), &sample(), true).unwrap();
+    assert!(
+        sentence.contains("threads 98%, processes 95%"),
+        "{sentence}"
+    );
+    assert!(
+        sentence.contains("median of 1 run(s), pool workers pinned"),
+        "{sentence}"
+    );
+    assert!(!sentence.contains("something else"), "{sentence}");
+
+    let unpinned = yardstick_sentence(Some(&bare), &sample(), false).unwrap();
+    assert!(unpinned.contains("placed by the kernel"), "{unpinned}");
+
+    let busy = Yardstick {
+        speedup_vs_sync: 1.3,
+        ..bare
+    };
+    let sentence = yardstick_sentence(Some(&busy), &sample(), true).unwrap();
+    assert!(
+        sentence.contains("something else was using the cores"),
+        "{sentence}"
     );
 }
 

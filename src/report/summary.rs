@@ -250,6 +250,11 @@ fn sweep_sentence(sweep: &[RunResult]) -> Option<String> {
 /// let bare = Yardstick { threads: 2, wall_s: 0.0225, speedup_vs_sync: 1.98 };
 /// let sentence = yardstick_sentence(Some(&bare), &[], true).unwrap();
 /// assert!(sentence.contains("1.98×"));
+/// assert!(!sentence.contains("something else"));
+/// // A busy machine is named as such.
+/// let busy = Yardstick { speedup_vs_sync: 1.25, ..bare };
+/// let sentence = yardstick_sentence(Some(&busy), &[], true).unwrap();
+/// assert!(sentence.contains("something else was using the cores"));
 /// assert!(yardstick_sentence(None, &[], true).is_none());
 /// ```
 pub fn yardstick_sentence(
@@ -281,8 +286,17 @@ pub fn yardstick_sentence(
     } else {
         "pool workers placed by the kernel"
     };
+    let busy = if bare.threads > 1 && bare.speedup_vs_sync < SCALED * bare.threads as f64 {
+        format!(
+            " Even bare threads fell short of {:.0}% of {} cores: something else was using the cores during this run, so its cpu speedups say more about the machine than about the models; run it again on an idle machine.",
+            SCALED * 100.0,
+            bare.threads
+        )
+    } else {
+        String::new()
+    };
     Some(format!(
-        "cpu yardstick: {} bare threads (no pool, a fixed share of the list each) took {}, {:.2}× sync — what this machine allowed in parallel just then{reached}. Each cpu row is the median of {runs} run(s), {placement}.",
+        "cpu yardstick: {} bare threads (no pool, a fixed share of the list each) took {}, {:.2}× sync — what this machine allowed in parallel just then{reached}. Each cpu row is the median of {runs} run(s), {placement}.{busy}",
         bare.threads,
         seconds(bare.wall_s),
         bare.speedup_vs_sync,
