@@ -13,7 +13,9 @@
 //! system call that sleeps, for at most [`SPIN_BUDGET`]: the answer to a tiny
 //! job, the next job right after a reply, the result in `join`. Only then
 //! does it sleep as before. When the answer comes within the budget, nobody
-//! had to be woken.
+//! had to be woken. The waits for an answer (the supervisor's for a reply,
+//! `join`'s for a result) expect it soon only while the last replies did come
+//! within the budget; behind a 2 ms job they sleep at once.
 //!
 //! # The trade
 //!
@@ -22,7 +24,8 @@
 //! threads and processes that spin outnumber the cores: the spinner may
 //! occupy the very core the thread it waits for needs. Two things bound the
 //! harm here: the budget is short (a job longer than it gets exactly the old,
-//! sleeping behaviour after a few microseconds of waste), and every round of
+//! sleeping behaviour after a few microseconds of waste, and none once the
+//! pool has seen its replies take longer), and every round of
 //! the loop calls [`std::thread::yield_now`], so a runnable thread on the same
 //! core gets to run instead of the spinner.
 
