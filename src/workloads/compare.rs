@@ -91,10 +91,11 @@ impl CompareConfig {
 
 /// How many times each model runs the cpu workload by default.
 ///
-/// One run of the tutorial's list takes ~45 ms one after another and ~23 ms
+/// One run of the tutorial's list takes ~31 ms one after another and ~16 ms
 /// on two cores: short enough that one badly placed thread (a few
 /// milliseconds waiting for a core) moves a single run's speedup by 10 %.
-/// Five runs cost a fraction of a second; their median is the typical run.
+/// Five runs cost about a second for all five models; their median is the
+/// typical run.
 pub const DEFAULT_CPU_RUNS: usize = 5;
 
 /// The event loop session's connection-pool limit when not told otherwise:
@@ -377,9 +378,7 @@ impl CpuRun {
             yardstick: None,
         }
     }
-}
 
-impl CpuRun {
     /// Runs the list on one bare thread per core, as many times as every
     /// model runs it, and takes the median wall time (see [`Yardstick`]).
     fn measure_yardstick(&self, sync_wall_s: f64) -> Yardstick {
