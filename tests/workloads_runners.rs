@@ -1,7 +1,9 @@
 //! Every runner, called directly. cpu: the same results as `cpu_bound`, in
 //! list order, one progress tick and (when tracing) one span per job. io
 //! (against our own slow site, with short delays): bodies checked,
-//! connections counted, failures kept in place with their error.
+//! connections counted, failures kept in place with their error. And
+//! `compare` itself on a tiny cpu list: repeated runs, medians, the
+//! yardstick.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -202,4 +204,43 @@ mod io {
             assert!(outcomes[3].is_err(), "{model}: https is not supported");
         }
     }
+}
+
+#[test]
+fn compare_runs_the_cpu_list_several_times_and_reports_each_models_median_run() {
+    use handspun::workloads::{compare, CompareConfig, Workload};
+
+    let config = CompareConfig {
+        workloads: vec![Workload::Cpu],
+        models: vec![Model::Threads, Model::Sync],
+        workers: Some(2),
+        cpu_scale: 0.002, // 10_000-long sums: bookkeeping, not speed
+        cpu_runs: 3,
+        ..CompareConfig::default()
+    };
+    let progress = Arc::new(Counter::default());
+    let comparison = compare(&config, progress.clone()).unwrap();
+
+    // One progress phase per model, every job of every run counted.
+    assert_eq!(progress.started.load(Ordering::SeqCst), 2);
+    assert_eq!(progress.finished.load(Ordering::SeqCst), 2);
+    assert_eq!(progress.advanced.load(Ordering::SeqCst), 2 * 3 * 20);
+
+    let models: Vec<Model> = comparison.results.iter().map(|r| r.model).collect();
+    assert_eq!(models, [Model::Sync, Model::Threads], "sync runs first");
+    for row in &comparison.results {
+        assert_eq!(row.runs, 3);
+        assert!(row.wall_min_s <= row.wall_s && row.wall_s <= row.wall_max_s);
+        assert_eq!((row.ok, row.failed), (20, 0));
+        assert!(row.ideal_s.is_some() && row.speedup_vs_sync.is_some());
+    }
+    assert_eq!(
+        comparison.results[0].checksum, comparison.results[1].checksum,
+        "threads computed what sync computed"
+    );
+    let bare = comparison
+        .yardstick
+        .expect("sync ran, so the yardstick did");
+    assert_eq!(bare.threads, comparison.cores);
+    assert!(bare.wall_s > 0.0);
 }
