@@ -50,6 +50,24 @@ pub fn allowed_cpus() -> io::Result<Vec<usize>> {
     Ok(cpus)
 }
 
+/// The CPU worker `index` of a pinned pool gets: the `index`-th of `cpus`,
+/// wrapping around when there are more workers than CPUs. `None` when
+/// `cpus` is empty (the pool does not pin).
+///
+/// # Examples
+///
+/// ```
+/// use handspun::affinity::cpu_for_worker;
+///
+/// let cpus = [0, 1];
+/// let placed: Vec<_> = (0..5).map(|i| cpu_for_worker(&cpus, i)).collect();
+/// assert_eq!(placed, [Some(0), Some(1), Some(0), Some(1), Some(0)]);
+/// assert_eq!(cpu_for_worker(&[], 3), None);
+/// ```
+pub fn cpu_for_worker(cpus: &[usize], index: usize) -> Option<usize> {
+    (!cpus.is_empty()).then(|| cpus[index % cpus.len()])
+}
+
 /// Binds the calling thread to `cpu`: from now on it runs there only. A
 /// process the thread forks afterwards inherits the binding.
 ///

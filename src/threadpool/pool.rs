@@ -81,7 +81,7 @@ impl ThreadPool {
         for index in 0..pool.config.workers {
             let queue = Arc::clone(&pool.queue);
             let gil = pool.config.gil;
-            let cpu = (!cpus.is_empty()).then(|| cpus[index % cpus.len()]);
+            let cpu = crate::affinity::cpu_for_worker(&cpus, index);
             let pinned = pinned.clone();
             let mut thread =
                 std::thread::Builder::new().name(format!("{}-{index}", pool.config.thread_name));
