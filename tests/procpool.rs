@@ -274,6 +274,38 @@ fn dropping_the_pool_finishes_queued_work() {
 }
 
 #[test]
+fn close_refuses_new_jobs_runs_the_queued_ones_and_stops_idle_workers_at_once() {
+    bounded(LIMIT, || {
+        let pool = ProcessPool::new(2).unwrap();
+        // One worker is held by a job that waits on a FIFO; the other runs
+        // the squares.
+        let fifo = Fifo::new();
+        let held = pool.submit(wait_for_fifo, fifo.path());
+        let queued: Vec<_> = (0..10).map(|x| pool.submit(square, x)).collect();
+        pool.close();
+        pool.close(); // twice is fine
+
+        assert_eq!(pool.submit(square, 3).join(), Err(ProcError::Closed));
+        assert_eq!(
+            pool.map(square, [1, 2, 3], 2),
+            vec![Err(ProcError::Closed); 3]
+        );
+        for (x, handle) in queued.into_iter().enumerate() {
+            assert_eq!(handle.join(), Ok((x * x) as u64));
+        }
+        // With the queue empty, the squares' worker is stopped while the
+        // pool still exists (the watchdog fails the test if it never is);
+        // the held one stays until its job ends.
+        while pool.worker_pids().len() > 1 {
+            std::thread::yield_now();
+        }
+        assert_eq!(pool.worker_pids().len(), 1);
+        Fifo::write_byte(&fifo.path(), 42);
+        assert_eq!(held.join(), Ok(42));
+    });
+}
+
+#[test]
 fn shutdown_now_cancels_running_and_queued_jobs() {
     bounded(LIMIT, || {
         let pool = ProcessPool::new(1).unwrap();

@@ -216,6 +216,23 @@ fn the_yardstick_sentence_puts_each_pool_against_bare_threads() {
         sentence.contains("something else was using the cores"),
         "{sentence}"
     );
+
+    // More than two cores' worth from two threads: sync was the slow one.
+    let slowed_sync = Yardstick {
+        speedup_vs_sync: 2.3,
+        ..bare
+    };
+    let sentence = yardstick_sentence(Some(&slowed_sync), &sample(), true).unwrap();
+    assert!(
+        sentence.contains("something else slowed sync's runs"),
+        "{sentence}"
+    );
+    let edge = Yardstick {
+        speedup_vs_sync: 2.08,
+        ..bare
+    };
+    let sentence = yardstick_sentence(Some(&edge), &sample(), true).unwrap();
+    assert!(!sentence.contains("something else"), "{sentence}");
 }
 
 #[test]

@@ -49,6 +49,11 @@ pub enum ProcError {
     #[error("the job was cancelled: the pool was shut down before it finished")]
     Cancelled,
 
+    /// The job was submitted after [`close`](super::ProcessPool::close): the
+    /// pool takes no new jobs. It never ran.
+    #[error("the pool is closed: it takes no new jobs")]
+    Closed,
+
     /// The argument (in the parent) or the result (in the worker) could not
     /// be encoded with postcard. The message says which and why.
     #[error("could not encode the {0}")]

@@ -51,8 +51,10 @@
 //!   again, if [`Builder::retries`] allows — then forks a replacement;
 //! - a job that outlives [`Builder::job_timeout`] gets its worker killed:
 //!   [`ProcError::Timeout`], and a replacement is forked;
-//! - dropping the pool finishes the queue; [`ProcessPool::shutdown_now`]
-//!   kills the workers and cancels the rest: [`ProcError::Cancelled`].
+//! - dropping the pool, or [`ProcessPool::close`], finishes the queue (a job
+//!   submitted after `close` reports [`ProcError::Closed`]);
+//!   [`ProcessPool::shutdown_now`] kills the workers and cancels the rest:
+//!   [`ProcError::Cancelled`].
 //!
 //! Every child is reaped by the supervisor that forked it, and only after its
 //! pid has been cleared from the shared state, so nobody ever signals a pid

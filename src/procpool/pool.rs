@@ -384,6 +384,38 @@ impl ProcessPool {
         as_completed(handles)
     }
 
+    /// Takes no more jobs (Python's `Pool.close`). The jobs already queued
+    /// still run; each supervisor that then finds the queue empty stops its
+    /// worker at once, while the others finish their last jobs, rather than
+    /// when the pool is dropped. Jobs submitted afterwards report
+    /// [`ProcError::Closed`]. Dropping the pool still waits for every
+    /// worker to be reaped.
+    ///
+    /// Closing after the last submit takes the workers' exits off the end of
+    /// a batch: the first workers to run out of jobs exit while the last
+    /// ones finish, and the last ones exit as soon as they reply.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use handspun::procpool::{ProcError, ProcessPool};
+    ///
+    /// let pool = ProcessPool::new(2).unwrap();
+    /// let four = pool.submit(|x: u32| x * 2, 2);
+    /// pool.close();
+    /// assert_eq!(four.join(), Ok(4)); // queued before close: it runs
+    /// assert_eq!(pool.submit(|x: u32| x * 2, 3).join(), Err(ProcError::Closed));
+    /// ```
+    pub fn close(&self) {
+        {
+            let mut state = self.shared.lock();
+            if state.phase == Phase::Running {
+                state.phase = Phase::Draining;
+            }
+        }
+        self.shared.work_available.notify_all();
+    }
+
     /// Stops at once: jobs still queued report [`ProcError::Cancelled`],
     /// running workers are killed (their jobs report `Cancelled` too), and
     /// every worker is reaped before this returns.
@@ -436,6 +468,11 @@ impl ProcessPool {
             retries_left: self.shared.config.retries,
         };
         let mut state = self.shared.lock();
+        if state.phase != Phase::Running {
+            drop(state);
+            job.finish(Err(ProcError::Closed));
+            return;
+        }
         state.queue.push_back(job);
         self.shared.note_queue_len(&state);
         // A spinning supervisor will find the job itself; wake a sleeping
@@ -469,13 +506,7 @@ impl ProcessPool {
 impl Drop for ProcessPool {
     /// Finishes every queued job, then stops and reaps every worker.
     fn drop(&mut self) {
-        {
-            let mut state = self.shared.lock();
-            if state.phase == Phase::Running {
-                state.phase = Phase::Draining;
-            }
-        }
-        self.shared.work_available.notify_all();
+        self.close();
         for supervisor in self.supervisors.drain(..) {
             // A supervisor never panics on its own; if user decoding code
             // panicked in it, that job's handle already lost its result.

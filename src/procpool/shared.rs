@@ -65,14 +65,14 @@ impl Job {
     }
 }
 
-/// The pool's life cycle. It only moves forward: `Running` → `Draining` or
-/// `Stopping`, and `Draining` → `Stopping` never happens (both end the pool).
+/// The pool's life cycle. It only moves forward: `Running` → `Draining` →
+/// `Stopping`, and `Running` → `Stopping`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Phase {
     /// Accepting jobs; workers that die are replaced at once.
     Running,
-    /// The pool was dropped: no new jobs; supervisors finish the queue, then
-    /// stop their workers and exit.
+    /// The pool was closed or dropped: no new jobs; each supervisor finishes
+    /// the queue with the others, then stops its worker and exits.
     Draining,
     /// `shutdown_now` was called: the queue was emptied (those jobs were
     /// cancelled), the workers were killed; supervisors reap and exit.

@@ -12,6 +12,10 @@ use crate::workloads::{Model, RunResult, Workload, Yardstick};
 /// "scaled" (the bar: 0.9 × min(workers, cores)).
 const SCALED: f64 = 0.9;
 
+/// Bare threads above this multiple of their count cannot be the machine's
+/// doing: sync itself was slowed, and every cpu speedup is inflated.
+const BEYOND_CORES: f64 = 1.05;
+
 /// Below this speedup a model "shows no gain".
 const NO_GAIN: f64 = 1.15;
 
@@ -286,11 +290,18 @@ pub fn yardstick_sentence(
     } else {
         "pool workers placed by the kernel"
     };
-    let busy = if bare.threads > 1 && bare.speedup_vs_sync < SCALED * bare.threads as f64 {
+    let cores = bare.threads as f64;
+    let busy = if bare.threads > 1 && bare.speedup_vs_sync < SCALED * cores {
         format!(
             " Even bare threads fell short of {:.0}% of {} cores: something else was using the cores during this run, so its cpu speedups say more about the machine than about the models; run it again on an idle machine.",
             SCALED * 100.0,
             bare.threads
+        )
+    } else if bare.speedup_vs_sync > BEYOND_CORES * cores {
+        format!(
+            " Bare threads beat {} cores by more than {:.0}%, which cores alone cannot do: something else slowed sync's runs, so every cpu speedup of this run is inflated; run it again on an idle machine.",
+            bare.threads,
+            (BEYOND_CORES - 1.0) * 100.0
         )
     } else {
         String::new()

@@ -113,6 +113,9 @@ where
             source,
         })?;
     let handles: Vec<_> = args.into_iter().map(|arg| pool.submit(job, arg)).collect();
+    // Nothing more to submit: a worker that runs out of jobs exits now, while
+    // the others finish theirs (Python's `pool.close()`).
+    pool.close();
     let mut outcomes = Vec::with_capacity(handles.len());
     let mut opened = 0;
     let mut worker_peaks: HashMap<u32, u64> = HashMap::new();
