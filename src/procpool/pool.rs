@@ -391,9 +391,10 @@ impl ProcessPool {
     /// [`ProcError::Closed`]. Dropping the pool still waits for every
     /// worker to be reaped.
     ///
-    /// Closing after the last submit takes the workers' exits off the end of
-    /// a batch: the first workers to run out of jobs exit while the last
-    /// ones finish, and the last ones exit as soon as they reply.
+    /// Closing right after the last submit shortens the end of a batch: the
+    /// workers that run out of jobs first exit while the last ones still
+    /// compute, and the last ones exit as soon as they reply, without
+    /// waiting for the drop to wake their supervisors.
     ///
     /// # Examples
     ///
