@@ -10,7 +10,9 @@
 //! - `tiny_tasks`: 10_000 tiny jobs (per-job overhead), also through `map`
 //!   with Python's default chunk size (`handspun_map`);
 //! - `map_coarse`: the cpu workload, `cpu_bound(5_000_000 + x)` for x in 0..20;
-//! - `startup`: create a pool of W workers and shut it down.
+//! - `startup`: create a pool of W workers and shut it down; beside it,
+//!   `bare_fork` forks W children that exit at once and reaps them, from
+//!   this one thread — the floor under any pool of forked workers.
 //!
 //! W = the number of cores. Run with
 //! `cargo bench --bench procpool -- --warm-up-time 1 --measurement-time 3`.
@@ -162,12 +164,36 @@ fn map_coarse(c: &mut Criterion) {
     group.finish();
 }
 
+/// Forks `children` processes that exit at once, then reaps them all.
+fn fork_and_reap(children: usize) {
+    let pids: Vec<libc::pid_t> = (0..children)
+        .map(|_| {
+            // SAFETY: the child only calls `_exit`, which is async-signal-safe
+            // and touches no lock or memory of the parent's other threads.
+            match unsafe { libc::fork() } {
+                // SAFETY: in the child, `_exit` ends it without running any of
+                // the parent's destructors or atexit handlers.
+                0 => unsafe { libc::_exit(0) },
+                -1 => panic!("fork failed: {}", std::io::Error::last_os_error()),
+                pid => pid,
+            }
+        })
+        .collect();
+    for pid in pids {
+        let mut status = 0;
+        // SAFETY: `pid` is our own unreaped child and `status` is writable.
+        let reaped = unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert_eq!(reaped, pid, "waitpid: {}", std::io::Error::last_os_error());
+    }
+}
+
 fn startup(c: &mut Criterion) {
     let workers = cores();
     let mut group = c.benchmark_group("startup");
     group.bench_function("handspun", |b| {
         b.iter(|| drop(ProcessPool::new(workers).unwrap()))
     });
+    group.bench_function("bare_fork", |b| b.iter(|| fork_and_reap(workers)));
     group.bench_function("threadpool", |b| b.iter(|| drop(ThreadPool::new(workers))));
     group.bench_function("std_scope", |b| {
         b.iter(|| {
