@@ -29,7 +29,9 @@ use super::worker;
 /// safe to fork here.
 ///
 /// Dropping the pool finishes every queued job, then stops and reaps every
-/// worker; [`shutdown_now`](ProcessPool::shutdown_now) cancels instead.
+/// worker; [`close`](ProcessPool::close) says no more jobs will come, so
+/// workers can stop as soon as the queue runs dry;
+/// [`shutdown_now`](ProcessPool::shutdown_now) cancels instead.
 ///
 /// # Examples
 ///
