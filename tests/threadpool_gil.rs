@@ -83,9 +83,12 @@ fn only_one_job_computes_at_a_time() {
             pool.submit(move || {
                 for _ in 0..2_000 {
                     // Between two checkpoints, nobody else may be in here.
+                    // (The work in between must not checkpoint itself, as
+                    // this file's `cpu_bound` does on every turn: a switch
+                    // there would let another job in, rightly.)
                     let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
                     most.fetch_max(now, Ordering::SeqCst);
-                    std::hint::black_box(cpu_bound(50));
+                    std::hint::black_box((0..50u64).map(|i| i * i).sum::<u64>());
                     inside.fetch_sub(1, Ordering::SeqCst);
                     gil::checkpoint();
                 }
