@@ -6,7 +6,7 @@
 //! - the caller's threads (`submit`, `map`...) push jobs and wake one
 //!   supervisor;
 //! - each supervisor thread pops jobs and records its worker's pid and state;
-//! - `shutdown_now` and `Drop` change the phase and wake everyone.
+//! - `close`, `shutdown_now` and `Drop` change the phase and wake everyone.
 //!
 //! No user code runs and no handle is completed while the lock is held:
 //! jobs are taken out of the queue first and finished after unlocking.

@@ -91,8 +91,8 @@ impl CompareConfig {
 
 /// How many times each model runs the cpu workload by default.
 ///
-/// One run of the tutorial's list takes ~31 ms one after another and ~16 ms
-/// on two cores: short enough that one badly placed thread (a few
+/// One run of the tutorial's list takes ~28–31 ms one after another and
+/// ~15–16 ms on two cores: short enough that one badly placed thread (a few
 /// milliseconds waiting for a core) moves a single run's speedup by 10 %.
 /// Five runs cost about a second for all five models; their median is the
 /// typical run.
@@ -382,15 +382,14 @@ impl CpuRun {
     /// Runs the list on one bare thread per core, as many times as every
     /// model runs it, and takes the median wall time (see [`Yardstick`]).
     fn measure_yardstick(&self, sync_wall_s: f64) -> Yardstick {
-        let mut walls: Vec<Duration> = (0..self.runs)
+        let walls: Vec<Duration> = (0..self.runs)
             .map(|_| {
                 let began = Instant::now();
                 std::hint::black_box(bare_threads(&self.numbers, self.cores));
                 began.elapsed()
             })
             .collect();
-        walls.sort();
-        let wall_s = walls[walls.len() / 2]
+        let wall_s = walls[median_index(&walls)]
             .max(Duration::from_nanos(1))
             .as_secs_f64();
         Yardstick {
@@ -471,8 +470,20 @@ fn typical_run<T>(runs: &[(u64, Measured<T>)]) -> usize {
     if let Some(index) = runs.iter().position(|(_, measured)| failed(measured)) {
         return index;
     }
-    let mut by_wall: Vec<usize> = (0..runs.len()).collect();
-    by_wall.sort_by_key(|&i| runs[i].1.wall);
+    median_index(
+        &runs
+            .iter()
+            .map(|(_, measured)| measured.wall)
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The position of the median of `walls` (the upper median for an even
+/// count): the one rule for a typical run, used by the rows and the
+/// yardstick alike.
+fn median_index(walls: &[Duration]) -> usize {
+    let mut by_wall: Vec<usize> = (0..walls.len()).collect();
+    by_wall.sort_by_key(|&i| walls[i]);
     by_wall[by_wall.len() / 2]
 }
 
