@@ -28,6 +28,7 @@ fn row(
         runs: 1,
         wall_min_s: wall_s,
         wall_max_s: wall_s,
+        runs_discarded: 0,
         ideal_s: Some(sync_wall_s / workers.min(2) as f64),
         efficiency: Some(sync_wall_s / workers.min(2) as f64 / wall_s),
         speedup_vs_sync: Some(sync_wall_s / wall_s),
@@ -206,6 +207,18 @@ fn the_yardstick_sentence_puts_each_pool_against_bare_threads() {
 
     let unpinned = yardstick_sentence(Some(&bare), &sample(), false).unwrap();
     assert!(unpinned.contains("placed by the kernel"), "{unpinned}");
+
+    // Runs thrown away because the host took a core are named, per model.
+    assert!(!sentence.contains("thrown away"), "{sentence}");
+    let mut results = sample();
+    for row in results.iter_mut().filter(|r| r.workload == Workload::Cpu) {
+        row.runs_discarded = usize::from(row.model == Model::Processes) * 3;
+    }
+    let sentence = yardstick_sentence(Some(&bare), &results, true).unwrap();
+    assert!(
+        sentence.contains("fell short of 90% of the cores (the host had taken one): processes 3."),
+        "{sentence}"
+    );
 
     // What bare threads reached says whether the machine was free: short of
     // 90 % of two cores, something took them; beyond two cores' worth, sync

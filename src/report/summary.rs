@@ -6,6 +6,7 @@
 //! the numbers show them.
 
 use crate::report::table::seconds;
+use crate::workloads::cores::WHOLE;
 use crate::workloads::{Model, RunResult, Workload, Yardstick};
 
 /// A speedup reached at least this share of what the cores allow counts as
@@ -290,6 +291,20 @@ pub fn yardstick_sentence(
     } else {
         "pool workers placed by the kernel"
     };
+    let discarded: Vec<String> = results
+        .iter()
+        .filter(|r| r.workload == Workload::Cpu && r.runs_discarded > 0)
+        .map(|r| format!("{} {}", r.model, r.runs_discarded))
+        .collect();
+    let discarded = if discarded.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Runs thrown away and run again because bare threads timed beside them fell short of {:.0}% of the cores (the host had taken one): {}.",
+            WHOLE * 100.0,
+            discarded.join(", ")
+        )
+    };
     let cores = bare.threads as f64;
     let busy = if bare.threads > 1 && bare.speedup_vs_sync < SCALED * cores {
         format!(
@@ -307,7 +322,7 @@ pub fn yardstick_sentence(
         String::new()
     };
     Some(format!(
-        "cpu yardstick: {} bare threads (no pool, a fixed share of the list each) took {}, {:.2}× sync — what this machine allowed in parallel just then{reached}. Each cpu row is the median of {runs} run(s), {placement}.{busy}",
+        "cpu yardstick: {} bare threads (no pool, a fixed share of the list each) took {}, {:.2}× sync — what this machine allowed in parallel beside the pools' runs{reached}. Each cpu row is the median of {runs} run(s), {placement}.{discarded}{busy}",
         bare.threads,
         seconds(bare.wall_s),
         bare.speedup_vs_sync,

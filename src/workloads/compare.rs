@@ -20,7 +20,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::cpu::{bare_threads, cpu_bound, cpu_ideal_s, cpu_numbers};
+use super::cores;
+use super::cpu::{bare_threads, cpu_bound, cpu_ideal_s, cpu_numbers, cpu_parallelism};
 use super::fetch::{Fetch, Fetched};
 use super::ideal::makespan;
 use super::io::io_jobs;
@@ -196,7 +197,7 @@ pub fn compare(
     if config.workloads.contains(&Workload::Cpu) {
         let mut cpu = CpuRun::new(config, experiment.cores);
         experiment.run_models(&mut cpu)?;
-        experiment.comparison.yardstick = cpu.yardstick;
+        experiment.comparison.yardstick = cpu.yardstick();
     }
     let runs_io = config.workloads.contains(&Workload::Io);
     if runs_io || config.sweep {
@@ -358,8 +359,11 @@ struct CpuRun {
     runs: usize,
     /// Sync's outcomes: every other model's must equal them.
     sync_outcomes: Option<Vec<Result<u64, String>>>,
-    /// The bare-threads yardstick, measured right after sync.
-    yardstick: Option<Yardstick>,
+    /// Sync's typical wall time, once sync has run.
+    sync_wall: Option<Duration>,
+    /// The probe (bare threads) right after each kept run of a model that
+    /// uses several cores ([`cores`](super::cores)), every such model.
+    probes: Vec<Duration>,
 }
 
 impl CpuRun {
@@ -375,28 +379,36 @@ impl CpuRun {
             cores,
             runs: config.cpu_runs.max(1),
             sync_outcomes: None,
-            yardstick: None,
+            sync_wall: None,
+            probes: Vec::new(),
         }
     }
 
-    /// Runs the list on one bare thread per core, as many times as every
-    /// model runs it, and takes the median wall time (see [`Yardstick`]).
-    fn measure_yardstick(&self, sync_wall_s: f64) -> Yardstick {
-        let walls: Vec<Duration> = (0..self.runs)
-            .map(|_| {
-                let began = Instant::now();
-                std::hint::black_box(bare_threads(&self.numbers, self.cores));
-                began.elapsed()
-            })
-            .collect();
+    /// The bare-threads yardstick, once every model has run: the median of
+    /// the probes taken beside the multi-core models' kept runs; when no
+    /// such model ran, the list is run on bare threads now, as many times as
+    /// every model ran it. `None` unless sync ran.
+    fn yardstick(&self) -> Option<Yardstick> {
+        let sync_wall = self.sync_wall?;
+        let walls: Vec<Duration> = if self.probes.is_empty() {
+            (0..self.runs)
+                .map(|_| {
+                    let began = Instant::now();
+                    std::hint::black_box(bare_threads(&self.numbers, self.cores));
+                    began.elapsed()
+                })
+                .collect()
+        } else {
+            self.probes.clone()
+        };
         let wall_s = walls[median_index(&walls)]
             .max(Duration::from_nanos(1))
             .as_secs_f64();
-        Yardstick {
+        Some(Yardstick {
             threads: self.cores,
             wall_s,
-            speedup_vs_sync: sync_wall_s / wall_s,
-        }
+            speedup_vs_sync: sync_wall.as_secs_f64() / wall_s,
+        })
     }
 }
 
@@ -410,6 +422,12 @@ impl WorkloadRun for CpuRun {
     /// Runs the list [`runs`](CpuRun::runs) times, checks every run's
     /// results against sync's (sync's own runs against its first), and
     /// reports the typical run ([`typical_run`]). Keeps sync's results.
+    ///
+    /// A model that should use several cores runs under a
+    /// [`CoreCheck`](cores::CoreCheck): a
+    /// clean run during which the host took a core is thrown away and run
+    /// again (a run with a failed job is always kept: a failure is never
+    /// hidden).
     fn measure(
         &mut self,
         model: Model,
@@ -417,8 +435,13 @@ impl WorkloadRun for CpuRun {
         sync_wall_s: Option<f64>,
     ) -> Result<(RunResult, Timeline), CompareError> {
         let phase_began = Instant::now();
+        let mut check = self
+            .sync_wall
+            .filter(|_| cpu_parallelism(model, settings.workers, self.cores) > 1)
+            .map(|sync_wall| cores::for_cpu_list(&self.numbers, self.cores, sync_wall, self.runs));
         let mut runs: Vec<(u64, Measured<u64>)> = Vec::with_capacity(self.runs);
-        for _ in 0..self.runs {
+        let mut discarded = 0;
+        while runs.len() < self.runs {
             let began_us = micros_since(phase_began, Instant::now());
             let mut measured = runners::run_cpu(model, &self.numbers, settings)?;
             let reference = self
@@ -428,9 +451,19 @@ impl WorkloadRun for CpuRun {
             if let Some(expected) = reference {
                 check_against_sync(&mut measured.outcomes, expected);
             }
+            if let Some(check) = check.as_mut() {
+                let verdict = check.judge();
+                let clean = measured.outcomes.iter().all(Result::is_ok);
+                if clean && !verdict.keep {
+                    discarded += 1;
+                    settings.progress.extend(self.numbers.len() as u64);
+                    continue;
+                }
+                self.probes.push(verdict.after.wall);
+            }
             runs.push((began_us, measured));
         }
-        let spread = Spread::of(runs.iter().map(|(_, measured)| measured.wall));
+        let spread = Spread::of(runs.iter().map(|(_, measured)| measured.wall), discarded);
         let (began_us, mut measured) = runs.swap_remove(typical_run(&runs));
         measured.timeline.offset_us = began_us;
         let wall_s = measured.wall.as_secs_f64();
@@ -455,7 +488,7 @@ impl WorkloadRun for CpuRun {
         );
         if model == Model::Sync {
             self.sync_outcomes = Some(measured.outcomes);
-            self.yardstick = Some(self.measure_yardstick(wall_s));
+            self.sync_wall = Some(measured.wall);
         }
         Ok((result, measured.timeline))
     }
@@ -487,21 +520,25 @@ fn median_index(walls: &[Duration]) -> usize {
     by_wall[by_wall.len() / 2]
 }
 
-/// How many runs a row stands for, and the fastest and slowest of them.
+/// How many runs a row stands for, the fastest and slowest of them, and how
+/// many more were thrown away (the host took a core during them).
 #[derive(Debug, Clone, Copy)]
 struct Spread {
     runs: usize,
     min: Duration,
     max: Duration,
+    discarded: usize,
 }
 
 impl Spread {
-    /// The spread of these wall times (at least one).
-    fn of(walls: impl Iterator<Item = Duration> + Clone) -> Spread {
+    /// The spread of these wall times (at least one), with `discarded`
+    /// runs not among them.
+    fn of(walls: impl Iterator<Item = Duration> + Clone, discarded: usize) -> Spread {
         Spread {
             runs: walls.clone().count(),
             min: walls.clone().min().unwrap_or_default(),
             max: walls.max().unwrap_or_default(),
+            discarded,
         }
     }
 }
@@ -567,6 +604,7 @@ impl Row {
             runs: self.spread.runs,
             wall_min_s: self.spread.min.as_secs_f64(),
             wall_max_s: self.spread.max.as_secs_f64(),
+            runs_discarded: self.spread.discarded,
             ideal_s: self.ideal_s,
             efficiency: self.ideal_s.map(|ideal| ideal / wall_s),
             speedup_vs_sync: self.sync_wall_s.map(|sync| sync / wall_s),
@@ -639,7 +677,7 @@ impl WorkloadRun for IoRun {
             concurrency,
             ideal_s: Some(makespan(self.delays.iter().copied(), concurrency).as_secs_f64()),
             sync_wall_s: sync_wall_s.or((model == Model::Sync).then_some(wall_s)),
-            spread: Spread::of(std::iter::once(measured.wall)),
+            spread: Spread::of(std::iter::once(measured.wall), 0),
         };
         let result = row.finish(
             &measured,
@@ -693,7 +731,7 @@ mod tests {
     #[test]
     fn the_spread_covers_every_run() {
         let walls = [3, 1, 2].map(Duration::from_millis);
-        let spread = Spread::of(walls.into_iter());
+        let spread = Spread::of(walls.into_iter(), 0);
         assert_eq!(spread.runs, 3);
         assert_eq!(spread.min, Duration::from_millis(1));
         assert_eq!(spread.max, Duration::from_millis(3));

@@ -85,10 +85,29 @@ pub fn cpu_bound(n: u64) -> u64 {
     sum
 }
 
+/// The cores a model can really use for the cpu workload: threads and
+/// processes `min(workers, cores)`; the event loop is one thread and
+/// `threads-gil` computes on one thread at a time, so 1 for them and sync.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::workloads::{cpu::cpu_parallelism, Model};
+///
+/// assert_eq!(cpu_parallelism(Model::Processes, 2, 8), 2);
+/// assert_eq!(cpu_parallelism(Model::Threads, 5, 2), 2);
+/// assert_eq!(cpu_parallelism(Model::ThreadsGil, 5, 2), 1);
+/// ```
+pub fn cpu_parallelism(model: crate::workloads::Model, workers: usize, cores: usize) -> usize {
+    use crate::workloads::Model;
+    match model {
+        Model::Threads | Model::Processes => workers.min(cores).max(1),
+        Model::Sync | Model::EventLoop | Model::ThreadsGil => 1,
+    }
+}
+
 /// The ideal wall time of the cpu workload under a model: the sync time
-/// divided by the cores the model can really use. Threads and processes use
-/// `min(workers, cores)`; the event loop is one thread and `threads-gil`
-/// computes on one thread at a time, so neither can beat sync.
+/// divided by the cores the model can really use ([`cpu_parallelism`]).
 ///
 /// # Examples
 ///
@@ -104,11 +123,7 @@ pub fn cpu_ideal_s(
     workers: usize,
     cores: usize,
 ) -> f64 {
-    use crate::workloads::Model;
-    match model {
-        Model::Threads | Model::Processes => sync_wall_s / workers.min(cores).max(1) as f64,
-        Model::Sync | Model::EventLoop | Model::ThreadsGil => sync_wall_s,
-    }
+    sync_wall_s / cpu_parallelism(model, workers, cores) as f64
 }
 
 /// Runs the list on `threads` bare threads — no pool, no queue: thread `t`

@@ -56,6 +56,7 @@
 //! with its error, never dropped.
 
 pub mod compare;
+pub mod cores;
 pub mod cpu;
 pub mod download;
 pub mod fetch;
