@@ -7,6 +7,10 @@
 //! `ThreadPool::map` / `submit`, rayon with `par_iter` / `scope`, the
 //! standard library with one scoped thread per core, each taking a chunk.
 //!
+//! `startup` (beyond WORKLOADS.md's list) starts and stops the five-worker
+//! pool `handspun compare` runs as `threads`, unpinned and pinned, beside
+//! five bare scoped threads.
+//!
 //! Run: `cargo bench --bench threadpool -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
@@ -233,5 +237,35 @@ fn fan_in(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, map_coarse, tiny_tasks, fan_in);
+/// Start and stop a pool of the tutorial's five workers: what `threads`
+/// pays before its first job and after its last.
+fn startup(c: &mut Criterion) {
+    const WORKERS: usize = 5;
+    let mut group = c.benchmark_group("startup");
+    group.bench_function("handspun", |b| {
+        b.iter(|| drop(ThreadPool::new(WORKERS)));
+    });
+    group.bench_function("handspun_pinned", |b| {
+        b.iter(|| {
+            let pool = ThreadPool::builder()
+                .workers(WORKERS)
+                .pin_workers(true)
+                .build()
+                .expect("pin to the allowed CPUs");
+            drop(pool);
+        });
+    });
+    group.bench_function("std_scope", |b| {
+        b.iter(|| {
+            std::thread::scope(|scope| {
+                for _ in 0..WORKERS {
+                    scope.spawn(|| black_box(0));
+                }
+            });
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, map_coarse, tiny_tasks, fan_in, startup);
 criterion_main!(benches);

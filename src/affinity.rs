@@ -90,6 +90,65 @@ pub fn cpu_for_worker(cpus: &[usize], index: usize) -> Option<usize> {
 /// .unwrap();
 /// ```
 pub fn pin_current_thread(cpu: usize) -> io::Result<()> {
+    let set = only(cpu)?;
+    // SAFETY: `set` is a valid cpu_set_t of the size passed; pid 0 means the
+    // calling thread.
+    let result =
+        unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    if result == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Binds the thread of `handle` to `cpu`, from the outside: the caller need
+/// not wait for the thread to run and pin itself. If the thread is running
+/// elsewhere at that moment, the kernel moves it.
+///
+/// # Errors
+///
+/// As [`pin_current_thread`]; also the OS error if the thread has exited
+/// and been joined (it cannot have: the handle is borrowed, not joined).
+///
+/// # Examples
+///
+/// ```
+/// use handspun::affinity;
+///
+/// let first = affinity::allowed_cpus().unwrap()[0];
+/// let (go, wait) = std::sync::mpsc::channel::<()>();
+/// let thread = std::thread::spawn(move || {
+///     wait.recv().unwrap();
+///     affinity::allowed_cpus().unwrap()
+/// });
+/// affinity::pin_thread(&thread, first).unwrap();
+/// go.send(()).unwrap();
+/// assert_eq!(thread.join().unwrap(), [first]);
+/// ```
+pub fn pin_thread<T>(handle: &std::thread::JoinHandle<T>, cpu: usize) -> io::Result<()> {
+    use std::os::unix::thread::JoinHandleExt;
+
+    let set = only(cpu)?;
+    // SAFETY: the pthread_t comes from a JoinHandle that is borrowed, so the
+    // thread has not been joined and the id is still valid (a thread that
+    // exited but is not joined keeps its id); `set` is a valid cpu_set_t of
+    // the size passed.
+    let result = unsafe {
+        libc::pthread_setaffinity_np(
+            handle.as_pthread_t(),
+            std::mem::size_of::<libc::cpu_set_t>(),
+            &set,
+        )
+    };
+    if result != 0 {
+        // pthread functions return the error number instead of setting errno.
+        return Err(io::Error::from_raw_os_error(result));
+    }
+    Ok(())
+}
+
+/// The CPU set holding `cpu` alone.
+fn only(cpu: usize) -> io::Result<libc::cpu_set_t> {
     if cpu >= libc::CPU_SETSIZE as usize {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -103,12 +162,5 @@ pub fn pin_current_thread(cpu: usize) -> io::Result<()> {
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
     // SAFETY: `cpu` was checked to be below CPU_SETSIZE just above.
     unsafe { libc::CPU_SET(cpu, &mut set) };
-    // SAFETY: `set` is a valid cpu_set_t of the size passed; pid 0 means the
-    // calling thread.
-    let result =
-        unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
-    if result == -1 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    Ok(set)
 }
