@@ -147,6 +147,60 @@ pub fn pin_thread<T>(handle: &std::thread::JoinHandle<T>, cpu: usize) -> io::Res
     Ok(())
 }
 
+/// The kernel's id of the calling thread (`gettid`): what
+/// [`pin_thread_id`] takes to move this thread from another one.
+///
+/// # Examples
+///
+/// ```
+/// let here = handspun::affinity::current_thread_id();
+/// let there = std::thread::spawn(handspun::affinity::current_thread_id).join().unwrap();
+/// assert_ne!(here, there);
+/// ```
+pub fn current_thread_id() -> i32 {
+    // SAFETY: gettid takes no arguments, touches no memory and cannot fail.
+    unsafe { libc::gettid() }
+}
+
+/// Binds the thread whose kernel id is `tid` ([`current_thread_id`]) to
+/// `cpu`; the kernel moves it there if it runs elsewhere. The caller must
+/// know the thread is still alive: a thread id is only a number, and the
+/// kernel reuses the ids of exited threads.
+///
+/// # Errors
+///
+/// As [`pin_current_thread`]; `ESRCH` if no thread has that id.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::affinity;
+///
+/// let first = affinity::allowed_cpus().unwrap()[0];
+/// let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+/// let (go, wait) = std::sync::mpsc::channel::<()>();
+/// let thread = std::thread::spawn(move || {
+///     tid_tx.send(affinity::current_thread_id()).unwrap();
+///     wait.recv().unwrap();
+///     affinity::allowed_cpus().unwrap()
+/// });
+/// // The thread is alive: it waits for `go`.
+/// affinity::pin_thread_id(tid_rx.recv().unwrap(), first).unwrap();
+/// go.send(()).unwrap();
+/// assert_eq!(thread.join().unwrap(), [first]);
+/// ```
+pub fn pin_thread_id(tid: i32, cpu: usize) -> io::Result<()> {
+    let set = only(cpu)?;
+    // SAFETY: `set` is a valid cpu_set_t of the size passed; `tid` is only
+    // a number to the kernel (a wrong one is an error, not unsoundness).
+    let result =
+        unsafe { libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    if result == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// The CPU set holding `cpu` alone.
 fn only(cpu: usize) -> io::Result<libc::cpu_set_t> {
     if cpu >= libc::CPU_SETSIZE as usize {

@@ -628,17 +628,20 @@ fn pinned_workers_run_on_one_cpu_each_in_turn() {
         .pin_workers(true)
         .build()
         .unwrap();
-    // Hold every worker at a barrier so each one answers once.
+    // Hold every worker at a barrier so each one answers once. Each looks
+    // at its CPUs before the barrier: after it, a worker that finishes may
+    // pull a busy one onto its core (the end-of-batch balancing).
     let barrier = Arc::new(Barrier::new(workers));
     let handles: Vec<_> = (0..workers)
         .map(|_| {
             let barrier = Arc::clone(&barrier);
             pool.submit(move || {
-                barrier.wait();
-                (
+                let answer = (
                     current_worker().unwrap(),
                     handspun::affinity::allowed_cpus().unwrap(),
-                )
+                );
+                barrier.wait();
+                answer
             })
         })
         .collect();
@@ -651,6 +654,74 @@ fn pinned_workers_run_on_one_cpu_each_in_turn() {
     assert_eq!(seen.len(), workers, "every worker answered");
     // The caller's thread is left alone.
     assert_eq!(handspun::affinity::allowed_cpus().unwrap(), allowed);
+}
+
+/// Three pinned workers on two CPUs: workers 0 and 2 share the first, 1
+/// has the second. When 1 finishes with the queue empty and 0 and 2 are
+/// still busy, one of them is moved to the second CPU.
+#[test]
+fn a_core_that_runs_dry_pulls_a_busy_worker_over() {
+    let allowed = handspun::affinity::allowed_cpus().unwrap();
+    if allowed.len() < 2 {
+        // Nothing to balance on one CPU (the pool makes no placement).
+        return;
+    }
+    let (first, second) = (allowed[0], allowed[1]);
+    let pool = ThreadPool::builder()
+        .workers(allowed.len() + 1) // workers 0 and `len` share `first`
+        .pin_workers(true)
+        .build()
+        .unwrap();
+    let last = allowed.len();
+    let (started, starts) = mpsc::channel();
+    let (moved, moves) = mpsc::channel();
+    let mut releases = Vec::new();
+    let mut handles = Vec::new();
+    for job in 0..=last {
+        let (release, released) = mpsc::channel::<()>();
+        releases.push(release);
+        let (started, moved) = (started.clone(), moved.clone());
+        handles.push(pool.submit(move || {
+            let worker = current_worker().unwrap();
+            started.send((worker, job)).unwrap();
+            // Wait for the release, telling the test once when this
+            // worker's CPUs change (bounded: the test gives up first).
+            let mine = handspun::affinity::allowed_cpus().unwrap();
+            let mut told = false;
+            while released.try_recv() == Err(mpsc::TryRecvError::Empty) {
+                let now = handspun::affinity::allowed_cpus().unwrap();
+                if !told && now != mine {
+                    moved.send((worker, now)).unwrap();
+                    told = true;
+                }
+                std::thread::yield_now();
+            }
+        }));
+    }
+    // Every worker holds one job; which job went to which worker varies.
+    let mut job_of_worker = vec![usize::MAX; last + 1];
+    for _ in 0..=last {
+        let (worker, job) = starts.recv_timeout(Duration::from_secs(10)).unwrap();
+        job_of_worker[worker] = job;
+    }
+    // Worker 1 (alone on `second`) finishes; the queue is empty.
+    releases[job_of_worker[1]].send(()).unwrap();
+    let (worker, cpus) = moves
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a busy worker of the crowded CPU was moved");
+    assert!(worker == 0 || worker == last, "moved worker {worker}");
+    assert_eq!(cpus, [second]);
+    assert_ne!(first, second);
+    for release in &releases {
+        let _ = release.send(());
+    }
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    assert!(
+        moves.try_recv().is_err(),
+        "only one worker was moved: the crowded CPU kept one busy"
+    );
 }
 
 #[test]

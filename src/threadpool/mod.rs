@@ -37,7 +37,9 @@
 //! 8. `worker_local.rs` — the "one session per thread" idiom;
 //! 9. `gil.rs` — the GIL, and how it mirrors CPython's;
 //! 10. `policy.rs` and `stealing.rs` — the second queue policy, per-worker
-//!     deques with stealing, for when the one lock is the bottleneck.
+//!     deques with stealing, for when the one lock is the bottleneck;
+//! 11. `placement.rs` — pinned workers that outnumber the cores, and the
+//!     move that keeps every core busy at the end of a batch.
 //!
 //! ## What it costs (2 cores; `docs/BENCHMARKS.md`)
 //!
@@ -99,6 +101,7 @@ mod error;
 pub mod gil;
 mod handle;
 mod map;
+mod placement;
 mod policy;
 mod pool;
 mod queue;

@@ -249,6 +249,11 @@ impl<'a> JobQueue<'a> {
         }
     }
 
+    /// Whether no job is waiting (a snapshot).
+    pub(crate) fn is_empty(&self) -> bool {
+        lock(&self.state).jobs.is_empty()
+    }
+
     /// Refuses further pushes and wakes every sleeping worker so each can
     /// drain the queue and exit. Jobs already queued still run.
     pub(crate) fn close(&self) {

@@ -15,6 +15,7 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use super::gil::{is_held, GilGuard};
+use super::placement::Placement;
 use super::policy::Queues;
 use super::queue::{Job, JobQueue};
 use super::task::Runnable;
@@ -43,10 +44,25 @@ pub fn current_worker() -> Option<usize> {
     WORKER_INDEX.get()
 }
 
-/// The body of pool worker number `index`.
-pub(crate) fn run_pool_worker(index: usize, queues: &Queues, gil: Option<Duration>) {
+/// The body of pool worker number `index`. In a pool with a
+/// [`Placement`], the worker also says when it is busy, and after each job
+/// lets the placement balance the cores (`placement.rs`).
+pub(crate) fn run_pool_worker(
+    index: usize,
+    queues: &Queues,
+    gil: Option<Duration>,
+    placement: Option<&Placement>,
+) {
     WORKER_INDEX.set(Some(index));
-    work(|| queues.pop(index), gil);
+    let Some(placement) = placement else {
+        return work(|| queues.pop(index), gil);
+    };
+    placement.arrive(index);
+    while let Some(job) = queues.pop(index) {
+        placement.busy(index);
+        run_holding_gil(gil, &*job);
+        placement.finished(index, || queues.is_empty());
+    }
 }
 
 /// The body of a scope's helper thread.
