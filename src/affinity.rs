@@ -15,7 +15,11 @@
 //! default, because pinning is only right when the pool owns those cores.
 //!
 //! A process forked by a pinned thread inherits the pin, which is how the
-//! process pool pins its workers without any code in the child.
+//! process pool pins its workers without any code in the child. Pinning
+//! has one cost: a pinned thread cannot be moved to a core that went idle.
+//! A pinned thread pool with more workers than cores therefore moves one
+//! itself at the end of a batch (`threadpool/placement.rs`), with
+//! [`pin_thread_id`].
 
 use std::io;
 
