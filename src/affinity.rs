@@ -133,10 +133,9 @@ pub fn pin_thread<T>(handle: &std::thread::JoinHandle<T>, cpu: usize) -> io::Res
     use std::os::unix::thread::JoinHandleExt;
 
     let set = only(cpu)?;
-    // SAFETY: the pthread_t comes from a JoinHandle that is borrowed, so the
-    // thread has not been joined and the id is still valid (a thread that
-    // exited but is not joined keeps its id); `set` is a valid cpu_set_t of
-    // the size passed.
+    // The handle is borrowed, so the thread is not joined and its pthread_t
+    // stays valid (an exited thread keeps it until joined).
+    // SAFETY: a valid pthread_t (above); `set` is a cpu_set_t of that size.
     let result = unsafe {
         libc::pthread_setaffinity_np(
             handle.as_pthread_t(),
