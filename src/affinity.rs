@@ -94,15 +94,8 @@ pub fn cpu_for_worker(cpus: &[usize], index: usize) -> Option<usize> {
 /// .unwrap();
 /// ```
 pub fn pin_current_thread(cpu: usize) -> io::Result<()> {
-    let set = only(cpu)?;
-    // SAFETY: `set` is a valid cpu_set_t of the size passed; pid 0 means the
-    // calling thread.
-    let result =
-        unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
-    if result == -1 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    // To `sched_setaffinity`, thread id 0 means the calling thread.
+    set_affinity(0, cpu)
 }
 
 /// Binds the thread of `handle` to `cpu`, from the outside: the caller need
@@ -193,6 +186,11 @@ pub fn current_thread_id() -> i32 {
 /// assert_eq!(thread.join().unwrap(), [first]);
 /// ```
 pub fn pin_thread_id(tid: i32, cpu: usize) -> io::Result<()> {
+    set_affinity(tid, cpu)
+}
+
+/// `sched_setaffinity(tid, {cpu})`.
+fn set_affinity(tid: libc::pid_t, cpu: usize) -> io::Result<()> {
     let set = only(cpu)?;
     // SAFETY: `set` is a valid cpu_set_t of the size passed; `tid` is only
     // a number to the kernel (a wrong one is an error, not unsoundness).

@@ -7,6 +7,10 @@
 //! - **busy**: running a job (holding the GIL first, in a GIL pool);
 //! - **exited**: the queue was closed and drained; the thread has returned.
 //!
+//! In a pinned pool with more workers than cores, the loop also tells the
+//! [`Placement`] when the worker turns busy and idle, written out in
+//! [`run_pool_worker`] (`placement.rs` says why).
+//!
 //! A job's panic never reaches this loop — the task catches it and stores it
 //! as the job's result — so the only way out of the loop is the queue
 //! closing. That is what "a panicking job never kills its worker" means.

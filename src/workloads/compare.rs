@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::cores;
-use super::cpu::{bare_threads, cpu_bound, cpu_ideal_s, cpu_numbers, cpu_parallelism};
+use super::cpu::{cpu_bound, cpu_ideal_s, cpu_numbers, cpu_parallelism};
 use super::fetch::{Fetch, Fetched};
 use super::ideal::makespan;
 use super::io::io_jobs;
@@ -392,11 +392,7 @@ impl CpuRun {
         let sync_wall = self.sync_wall?;
         let walls: Vec<Duration> = if self.probes.is_empty() {
             (0..self.runs)
-                .map(|_| {
-                    let began = Instant::now();
-                    std::hint::black_box(bare_threads(&self.numbers, self.cores));
-                    began.elapsed()
-                })
+                .map(|_| cores::time_bare_threads(&self.numbers, self.cores))
                 .collect()
         } else {
             self.probes.clone()
@@ -424,10 +420,9 @@ impl WorkloadRun for CpuRun {
     /// reports the typical run ([`typical_run`]). Keeps sync's results.
     ///
     /// A model that should use several cores runs under a
-    /// [`CoreCheck`](cores::CoreCheck): a
-    /// clean run during which the host took a core is thrown away and run
-    /// again (a run with a failed job is always kept: a failure is never
-    /// hidden).
+    /// [`CoreCheck`](cores::CoreCheck): a clean run during which the host
+    /// took a core is thrown away and run again (a run with a failed job is
+    /// always kept: a failure is never hidden).
     fn measure(
         &mut self,
         model: Model,

@@ -168,15 +168,19 @@ pub fn for_cpu_list(
     sync_wall: Duration,
     runs: usize,
 ) -> CoreCheck<impl FnMut() -> Duration + '_> {
-    let probe = move || {
-        let began = Instant::now();
-        std::hint::black_box(bare_threads(numbers, cores));
-        began.elapsed()
-    };
+    let probe = move || time_bare_threads(numbers, cores);
     let whole_within = sync_wall.div_f64(WHOLE * cores as f64);
     let runs = u32::try_from(runs).unwrap_or(u32::MAX);
     let budget = sync_wall.saturating_mul(runs.saturating_mul(BUDGET_FACTOR));
     CoreCheck::begin(probe, whole_within, budget)
+}
+
+/// How long the list `numbers` takes on `threads` bare threads
+/// ([`bare_threads`]) right now: one probe.
+pub fn time_bare_threads(numbers: &[u64], threads: usize) -> Duration {
+    let began = Instant::now();
+    std::hint::black_box(bare_threads(numbers, threads));
+    began.elapsed()
 }
 
 #[cfg(test)]
