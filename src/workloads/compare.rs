@@ -357,6 +357,9 @@ struct CpuRun {
     cores: usize,
     /// Runs per model ([`CompareConfig::cpu_runs`]).
     runs: usize,
+    /// Whether the bare threads of the probes and the yardstick are pinned,
+    /// one per core, as the pools' workers are ([`CompareConfig::pin_workers`]).
+    pin: bool,
     /// Sync's outcomes: every other model's must equal them.
     sync_outcomes: Option<Vec<Result<u64, String>>>,
     /// Sync's typical wall time, once sync has run.
@@ -378,6 +381,7 @@ impl CpuRun {
             numbers,
             cores,
             runs: config.cpu_runs.max(1),
+            pin: config.pin_workers,
             sync_outcomes: None,
             sync_wall: None,
             probes: Vec::new(),
@@ -392,7 +396,7 @@ impl CpuRun {
         let sync_wall = self.sync_wall?;
         let walls: Vec<Duration> = if self.probes.is_empty() {
             (0..self.runs)
-                .map(|_| cores::time_bare_threads(&self.numbers, self.cores))
+                .map(|_| cores::time_bare_threads(&self.numbers, self.cores, self.pin))
                 .collect()
         } else {
             self.probes.clone()
@@ -433,7 +437,9 @@ impl WorkloadRun for CpuRun {
         let mut check = self
             .sync_wall
             .filter(|_| cpu_parallelism(model, settings.workers, self.cores) > 1)
-            .map(|sync_wall| cores::for_cpu_list(&self.numbers, self.cores, sync_wall, self.runs));
+            .map(|sync_wall| {
+                cores::for_cpu_list(&self.numbers, self.cores, sync_wall, self.runs, self.pin)
+            });
         let mut runs: Vec<(u64, Measured<u64>)> = Vec::with_capacity(self.runs);
         let mut discarded = 0;
         while runs.len() < self.runs {

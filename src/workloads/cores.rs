@@ -159,7 +159,8 @@ impl<P: FnMut() -> Duration> CoreCheck<P> {
 }
 
 /// The check `handspun compare` runs around `runs` runs of the cpu list
-/// `numbers`: each probe is the list on bare threads, one per core; the
+/// `numbers`: each probe is the list on bare threads, one per core (pinned
+/// if `pin`, as the pools' workers are); the
 /// machine is whole when a probe reaches [`WHOLE`] × `cores` against sync's
 /// typical wall time; the budget is [`BUDGET_FACTOR`] × `runs` × that time.
 pub fn for_cpu_list(
@@ -167,8 +168,9 @@ pub fn for_cpu_list(
     cores: usize,
     sync_wall: Duration,
     runs: usize,
+    pin: bool,
 ) -> CoreCheck<impl FnMut() -> Duration + '_> {
-    let probe = move || time_bare_threads(numbers, cores);
+    let probe = move || time_bare_threads(numbers, cores, pin);
     let whole_within = sync_wall.div_f64(WHOLE * cores as f64);
     let runs = u32::try_from(runs).unwrap_or(u32::MAX);
     let budget = sync_wall.saturating_mul(runs.saturating_mul(BUDGET_FACTOR));
@@ -176,10 +178,10 @@ pub fn for_cpu_list(
 }
 
 /// How long the list `numbers` takes on `threads` bare threads
-/// ([`bare_threads`]) right now: one probe.
-pub fn time_bare_threads(numbers: &[u64], threads: usize) -> Duration {
+/// ([`bare_threads`], pinned if `pin`) right now: one probe.
+pub fn time_bare_threads(numbers: &[u64], threads: usize, pin: bool) -> Duration {
     let began = Instant::now();
-    std::hint::black_box(bare_threads(numbers, threads));
+    std::hint::black_box(bare_threads(numbers, threads, pin));
     began.elapsed()
 }
 
@@ -233,7 +235,7 @@ mod tests {
     fn the_cpu_list_check_runs_the_list_on_bare_threads() {
         // A generous sync time: every probe is whole, every run is kept.
         let numbers = [1_000, 2_000];
-        let mut check = for_cpu_list(&numbers, 2, Duration::from_secs(60), 3);
+        let mut check = for_cpu_list(&numbers, 2, Duration::from_secs(60), 3, true);
         let verdict = check.judge();
         assert!(verdict.keep && verdict.after.whole);
         assert!(verdict.after.wall > Duration::ZERO);

@@ -131,6 +131,12 @@ pub fn cpu_ideal_s(
 /// sum of every result. What the machine itself allows in parallel right
 /// now, as a yardstick for the pools (`handspun compare` reports it).
 ///
+/// With `pin`, thread `t` first pins itself to the `t`-th allowed CPU, as a
+/// pinned pool's workers are. Unpinned, a burst this short can run both
+/// threads on one core: the kernel places a new thread near the thread that
+/// made it and moves it only a few milliseconds later. On two cores, the
+/// `--quick` list on two unpinned bare threads often took as long as on one.
+///
 /// # Examples
 ///
 /// ```
@@ -138,25 +144,36 @@ pub fn cpu_ideal_s(
 ///
 /// let numbers = [10, 20, 30];
 /// let sum = numbers.iter().map(|&n| cpu_bound(n)).fold(0, u64::wrapping_add);
-/// assert_eq!(bare_threads(&numbers, 2), sum);
+/// assert_eq!(bare_threads(&numbers, 2, true), sum);
+/// assert_eq!(bare_threads(&numbers, 2, false), sum);
 /// ```
-pub fn bare_threads(numbers: &[u64], threads: usize) -> u64 {
-    let share = numbers.len().div_ceil(threads.max(1)).max(1);
-    let sum_of = |part: &[u64]| {
-        part.iter()
-            .map(|&n| cpu_bound(n))
-            .fold(0, u64::wrapping_add)
+pub fn bare_threads(numbers: &[u64], threads: usize, pin: bool) -> u64 {
+    let cpus = if pin {
+        crate::affinity::allowed_cpus().unwrap_or_default()
+    } else {
+        Vec::new()
     };
+    let share = numbers.len().div_ceil(threads.max(1)).max(1);
     std::thread::scope(|scope| {
-        let mut parts = numbers.chunks(share);
-        let own = parts.next().unwrap_or_default();
-        let others: Vec<_> = parts
-            .map(|part| scope.spawn(move || sum_of(part)))
+        let parts: Vec<_> = numbers
+            .chunks(share)
+            .enumerate()
+            .map(|(t, part)| {
+                let cpu = crate::affinity::cpu_for_worker(&cpus, t);
+                scope.spawn(move || {
+                    if let Some(cpu) = cpu {
+                        // Not pinned is still a correct sum, only slower.
+                        let _ = crate::affinity::pin_current_thread(cpu);
+                    }
+                    part.iter()
+                        .map(|&n| cpu_bound(n))
+                        .fold(0, u64::wrapping_add)
+                })
+            })
             .collect();
-        let mine = sum_of(own);
-        others
+        parts
             .into_iter()
-            .map(|other| other.join().expect("cpu_bound does not panic"))
-            .fold(mine, u64::wrapping_add)
+            .map(|part| part.join().expect("cpu_bound does not panic"))
+            .fold(0, u64::wrapping_add)
     })
 }
