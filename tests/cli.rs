@@ -241,6 +241,11 @@ fn compare_quick_runs_every_model_and_its_reports_add_up() {
         assert_eq!(row["failed"], 0, "{row}");
         assert!(row["wall_s"].as_f64().unwrap() > 0.0);
         assert!(row["peak_rss_kib"].as_u64().unwrap() > 0);
+        // Only multi-core cpu runs are ever thrown away (and run again).
+        let discarded = row["runs_discarded"].as_u64().unwrap();
+        let bracketed =
+            row["workload"] == "cpu" && (row["model"] == "threads" || row["model"] == "processes");
+        assert!(bracketed || discarded == 0, "{row}");
     }
     // cpu runs first, but the rows tell the tutorial's story: io, then cpu.
     let first_cpu = rows.iter().position(|r| r["workload"] == "cpu").unwrap();
