@@ -216,7 +216,9 @@ fn the_yardstick_sentence_puts_each_pool_against_bare_threads() {
     }
     let sentence = yardstick_sentence(Some(&bare), &results, true).unwrap();
     assert!(
-        sentence.contains("fell short of 90% of the cores (the host had taken one): processes 3."),
+        sentence.contains(
+            "fell short of 90% of the cores, so the machine was not all theirs: processes 3."
+        ),
         "{sentence}"
     );
 

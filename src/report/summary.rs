@@ -300,7 +300,7 @@ pub fn yardstick_sentence(
         String::new()
     } else {
         format!(
-            " Runs thrown away and run again because bare threads timed beside them fell short of {:.0}% of the cores (the host had taken one): {}.",
+            " Runs thrown away and run again because bare threads timed beside them fell short of {:.0}% of the cores, so the machine was not all theirs: {}.",
             WHOLE * 100.0,
             discarded.join(", ")
         )
