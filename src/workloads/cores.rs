@@ -10,7 +10,9 @@
 //!
 //! So `handspun compare` checks ([`for_cpu_list`]). Each cpu run of a model
 //! that should use more than one core is bracketed by two *probes*: the
-//! list once on bare threads, one per core. A probe finds the machine
+//! list once on bare threads, one per core (pinned when the pools are: an
+//! unpinned pair can share a core for a short burst, which says nothing
+//! about the host). A probe finds the machine
 //! *whole* when it reaches [`WHOLE`] × cores against sync's typical run. A
 //! run with a probe short of that on either side is thrown away and run
 //! again, after waiting (probing every [`PAUSE`]) until the machine is whole
