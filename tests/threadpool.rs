@@ -658,9 +658,10 @@ fn pinned_workers_run_on_one_cpu_each_in_turn() {
 
 /// Three pinned workers on two CPUs: workers 0 and 2 share the first, 1
 /// has the second. When 1 finishes with the queue empty and 0 and 2 are
-/// still busy, one of them is moved to the second CPU.
+/// still busy, the one of them that took its job last is moved to the
+/// second CPU (it has the most work left when jobs are alike).
 #[test]
-fn a_core_that_runs_dry_pulls_a_busy_worker_over() {
+fn a_core_that_runs_dry_pulls_its_newest_busy_worker_over() {
     let allowed = handspun::affinity::allowed_cpus().unwrap();
     if allowed.len() < 2 {
         // Nothing to balance on one CPU (the pool makes no placement).
@@ -677,13 +678,18 @@ fn a_core_that_runs_dry_pulls_a_busy_worker_over() {
     let (moved, moves) = mpsc::channel();
     let mut releases = Vec::new();
     let mut handles = Vec::new();
+    // Every worker holds one job; which job went to which worker varies, but
+    // each job is submitted only once the one before has started, so the
+    // workers took their jobs in the order their starts arrive.
+    let mut order = Vec::new();
+    let mut job_of_worker = vec![usize::MAX; last + 1];
     for job in 0..=last {
         let (release, released) = mpsc::channel::<()>();
         releases.push(release);
         let (started, moved) = (started.clone(), moved.clone());
         handles.push(pool.submit(move || {
             let worker = current_worker().unwrap();
-            started.send((worker, job)).unwrap();
+            started.send(worker).unwrap();
             // Wait for the release, telling the test once when this
             // worker's CPUs change (bounded: the test gives up first).
             let mine = handspun::affinity::allowed_cpus().unwrap();
@@ -697,19 +703,21 @@ fn a_core_that_runs_dry_pulls_a_busy_worker_over() {
                 std::thread::yield_now();
             }
         }));
-    }
-    // Every worker holds one job; which job went to which worker varies.
-    let mut job_of_worker = vec![usize::MAX; last + 1];
-    for _ in 0..=last {
-        let (worker, job) = starts.recv_timeout(Duration::from_secs(10)).unwrap();
+        let worker = starts.recv_timeout(Duration::from_secs(10)).unwrap();
         job_of_worker[worker] = job;
+        order.push(worker);
     }
+    let newest_on_first = *order
+        .iter()
+        .rev()
+        .find(|&&worker| worker == 0 || worker == last)
+        .unwrap();
     // Worker 1 (alone on `second`) finishes; the queue is empty.
     releases[job_of_worker[1]].send(()).unwrap();
     let (worker, cpus) = moves
         .recv_timeout(Duration::from_secs(10))
         .expect("a busy worker of the crowded CPU was moved");
-    assert!(worker == 0 || worker == last, "moved worker {worker}");
+    assert_eq!(worker, newest_on_first, "start order {order:?}");
     assert_eq!(cpus, [second]);
     assert_ne!(first, second);
     for release in &releases {

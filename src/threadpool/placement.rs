@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 
 use std::sync::Mutex;
+use std::time::Instant;
 
 use super::sync::lock;
 
@@ -30,14 +31,22 @@ use super::sync::lock;
 #[derive(Debug, Clone, Copy)]
 struct Seat {
     /// The worker thread's kernel id, once it has started. Guarded by
-    /// `Placement::seats`. A seat that is `busy` has one, and its thread is
-    /// alive: a worker clears `busy` (under the lock) before it can exit.
+    /// `Placement::seats`. A seat that is busy has one, and its thread is
+    /// alive: a worker clears `busy_since` (under the lock) before it can
+    /// exit.
     tid: Option<i32>,
     /// The CPU the worker is pinned to now.
     cpu: usize,
-    /// Whether the worker is running a job (or waiting for a core to run
-    /// it on).
-    busy: bool,
+    /// When the worker took the job it is running (or waiting for a core to
+    /// run); `None` while it is idle.
+    busy_since: Option<Instant>,
+}
+
+impl Seat {
+    /// Whether this worker has a job in progress on `cpu`.
+    fn busy_on(&self, cpu: usize) -> bool {
+        self.busy_since.is_some() && self.cpu == cpu
+    }
 }
 
 /// The seats of a pinned pool's workers, by worker index.
@@ -65,7 +74,7 @@ impl Placement {
             .map(|&cpu| Seat {
                 tid: None,
                 cpu,
-                busy: false,
+                busy_since: None,
             })
             .collect();
         Some(Placement {
@@ -81,18 +90,19 @@ impl Placement {
 
     /// Worker `index` took a job.
     pub(crate) fn busy(&self, index: usize) {
-        lock(&self.seats)[index].busy = true;
+        lock(&self.seats)[index].busy_since = Some(Instant::now());
     }
 
     /// Worker `index` finished its job. If `drained()` says the queue is
     /// empty and no other worker is busy on this worker's core, moves a busy
-    /// worker from the most crowded core here.
+    /// worker from the most crowded core here: the one that took its job
+    /// last, which has the most of it left when jobs are alike.
     pub(crate) fn finished(&self, index: usize, drained: impl FnOnce() -> bool) {
         let here = {
             let mut seats = lock(&self.seats);
-            seats[index].busy = false;
+            seats[index].busy_since = None;
             let here = seats[index].cpu;
-            if seats.iter().any(|seat| seat.busy && seat.cpu == here) {
+            if seats.iter().any(|seat| seat.busy_on(here)) {
                 return;
             }
             here
@@ -103,12 +113,7 @@ impl Placement {
             return;
         }
         let mut seats = lock(&self.seats);
-        let busy_on = |cpu: usize| {
-            seats
-                .iter()
-                .filter(|seat| seat.busy && seat.cpu == cpu)
-                .count()
-        };
+        let busy_on = |cpu: usize| seats.iter().filter(|seat| seat.busy_on(cpu)).count();
         let Some(crowded) = seats
             .iter()
             .map(|seat| seat.cpu)
@@ -119,7 +124,8 @@ impl Placement {
         };
         let Some(mover) = seats
             .iter_mut()
-            .find(|seat| seat.busy && seat.cpu == crowded)
+            .filter(|seat| seat.busy_on(crowded))
+            .max_by_key(|seat| seat.busy_since)
         else {
             return;
         };
