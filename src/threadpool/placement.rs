@@ -14,7 +14,8 @@
 //! So the pool balances the end itself. A worker that finishes a job when
 //! the queue is empty, on a core where no other worker is busy, takes one
 //! busy worker off the most crowded core (two or more busy there) and pins
-//! it to its own core. The kernel's idle balancing does the same thing, but
+//! it to its own core: the one that took its job last, which has the most
+//! of it left when jobs are alike. The kernel's idle balancing does the same thing, but
 //! it has to guess who is busy; the pool knows.
 //!
 //! Only a pool with more pinned workers than cores (and more than one core)
