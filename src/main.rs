@@ -98,8 +98,8 @@ struct CompareArgs {
     /// run (default 5; 3 with --quick).
     #[arg(long, value_name = "N", value_parser = parse_positive)]
     cpu_runs: Option<usize>,
-    /// Let the kernel place the pools' workers instead of pinning each to a
-    /// core of its own.
+    /// Let the kernel place the pools' workers (and the cpu yardstick's bare
+    /// threads) instead of pinning each to a core of its own.
     #[arg(long)]
     no_pin: bool,
 }

@@ -53,9 +53,10 @@ pub struct CompareConfig {
     pub pool_limit: usize,
     /// Whether to record timelines for a trace.
     pub trace: bool,
-    /// Whether the pools pin each worker to a core of its own, in turn
-    /// (default: yes; `--no-pin` turns it off). See
-    /// [`affinity`](crate::affinity) for why a short cpu run needs it.
+    /// Whether the pools pin each worker to a core of its own, in turn, and
+    /// the cpu workload's bare threads likewise (default: yes; `--no-pin`
+    /// turns it off). See [`affinity`](crate::affinity) for why a short cpu
+    /// run needs it.
     pub pin_workers: bool,
     /// Whether to also run the io workload under `threads` with each pool
     /// size of [`SWEEP_WORKERS`].
