@@ -15,8 +15,8 @@
 //! the queue is empty, on a core where no other worker is busy, takes one
 //! busy worker off the most crowded core (two or more busy there) and pins
 //! it to its own core: the one that took its job last, which has the most
-//! of it left when jobs are alike. The kernel's idle balancing does the same thing, but
-//! it has to guess who is busy; the pool knows.
+//! of it left when jobs are alike. The kernel's idle balancing does the
+//! same thing, but it has to guess who is busy; the pool knows.
 //!
 //! Only a pool with more pinned workers than cores (and more than one core)
 //! has a `Placement`; the others never pay for it.

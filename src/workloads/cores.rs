@@ -12,11 +12,10 @@
 //! that should use more than one core is bracketed by two *probes*: the
 //! list once on bare threads, one per core (pinned when the pools are: an
 //! unpinned pair can share a core for a short burst, which says nothing
-//! about the host). A probe finds the machine
-//! *whole* when it reaches [`WHOLE`] × cores against sync's typical run. A
-//! run with a probe short of that on either side is thrown away and run
-//! again, after waiting (probing every [`PAUSE`]) until the machine is whole
-//! once more. Waiting and re-running are bounded by a budget of
+//! about the host). A probe finds the machine *whole* when it reaches
+//! [`WHOLE`] × cores against sync's typical run. A run starts only after a
+//! whole probe (the check waits, probing every [`PAUSE`], until there is
+//! one); a run whose probe after it is short is thrown away and run again. Waiting and re-running are bounded by a budget of
 //! [`BUDGET_FACTOR`] × the model's own measuring time; once it is spent,
 //! every run is kept whatever the probes say, and the report shows the
 //! machine was busy (the probes are the [`Yardstick`](super::Yardstick)).
@@ -61,7 +60,8 @@ pub struct Probe {
 pub struct Verdict {
     /// The probe right after the run.
     pub after: Probe,
-    /// Whether the run counts: the machine was whole on both sides of it,
+    /// Whether the run counts: the machine was whole on both sides of it
+    /// (a run only starts after a whole probe, unless the budget is spent),
     /// or the budget is spent.
     pub keep: bool,
 }
@@ -97,8 +97,6 @@ pub struct CoreCheck<P> {
     whole_within: Duration,
     /// When the budget runs out.
     deadline: Instant,
-    /// The probe right before the next run.
-    before: Probe,
 }
 
 impl<P: FnMut() -> Duration> CoreCheck<P> {
@@ -111,26 +109,21 @@ impl<P: FnMut() -> Duration> CoreCheck<P> {
             probe,
             whole_within,
             deadline: Instant::now() + budget,
-            before: Probe {
-                wall: Duration::ZERO,
-                whole: false,
-            },
         };
-        check.before = check.wait_until_whole();
+        check.wait_until_whole();
         check
     }
 
     /// Probes after a run and says whether the run counts; then, if the
     /// machine is not whole, waits until it is (or the budget is spent) so
-    /// the next run can begin.
+    /// the next run can begin. So every run starts after a whole probe,
+    /// until the budget is spent — and then every run counts anyway.
     pub fn judge(&mut self) -> Verdict {
         let after = self.probe();
-        let keep = (self.before.whole && after.whole) || self.spent();
-        self.before = if after.whole {
-            after
-        } else {
-            self.wait_until_whole()
-        };
+        let keep = after.whole || self.spent();
+        if !after.whole {
+            self.wait_until_whole();
+        }
         Verdict { after, keep }
     }
 
@@ -144,14 +137,11 @@ impl<P: FnMut() -> Duration> CoreCheck<P> {
     }
 
     /// Probes until the machine is whole or the budget is spent, pausing
-    /// [`PAUSE`] between probes; returns the last probe.
-    fn wait_until_whole(&mut self) -> Probe {
-        let mut probe = self.probe();
-        while !probe.whole && !self.spent() {
+    /// [`PAUSE`] between probes.
+    fn wait_until_whole(&mut self) {
+        while !self.probe().whole && !self.spent() {
             std::thread::sleep(PAUSE);
-            probe = self.probe();
         }
-        probe
     }
 
     /// Whether the budget is spent: from now on every run is kept.
@@ -162,9 +152,9 @@ impl<P: FnMut() -> Duration> CoreCheck<P> {
 
 /// The check `handspun compare` runs around `runs` runs of the cpu list
 /// `numbers`: each probe is the list on bare threads, one per core (pinned
-/// if `pin`, as the pools' workers are); the
-/// machine is whole when a probe reaches [`WHOLE`] × `cores` against sync's
-/// typical wall time; the budget is [`BUDGET_FACTOR`] × `runs` × that time.
+/// if `pin`, as the pools' workers are); the machine is whole when a probe
+/// reaches [`WHOLE`] × `cores` against sync's typical wall time; the budget
+/// is [`BUDGET_FACTOR`] × `runs` × that time.
 pub fn for_cpu_list(
     numbers: &[u64],
     cores: usize,
