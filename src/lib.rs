@@ -71,16 +71,17 @@
 //!
 //! The three runtimes never import one another. A pool's job handle is a
 //! plain `std::future::Future`, so an event-loop task can await it through
-//! ordinary wakers without either side knowing the other. Both pools use
-//! [`affinity`] (two system calls) to pin their workers when asked.
+//! ordinary wakers without either side knowing the other. What the pools do
+//! only for speed — pinning workers to cores, spinning briefly before they
+//! sleep — lives apart from their lessons, in [`tuning`].
 
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
-pub mod affinity;
 pub mod event_loop;
 pub mod http;
 pub mod procpool;
 pub mod report;
 pub mod threadpool;
+pub mod tuning;
 pub mod workloads;

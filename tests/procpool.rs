@@ -439,13 +439,13 @@ fn shutdown_now_in_the_middle_of_a_busy_run_ends_every_job_ok_or_cancelled() {
 fn where_am_i(_: ()) -> (Option<usize>, Vec<usize>) {
     (
         current_worker(),
-        handspun::affinity::allowed_cpus().unwrap(),
+        handspun::tuning::affinity::allowed_cpus().unwrap(),
     )
 }
 
 #[test]
 fn pinned_workers_run_on_one_cpu_each_and_replacements_inherit_it() {
-    let allowed = handspun::affinity::allowed_cpus().unwrap();
+    let allowed = handspun::tuning::affinity::allowed_cpus().unwrap();
     let workers = allowed.len() + 1; // one more than the CPUs: wraps around
                                      // A fresh worker per job: every replacement must be pinned as well.
     let pool = ProcessPool::builder()
@@ -463,12 +463,12 @@ fn pinned_workers_run_on_one_cpu_each_and_replacements_inherit_it() {
         assert_eq!(cpus, [allowed[worker % allowed.len()]], "worker {worker}");
     }
     // The pool's own process is not pinned: only its workers are.
-    assert_eq!(handspun::affinity::allowed_cpus().unwrap(), allowed);
+    assert_eq!(handspun::tuning::affinity::allowed_cpus().unwrap(), allowed);
 }
 
 #[test]
 fn unpinned_workers_may_run_wherever_the_parent_may() {
-    let allowed = handspun::affinity::allowed_cpus().unwrap();
+    let allowed = handspun::tuning::affinity::allowed_cpus().unwrap();
     let pool = ProcessPool::new(2).unwrap();
     let (_, cpus) = pool.submit(where_am_i, ()).join().unwrap();
     assert_eq!(cpus, allowed);

@@ -621,16 +621,14 @@ fn pool_handles_and_worker_locals_can_be_shared_between_threads() {
 
 #[test]
 fn pinned_workers_run_on_one_cpu_each_in_turn() {
-    let allowed = handspun::affinity::allowed_cpus().unwrap();
+    let allowed = handspun::tuning::affinity::allowed_cpus().unwrap();
     let workers = allowed.len() + 1; // one more than the CPUs: wraps around
     let pool = ThreadPool::builder()
         .workers(workers)
         .pin_workers(true)
         .build()
         .unwrap();
-    // Hold every worker at a barrier so each one answers once. Each looks
-    // at its CPUs before the barrier: after it, a worker that finishes may
-    // pull a busy one onto its core (the end-of-batch balancing).
+    // Hold every worker at a barrier so each one answers once.
     let barrier = Arc::new(Barrier::new(workers));
     let handles: Vec<_> = (0..workers)
         .map(|_| {
@@ -638,7 +636,7 @@ fn pinned_workers_run_on_one_cpu_each_in_turn() {
             pool.submit(move || {
                 let answer = (
                     current_worker().unwrap(),
-                    handspun::affinity::allowed_cpus().unwrap(),
+                    handspun::tuning::affinity::allowed_cpus().unwrap(),
                 );
                 barrier.wait();
                 answer
@@ -653,16 +651,12 @@ fn pinned_workers_run_on_one_cpu_each_in_turn() {
     }
     assert_eq!(seen.len(), workers, "every worker answered");
     // The caller's thread is left alone.
-    assert_eq!(handspun::affinity::allowed_cpus().unwrap(), allowed);
+    assert_eq!(handspun::tuning::affinity::allowed_cpus().unwrap(), allowed);
 }
 
-/// Three pinned workers on two CPUs: workers 0 and 2 share the first, 1
-/// has the second. When 1 finishes with the queue empty and 0 and 2 are
-/// still busy, the one of them that took its job last is moved to the
-/// second CPU (it has the most work left when jobs are alike).
 #[test]
 fn a_core_that_runs_dry_pulls_its_newest_busy_worker_over() {
-    let allowed = handspun::affinity::allowed_cpus().unwrap();
+    let allowed = handspun::tuning::affinity::allowed_cpus().unwrap();
     if allowed.len() < 2 {
         // Nothing to balance on one CPU (the pool makes no placement).
         return;
@@ -692,10 +686,10 @@ fn a_core_that_runs_dry_pulls_its_newest_busy_worker_over() {
             started.send(worker).unwrap();
             // Wait for the release, telling the test once when this
             // worker's CPUs change (bounded: the test gives up first).
-            let mine = handspun::affinity::allowed_cpus().unwrap();
+            let mine = handspun::tuning::affinity::allowed_cpus().unwrap();
             let mut told = false;
             while released.try_recv() == Err(mpsc::TryRecvError::Empty) {
-                let now = handspun::affinity::allowed_cpus().unwrap();
+                let now = handspun::tuning::affinity::allowed_cpus().unwrap();
                 if !told && now != mine {
                     moved.send((worker, now)).unwrap();
                     told = true;
@@ -734,7 +728,7 @@ fn a_core_that_runs_dry_pulls_its_newest_busy_worker_over() {
 
 #[test]
 fn pinning_to_a_cpu_outside_the_set_is_an_error() {
-    let error = std::thread::spawn(|| handspun::affinity::pin_current_thread(usize::MAX))
+    let error = std::thread::spawn(|| handspun::tuning::affinity::pin_current_thread(usize::MAX))
         .join()
         .unwrap()
         .unwrap_err();

@@ -36,7 +36,7 @@
 //! core from the worker computing it.
 //!
 //! [`Builder::pin_workers`] pins each worker to a core of its own
-//! ([`affinity`](crate::affinity)); off by default.
+//! ([`affinity`](crate::tuning::affinity)); off by default.
 //!
 //! # Never lose a job
 //!

@@ -170,7 +170,7 @@ impl Builder {
             None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
         };
         let cpus = if self.pin_workers {
-            crate::affinity::allowed_cpus()?
+            crate::tuning::affinity::allowed_cpus()?
         } else {
             Vec::new()
         };

@@ -42,7 +42,7 @@ impl Config {
     /// The CPU slot `index` (its supervisor thread and every worker it
     /// forks) is pinned to, if the pool pins.
     pub(crate) fn cpu_for(&self, index: usize) -> Option<usize> {
-        crate::affinity::cpu_for_worker(&self.cpus, index)
+        crate::tuning::affinity::cpu_for_worker(&self.cpus, index)
     }
 }
 

@@ -54,7 +54,7 @@ pub(crate) fn supervise(shared: Arc<Shared>, index: usize, started: Sender<io::R
     let pinned = shared
         .config
         .cpu_for(index)
-        .map_or(Ok(()), crate::affinity::pin_current_thread);
+        .map_or(Ok(()), crate::tuning::affinity::pin_current_thread);
     let mut worker = match pinned.and_then(|()| start_worker(&shared, index)) {
         Ok(first) => {
             let _ = started.send(Ok(()));

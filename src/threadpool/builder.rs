@@ -112,7 +112,7 @@ impl Builder {
     }
 
     /// Pins worker `i` to the `i`-th (wrapping around) of the CPUs this
-    /// process may use ([`affinity`](crate::affinity)). Default: off; the
+    /// process may use ([`affinity`](crate::tuning::affinity)). Default: off; the
     /// kernel places the threads.
     ///
     /// With more workers than cores, as with the tutorial's 5 threads on 2

@@ -37,9 +37,11 @@
 //! 8. `worker_local.rs` — the "one session per thread" idiom;
 //! 9. `gil.rs` — the GIL, and how it mirrors CPython's;
 //! 10. `policy.rs` and `stealing.rs` — the second queue policy, per-worker
-//!     deques with stealing, for when the one lock is the bottleneck;
-//! 11. `placement.rs` — pinned workers that outnumber the cores, and the
-//!     move that keeps every core busy at the end of a batch.
+//!     deques with stealing, for when the one lock is the bottleneck.
+//!
+//! What the pool does only for speed — pinning workers to cores, looking
+//! again for a moment before sleeping — is not here but in
+//! [`tuning`](crate::tuning).
 //!
 //! ## What it costs (2 cores; `docs/BENCHMARKS.md`)
 //!
@@ -101,7 +103,6 @@ mod error;
 pub mod gil;
 mod handle;
 mod map;
-mod placement;
 mod policy;
 mod pool;
 mod queue;

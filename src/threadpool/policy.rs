@@ -68,14 +68,6 @@ impl Queues {
         }
     }
 
-    /// Whether no job is waiting (a snapshot: a push may come right after).
-    pub(crate) fn is_empty(&self) -> bool {
-        match self {
-            Queues::Shared(queue) => queue.is_empty(),
-            Queues::Stealing(queues) => queues.is_empty(),
-        }
-    }
-
     /// Refuses new jobs; queued ones still run, then workers exit.
     pub(crate) fn close(&self) {
         match self {

@@ -8,12 +8,12 @@ use super::builder::{Builder, Config};
 use super::gil::allow_threads;
 use super::handle::Handle;
 use super::map::MapResults;
-use super::placement::Placement;
 use super::policy::Queues;
 use super::queue::Job;
 use super::scope::Scope;
 use super::task::Task;
 use super::worker::run_pool_worker;
+use crate::tuning::affinity;
 
 /// A fixed set of worker threads that run submitted jobs, first in first out.
 ///
@@ -71,18 +71,14 @@ impl ThreadPool {
             threads: Vec::with_capacity(config.workers),
             config,
         };
-        let cpus = if pool.config.pin_workers {
-            crate::affinity::allowed_cpus()?
+        // Tuning, off by default: the core each worker is pinned to.
+        let cores = if pool.config.pin_workers {
+            affinity::cores_for_workers(pool.config.workers)?
         } else {
             Vec::new()
         };
-        let placed: Vec<usize> = (0..pool.config.workers)
-            .filter_map(|index| crate::affinity::cpu_for_worker(&cpus, index))
-            .collect();
-        let placement = Placement::new(&placed).map(Arc::new);
         for index in 0..pool.config.workers {
             let queue = Arc::clone(&pool.queue);
-            let placement = placement.clone();
             let gil = pool.config.gil;
             let mut thread =
                 std::thread::Builder::new().name(format!("{}-{index}", pool.config.thread_name));
@@ -91,17 +87,9 @@ impl ThreadPool {
             }
             // On error, `pool` is dropped here, which closes the queue and
             // joins the workers already started.
-            let handle =
-                thread.spawn(move || run_pool_worker(index, &queue, gil, placement.as_deref()))?;
-            // Pinned from here rather than by the worker itself, so `start`
-            // need not wait for every new thread to get a core and answer:
-            // five pinned workers start and stop in 0.25 ms instead of 0.47
-            // on two cores (`cargo bench --bench threadpool startup`). A
-            // worker that already runs elsewhere is moved; it has no job to
-            // run on the wrong core, as none can be queued before `start`
-            // returns.
-            let pinned = match placed.get(index) {
-                Some(&cpu) => crate::affinity::pin_thread(&handle, cpu),
+            let handle = thread.spawn(move || run_pool_worker(index, &queue, gil))?;
+            let pinned = match cores.get(index) {
+                Some(&cpu) => affinity::pin_thread(&handle, cpu),
                 None => Ok(()),
             };
             pool.threads.push(handle);

@@ -40,18 +40,18 @@
 //! pushes onto a sleeping pool then costs one system call per worker, not
 //! one per job.
 //!
-//! And one trade: a worker whose queue just went empty does not sleep at
-//! once. It looks again for a few tens of microseconds (spin-loop hints,
-//! then two `yield_now`s) before it counts itself as sleeping, because a
-//! sleeper costs the next push a system call and a wake-up of that length
-//! (see `Patience` below, and `docs/benchmarks/threadpool.md` for the
-//! numbers, which were measured with and without a competing load).
+//! One piece of tuning sits in [`JobQueue::pop`]: a worker whose queue just
+//! went empty looks again for a moment before it counts itself as sleeping,
+//! because a sleeper costs the next push a system call and a wake-up
+//! ([`tuning`](crate::tuning) says what that buys and where it is
+//! measured).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::sync::{lock, wait};
 use super::task::Runnable;
+use crate::tuning::spin::spin_then_sleep;
 
 /// A type-erased job that may borrow data living for `'a` (`'static` for
 /// the pool, the caller's stack for a scope).
@@ -81,66 +81,6 @@ struct QueueState<'a> {
     /// only while `wakeups_pending < sleeping`, so each sleeper is signalled
     /// once; a waking worker takes one off.
     wakeups_pending: usize,
-}
-
-/// How long an idle worker keeps looking before it sleeps: this many
-/// rounds of [`PAUSES_PER_SPIN`] spin-loop hints (a few tens of
-/// microseconds at most, about one wake-up's worth)...
-const SPINS_BEFORE_SLEEP: u32 = 100;
-
-/// `std::hint::spin_loop()` calls per spin round, between two looks at the
-/// queue (each look takes the lock, so looking on every pause would fight
-/// the submitter for it).
-const PAUSES_PER_SPIN: u32 = 32;
-
-/// ...then this many `thread::yield_now()`s, which let another runnable
-/// thread on this core (the submitter, say) have the CPU first.
-const YIELDS_BEFORE_SLEEP: u32 = 2;
-
-/// An idle worker's countdown from "job just finished" to "go to sleep".
-///
-/// Sleeping on the condvar is cheap for the sleeper but dear for whoever
-/// wakes it: a `futex_wake` system call, and on a virtual machine an
-/// interrupt to an idle virtual CPU that the hypervisor must schedule
-/// again — tens of microseconds before the worker runs. A worker that
-/// keeps looking for a little while after its queue went empty is still
-/// awake when the next job comes soon after, as it does in `map` and in a
-/// burst of `submit`s. The price is CPU time burnt looking, which is taken
-/// from other threads when they outnumber the cores; so the wait is short
-/// and bounded, and ends in yields that give the core away.
-struct Patience {
-    /// Spin rounds left.
-    spins: u32,
-    /// Yields left, once the spins are used up.
-    yields: u32,
-}
-
-impl Patience {
-    /// Full patience: every spin and every yield left.
-    fn new() -> Patience {
-        Patience {
-            spins: SPINS_BEFORE_SLEEP,
-            yields: YIELDS_BEFORE_SLEEP,
-        }
-    }
-
-    /// True while the worker should keep looking rather than sleep.
-    fn left(&self) -> bool {
-        self.spins > 0 || self.yields > 0
-    }
-
-    /// Waits one step: a spin round while any are left, then a yield.
-    fn wait_a_little(&mut self) {
-        if self.spins > 0 {
-            self.spins -= 1;
-            for _ in 0..PAUSES_PER_SPIN {
-                std::hint::spin_loop();
-            }
-        } else {
-            self.yields = self.yields.saturating_sub(1);
-            std::thread::yield_now();
-        }
-    }
 }
 
 /// The shared FIFO queue between submitters and workers.
@@ -222,7 +162,11 @@ impl<'a> JobQueue<'a> {
     /// Returns `None` once the queue is closed and empty: the worker's cue to
     /// exit.
     pub(crate) fn pop(&self) -> Option<Job<'a>> {
-        let mut patience = Patience::new();
+        // Tuning: look again for a moment before sleeping. While this worker
+        // is not counted in `sleeping`, no push pays a system call for it.
+        if let Some(taken) = spin_then_sleep(|| self.try_pop()) {
+            return taken;
+        }
         let mut state = lock(&self.state);
         loop {
             if let Some(job) = state.jobs.pop_front() {
@@ -230,15 +174,6 @@ impl<'a> JobQueue<'a> {
             }
             if state.admission == Admission::Closed {
                 return None;
-            }
-            if patience.left() {
-                // Look again soon, without the lock and without sleeping:
-                // while this worker is not counted in `sleeping`, no push
-                // pays a system call to signal it.
-                drop(state);
-                patience.wait_a_little();
-                state = lock(&self.state);
-                continue;
             }
             state.sleeping += 1;
             state = wait(&self.job_available, state);
@@ -249,9 +184,16 @@ impl<'a> JobQueue<'a> {
         }
     }
 
-    /// Whether no job is waiting (a snapshot).
-    pub(crate) fn is_empty(&self) -> bool {
-        lock(&self.state).jobs.is_empty()
+    /// One look without sleeping: `Some(Some(job))` for the oldest job,
+    /// `Some(None)` if the queue is closed and empty, `None` if it is open
+    /// and empty.
+    fn try_pop(&self) -> Option<Option<Job<'a>>> {
+        let mut state = lock(&self.state);
+        match state.jobs.pop_front() {
+            Some(job) => Some(Some(job)),
+            None if state.admission == Admission::Closed => Some(None),
+            None => None,
+        }
     }
 
     /// Refuses further pushes and wakes every sleeping worker so each can

@@ -190,11 +190,6 @@ impl StealingQueues {
         }
     }
 
-    /// Whether no job is queued or being pushed (a snapshot).
-    pub(crate) fn is_empty(&self) -> bool {
-        self.queued.load(SeqCst) == 0
-    }
-
     /// Takes the back half of the first other deque that has jobs; keeps one
     /// to run and moves the rest into `me`'s deque.
     ///

@@ -7,10 +7,6 @@
 //! - **busy**: running a job (holding the GIL first, in a GIL pool);
 //! - **exited**: the queue was closed and drained; the thread has returned.
 //!
-//! In a pinned pool with more workers than cores, the loop also tells the
-//! [`Placement`] when the worker turns busy and idle, written out in
-//! [`run_pool_worker`] (`placement.rs` says why).
-//!
 //! A job's panic never reaches this loop — the task catches it and stores it
 //! as the job's result — so the only way out of the loop is the queue
 //! closing. That is what "a panicking job never kills its worker" means.
@@ -19,7 +15,6 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use super::gil::{is_held, GilGuard};
-use super::placement::Placement;
 use super::policy::Queues;
 use super::queue::{Job, JobQueue};
 use super::task::Runnable;
@@ -48,25 +43,10 @@ pub fn current_worker() -> Option<usize> {
     WORKER_INDEX.get()
 }
 
-/// The body of pool worker number `index`. In a pool with a
-/// [`Placement`], the worker also says when it is busy, and after each job
-/// lets the placement balance the cores (`placement.rs`).
-pub(crate) fn run_pool_worker(
-    index: usize,
-    queues: &Queues,
-    gil: Option<Duration>,
-    placement: Option<&Placement>,
-) {
+/// The body of pool worker number `index`.
+pub(crate) fn run_pool_worker(index: usize, queues: &Queues, gil: Option<Duration>) {
     WORKER_INDEX.set(Some(index));
-    let Some(placement) = placement else {
-        return work(|| queues.pop(index), gil);
-    };
-    placement.arrive(index);
-    while let Some(job) = queues.pop(index) {
-        placement.busy(index);
-        run_holding_gil(gil, &*job);
-        placement.finished(index, || queues.is_empty());
-    }
+    work(|| queues.pop(index), gil);
 }
 
 /// The body of a scope's helper thread.

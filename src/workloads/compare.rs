@@ -55,7 +55,7 @@ pub struct CompareConfig {
     pub trace: bool,
     /// Whether the pools pin each worker to a core of its own, in turn, and
     /// the cpu workload's bare threads likewise (default: yes; `--no-pin`
-    /// turns it off). See [`affinity`](crate::affinity) for why a short cpu
+    /// turns it off). See [`affinity`](crate::tuning::affinity) for why a short cpu
     /// run needs it.
     pub pin_workers: bool,
     /// Whether to also run the io workload under `threads` with each pool

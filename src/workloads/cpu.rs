@@ -149,7 +149,7 @@ pub fn cpu_ideal_s(
 /// ```
 pub fn bare_threads(numbers: &[u64], threads: usize, pin: bool) -> u64 {
     let cpus = if pin {
-        crate::affinity::allowed_cpus().unwrap_or_default()
+        crate::tuning::affinity::allowed_cpus().unwrap_or_default()
     } else {
         Vec::new()
     };
@@ -159,11 +159,11 @@ pub fn bare_threads(numbers: &[u64], threads: usize, pin: bool) -> u64 {
             .chunks(share)
             .enumerate()
             .map(|(t, part)| {
-                let cpu = crate::affinity::cpu_for_worker(&cpus, t);
+                let cpu = crate::tuning::affinity::cpu_for_worker(&cpus, t);
                 scope.spawn(move || {
                     if let Some(cpu) = cpu {
                         // Not pinned is still a correct sum, only slower.
-                        let _ = crate::affinity::pin_current_thread(cpu);
+                        let _ = crate::tuning::affinity::pin_current_thread(cpu);
                     }
                     part.iter()
                         .map(|&n| cpu_bound(n))

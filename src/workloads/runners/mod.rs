@@ -44,7 +44,7 @@ pub struct RunSettings {
     /// Whether to record a [`Timeline`].
     pub trace: bool,
     /// Whether the pools pin each worker to a core of its own, in turn
-    /// ([`affinity`](crate::affinity)).
+    /// ([`affinity`](crate::tuning::affinity)).
     pub pin_workers: bool,
     /// Told about every finished job.
     pub progress: Arc<dyn Progress>,

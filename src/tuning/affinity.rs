@@ -16,10 +16,9 @@
 //!
 //! A process forked by a pinned thread inherits the pin, which is how the
 //! process pool pins its workers without any code in the child. Pinning
-//! has one cost: a pinned thread cannot be moved to a core that went idle.
-//! A pinned thread pool with more workers than cores therefore moves one
-//! itself at the end of a batch (`threadpool/placement.rs`), with
-//! [`pin_thread_id`].
+//! has one cost: a pinned thread cannot be moved to a core that went idle,
+//! so a pinned pool with more workers than cores may end a batch with one
+//! core busy and the other idle.
 
 use std::io;
 
@@ -34,7 +33,7 @@ use std::io;
 /// # Examples
 ///
 /// ```
-/// let cpus = handspun::affinity::allowed_cpus().unwrap();
+/// let cpus = handspun::tuning::affinity::allowed_cpus().unwrap();
 /// assert!(!cpus.is_empty());
 /// ```
 pub fn allowed_cpus() -> io::Result<Vec<usize>> {
@@ -61,7 +60,7 @@ pub fn allowed_cpus() -> io::Result<Vec<usize>> {
 /// # Examples
 ///
 /// ```
-/// use handspun::affinity::cpu_for_worker;
+/// use handspun::tuning::affinity::cpu_for_worker;
 ///
 /// let cpus = [0, 1];
 /// let placed: Vec<_> = (0..5).map(|i| cpu_for_worker(&cpus, i)).collect();
@@ -70,6 +69,27 @@ pub fn allowed_cpus() -> io::Result<Vec<usize>> {
 /// ```
 pub fn cpu_for_worker(cpus: &[usize], index: usize) -> Option<usize> {
     (!cpus.is_empty()).then(|| cpus[index % cpus.len()])
+}
+
+/// The core each of `workers` pool workers is pinned to: worker `i` gets
+/// [`cpu_for_worker`]`(allowed, i)`, so workers go round the allowed cores
+/// in turn. Empty if no CPU is allowed (then nothing is pinned).
+///
+/// # Errors
+///
+/// As [`allowed_cpus`].
+///
+/// # Examples
+///
+/// ```
+/// let cores = handspun::tuning::affinity::cores_for_workers(3).unwrap();
+/// assert_eq!(cores.len(), 3);
+/// ```
+pub fn cores_for_workers(workers: usize) -> io::Result<Vec<usize>> {
+    let cpus = allowed_cpus()?;
+    Ok((0..workers)
+        .filter_map(|index| cpu_for_worker(&cpus, index))
+        .collect())
 }
 
 /// Binds the calling thread to `cpu`: from now on it runs there only. A
@@ -83,7 +103,7 @@ pub fn cpu_for_worker(cpus: &[usize], index: usize) -> Option<usize> {
 /// # Examples
 ///
 /// ```
-/// use handspun::affinity;
+/// use handspun::tuning::affinity;
 ///
 /// let first = affinity::allowed_cpus().unwrap()[0];
 /// std::thread::spawn(move || {
@@ -110,7 +130,7 @@ pub fn pin_current_thread(cpu: usize) -> io::Result<()> {
 /// # Examples
 ///
 /// ```
-/// use handspun::affinity;
+/// use handspun::tuning::affinity;
 ///
 /// let first = affinity::allowed_cpus().unwrap()[0];
 /// let (go, wait) = std::sync::mpsc::channel::<()>();
@@ -141,52 +161,6 @@ pub fn pin_thread<T>(handle: &std::thread::JoinHandle<T>, cpu: usize) -> io::Res
         return Err(io::Error::from_raw_os_error(result));
     }
     Ok(())
-}
-
-/// The kernel's id of the calling thread (`gettid`): what
-/// [`pin_thread_id`] takes to move this thread from another one.
-///
-/// # Examples
-///
-/// ```
-/// let here = handspun::affinity::current_thread_id();
-/// let there = std::thread::spawn(handspun::affinity::current_thread_id).join().unwrap();
-/// assert_ne!(here, there);
-/// ```
-pub fn current_thread_id() -> i32 {
-    // SAFETY: gettid takes no arguments, touches no memory and cannot fail.
-    unsafe { libc::gettid() }
-}
-
-/// Binds the thread whose kernel id is `tid` ([`current_thread_id`]) to
-/// `cpu`; the kernel moves it there if it runs elsewhere. The caller must
-/// know the thread is still alive: a thread id is only a number, and the
-/// kernel reuses the ids of exited threads.
-///
-/// # Errors
-///
-/// As [`pin_current_thread`]; `ESRCH` if no thread has that id.
-///
-/// # Examples
-///
-/// ```
-/// use handspun::affinity;
-///
-/// let first = affinity::allowed_cpus().unwrap()[0];
-/// let (tid_tx, tid_rx) = std::sync::mpsc::channel();
-/// let (go, wait) = std::sync::mpsc::channel::<()>();
-/// let thread = std::thread::spawn(move || {
-///     tid_tx.send(affinity::current_thread_id()).unwrap();
-///     wait.recv().unwrap();
-///     affinity::allowed_cpus().unwrap()
-/// });
-/// // The thread is alive: it waits for `go`.
-/// affinity::pin_thread_id(tid_rx.recv().unwrap(), first).unwrap();
-/// go.send(()).unwrap();
-/// assert_eq!(thread.join().unwrap(), [first]);
-/// ```
-pub fn pin_thread_id(tid: i32, cpu: usize) -> io::Result<()> {
-    set_affinity(tid, cpu)
 }
 
 /// `sched_setaffinity(tid, {cpu})`.

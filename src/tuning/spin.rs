@@ -1,0 +1,61 @@
+//! Spin, then sleep: a waiter that expects its answer soon looks again for a moment before it sleeps.
+//!
+//! Both pools pass work along a chain of threads (and, in the process pool,
+//! processes). When a link of that chain *sleeps* while it waits — on a
+//! condition variable, in a blocking `read`, in `poll` — whoever hands it the
+//! next piece of work must wake it: a system call on the waking side, and on
+//! the sleeping side an idle CPU that has to be brought back (an
+//! inter-processor interrupt; on a virtual machine, the hypervisor scheduling
+//! the idle virtual CPU again). For a job of a few nanoseconds that wake-up
+//! is most of the bill.
+//!
+//! So a waiter that expects its answer *soon* first calls [`spin_then_sleep`]:
+//! it looks again, without a system call that sleeps, for at most
+//! [`SPIN_BUDGET`], and only then goes to sleep the ordinary way. When the
+//! answer comes within the budget, nobody had to be woken.
+//!
+//! # The trade
+//!
+//! Spinning burns the CPU it runs on to buy latency. It pays when the answer
+//! comes from *another* core within the budget, and it hurts when spinning
+//! threads outnumber the cores: the spinner may hold the very core that the
+//! thread it waits for needs. Three things bound the harm: the budget is short
+//! (a long job gets the sleeping behaviour after a few microseconds of
+//! waste); every look ends in [`std::thread::yield_now`], so a runnable thread
+//! on the same core runs instead of the spinner; and each caller spins only
+//! where answers have been coming quickly (the callers say how they know).
+//!
+//! What it buys, measured with and without it: `docs/benchmarks/tuning.md`.
+
+use std::time::{Duration, Instant};
+
+/// How long a waiter looks again before it sleeps: about a few wake-ups'
+/// worth — long enough to cover a tiny job's hand-off, short enough that a
+/// waiter for a long job wastes little.
+pub(crate) const SPIN_BUDGET: Duration = Duration::from_micros(50);
+
+/// `std::hint::spin_loop()` calls between two looks. A look may take a lock
+/// (the thread pool's queue), so looking on every pause would fight the
+/// thread that is about to hand over the answer.
+pub(crate) const PAUSES_PER_LOOK: u32 = 32;
+
+/// Calls `look` until it returns `Some`, for at most [`SPIN_BUDGET`]; then
+/// returns `None`, and the caller sleeps the slow way. Never blocks.
+///
+/// Safe to call in a forked child: `Instant::now` reads the clock without a
+/// lock, and `yield_now` is a plain system call.
+pub(crate) fn spin_then_sleep<T>(mut look: impl FnMut() -> Option<T>) -> Option<T> {
+    let give_up = Instant::now() + SPIN_BUDGET;
+    loop {
+        if let Some(answer) = look() {
+            return Some(answer);
+        }
+        if Instant::now() >= give_up {
+            return None;
+        }
+        for _ in 0..PAUSES_PER_LOOK {
+            std::hint::spin_loop();
+        }
+        std::thread::yield_now();
+    }
+}
