@@ -1,15 +1,16 @@
-//! Thread pool vs rayon vs `std::thread::scope` on the three workloads of
-//! WORKLOADS.md: `map_coarse` (the cpu workload), `tiny_tasks` (100_000
-//! additions) and `fan_in` (10_000 results collected through handles).
+//! Thread pool vs rayon vs `std::thread::scope` on the workloads of
+//! WORKLOADS.md: `pool_map_coarse` (the cpu workload), `pool_tiny_tasks`
+//! (100_000 additions), `pool_fan_in` (10_000 results collected through
+//! handles) and `pool_startup`. Every group name starts with `pool_`, so none
+//! collides with the process pool's (`proc_…`) in `target/criterion/`.
 //!
 //! Every implementation uses as many threads as the machine has cores, and
 //! each is written the way its users would write it: handspun with
 //! `ThreadPool::map` / `submit`, rayon with `par_iter` / `scope`, the
 //! standard library with one scoped thread per core, each taking a chunk.
 //!
-//! `startup` (beyond WORKLOADS.md's list) starts and stops the five-worker
-//! pool `handspun compare` runs as `threads`, unpinned and pinned, beside
-//! five bare scoped threads.
+//! `pool_startup` starts and stops the five-worker pool `handspun compare`
+//! runs as `threads`, unpinned and pinned, beside five bare scoped threads.
 //!
 //! Run: `cargo bench --bench threadpool -- --warm-up-time 1 --measurement-time 3`
 
@@ -86,7 +87,7 @@ fn map_coarse(c: &mut Criterion) {
         .num_threads(workers)
         .build()
         .expect("rayon");
-    let mut group = c.benchmark_group("map_coarse");
+    let mut group = c.benchmark_group("pool_map_coarse");
     group.sample_size(10);
     for (name, pool) in handspun_pools(workers) {
         group.bench_function(name, |b| {
@@ -154,7 +155,7 @@ fn tiny_tasks(c: &mut Criterion) {
         .num_threads(workers)
         .build()
         .expect("rayon");
-    let mut group = c.benchmark_group("tiny_tasks");
+    let mut group = c.benchmark_group("pool_tiny_tasks");
     for (name, pool) in handspun_pools(workers) {
         group.bench_function(name, |b| {
             b.iter(|| {
@@ -192,7 +193,7 @@ fn fan_in(c: &mut Criterion) {
         .num_threads(workers)
         .build()
         .expect("rayon");
-    let mut group = c.benchmark_group("fan_in");
+    let mut group = c.benchmark_group("pool_fan_in");
     for (name, pool) in handspun_pools(workers) {
         group.bench_function(name, |b| {
             b.iter(|| {
@@ -241,7 +242,7 @@ fn fan_in(c: &mut Criterion) {
 /// pays before its first job and after its last.
 fn startup(c: &mut Criterion) {
     const WORKERS: usize = 5;
-    let mut group = c.benchmark_group("startup");
+    let mut group = c.benchmark_group("pool_startup");
     group.bench_function("handspun", |b| {
         b.iter(|| drop(ThreadPool::new(WORKERS)));
     });

@@ -119,10 +119,9 @@ impl Builder {
     /// cores, pinned workers share their cores in a fixed pattern (3 and 2).
     /// Unpinned, a short burst of CPU work can find the kernel running one
     /// worker alone on a core and four on the other for milliseconds, until
-    /// its load balancer catches up (on 2 cores, `handspun compare --workload
-    /// cpu`, 15 runs each: 1.88–2.00x sync pinned, 1.78–1.97x unpinned).
-    /// Off by default because pinning is only right when the pool owns those
-    /// cores.
+    /// its load balancer catches up. Pinning is tuning: what it buys is
+    /// measured in `docs/benchmarks/tuning.md`. Off by default because it is
+    /// only right when the pool owns those cores.
     pub fn pin_workers(mut self, pin: bool) -> Builder {
         self.config.pin_workers = pin;
         self

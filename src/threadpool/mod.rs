@@ -43,22 +43,22 @@
 //! again for a moment before sleeping — is not here but in
 //! [`tuning`](crate::tuning).
 //!
-//! ## What it costs (2 cores; `docs/BENCHMARKS.md`)
+//! ## What it costs
 //!
-//! On the cpu workload (`map_coarse`, 20 jobs of a few milliseconds) the
-//! pool keeps up with rayon: the queue is touched 20 times. On 100_000
-//! additions (`tiny_tasks`), [`ThreadPool::map_shared`] hands each worker a
-//! few ranges of a shared slice; one job per addition would make the lock,
-//! the allocation and the wake-up the whole bill. Even so, waking a
-//! sleeping worker takes longer than the additions, so the caller runs
-//! unstarted batches itself while it waits (`map.rs`) and an idle worker
-//! looks again for a moment before it sleeps (`queue.rs`); together they
-//! bring `tiny_tasks` to about rayon's time (it was 4.8× on an idle
-//! machine before). On 10_000 separately submitted jobs (`fan_in`), each
-//! joined through its own handle, the pool took a quarter of the time rayon
-//! took to run the same jobs in a `scope`. The second queue policy
+//! The benches put the pool beside rayon and `std::thread::scope`
+//! (`benches/threadpool.rs`; the figures, with the commands and the machine,
+//! are in `docs/benchmarks/threadpool.md`). On the cpu workload
+//! (`pool_map_coarse`, 20 jobs of a few milliseconds) the queue is touched 20
+//! times and the lock costs nothing. On 100_000 additions
+//! (`pool_tiny_tasks`) one job per addition would make the lock, the
+//! allocation and the wake-up the whole bill, so
+//! [`ThreadPool::map_shared`] hands each worker a few ranges of a shared
+//! slice, and the caller runs unstarted batches itself while it waits
+//! (`map.rs`). On 10_000 separately submitted jobs, each joined through its
+//! own handle (`pool_fan_in`), every job pays for its allocation and two
+//! trips through the lock. The second queue policy
 //! ([`QueuePolicy::Stealing`]) is measured beside the default in every
-//! group; on 2 workers it does not beat the one lock.
+//! group.
 //!
 //! ## The rules the code keeps
 //!

@@ -49,7 +49,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex};
 
-use super::sync::{lock, wait};
+use super::sync::{lock, try_lock, wait};
 use super::task::Runnable;
 use crate::tuning::spin::spin_then_sleep;
 
@@ -184,11 +184,14 @@ impl<'a> JobQueue<'a> {
         }
     }
 
-    /// One look without sleeping: `Some(Some(job))` for the oldest job,
-    /// `Some(None)` if the queue is closed and empty, `None` if it is open
-    /// and empty.
+    /// One look that neither sleeps nor waits for the lock: `Some(Some(job))`
+    /// for the oldest job, `Some(None)` if the queue is closed and empty,
+    /// `None` if it is open and empty — or if somebody holds the lock (a
+    /// push is under way: the next look will see it). Waiting for the lock
+    /// here would put the looker to sleep in the kernel and make the pusher
+    /// pay a system call to wake it, the very cost the looking avoids.
     fn try_pop(&self) -> Option<Option<Job<'a>>> {
-        let mut state = lock(&self.state);
+        let mut state = try_lock(&self.state)?;
         match state.jobs.pop_front() {
             Some(job) => Some(Some(job)),
             None if state.admission == Admission::Closed => Some(None),
