@@ -48,6 +48,8 @@ for_each_policy!(
     map_reports_panics_at_their_positions_inside_batches,
     submit_all_returns_handles_in_order_and_cancels_after_shutdown,
     map_completes_on_the_caller_while_every_worker_is_blocked,
+    map_into_vec_after_taking_some_results_returns_the_rest_in_order,
+    map_drops_every_value_exactly_once,
 );
 
 /// Occupies every worker of `pool` with a job that blocks until the
@@ -268,6 +270,60 @@ fn map_batches_many_items_and_keeps_order(policy: QueuePolicy) {
     for (i, result) in results.enumerate() {
         assert_eq!(result, Ok(2 * i as u64));
     }
+}
+
+/// `into_vec` on results that were partly taken one by one: the values
+/// taken are not repeated, the rest come in order.
+fn map_into_vec_after_taking_some_results_returns_the_rest_in_order(policy: QueuePolicy) {
+    let pool = pool_with(2, policy);
+    let mut results = pool.map(|n: u64| n * 3, 0..10_000u64);
+    let first: Vec<u64> = results.by_ref().take(1_500).map(Result::unwrap).collect();
+    assert_eq!(first, (0..1_500).map(|n| n * 3).collect::<Vec<u64>>());
+    let rest = results.into_vec().unwrap();
+    assert_eq!(rest, (1_500..10_000).map(|n| n * 3).collect::<Vec<u64>>());
+}
+
+/// Values are written straight into the final vector's storage: whichever
+/// way the results are taken — whole, one by one, cut short by a panic, or
+/// not at all — every value is dropped once, none leaks.
+fn map_drops_every_value_exactly_once(policy: QueuePolicy) {
+    quiet::install();
+    let token = Arc::new(());
+    {
+        let pool = pool_with(2, policy);
+        let make = {
+            let token = Arc::clone(&token);
+            move |_: u32| Arc::clone(&token)
+        };
+        let whole = pool.map(make.clone(), 0..5_000).into_vec().unwrap();
+        assert_eq!(Arc::strong_count(&token), 5_000 + 2);
+        drop(whole);
+        let streamed = pool
+            .map(make.clone(), 0..5_000)
+            .filter(Result::is_ok)
+            .count();
+        assert_eq!(streamed, 5_000);
+        let panicky = {
+            let token = Arc::clone(&token);
+            move |i: u32| {
+                if i == 2_500 {
+                    panic!("{}: item 2500", quiet::MARKER);
+                }
+                Arc::clone(&token)
+            }
+        };
+        assert!(pool.map(panicky.clone(), 0..5_000).into_vec().is_err());
+        let mut partly = pool.map(panicky, 0..5_000);
+        assert!(partly.next().unwrap().is_ok());
+        drop(partly);
+        drop(pool.map(make, 0..5_000)); // never looked at
+                                        // Dropping the pool runs every queued batch and joins the workers.
+    }
+    assert_eq!(
+        Arc::strong_count(&token),
+        1,
+        "a value leaked or was dropped twice"
+    );
 }
 
 #[test]

@@ -73,6 +73,7 @@ use std::time::Duration;
 use super::error::{panic_message, JobError};
 use super::handle::Handle;
 use super::pool::ThreadPool;
+use crate::tuning::in_place::{InPlace, PartWriter};
 
 /// Up to this many items per worker, [`ThreadPool::map`] makes one job per
 /// item (the right choice for slow items such as downloads).
@@ -96,46 +97,46 @@ fn batch_size(items: usize, workers: usize) -> usize {
 
 /// What one batch job hands back.
 enum BatchOutput<R> {
-    /// Every item succeeded: just the values (the common, compact case).
-    Values(Vec<R>),
-    /// Some item panicked: one result per item.
+    /// Every item succeeded, and the values are in the batch's part of the
+    /// final vector (the common case: nothing to hand back).
+    InPlace,
+    /// Some item panicked: one result per item, the values moved out of the
+    /// final vector's part.
     Mixed(Vec<Result<R, JobError>>),
 }
 
 /// One job of `map`: the outputs of a batch of consecutive items.
 type BatchHandle<R> = Handle<BatchOutput<R>>;
 
-/// Runs `f` on every item of a batch. The loop runs inside one
-/// `catch_unwind`; if an item panics, the panic is recorded at that item's
-/// position and the loop resumes with the next item. (A `catch_unwind` per
-/// item would cost little, but it keeps the loop from being a tight one.)
-fn run_batch<T, R>(f: impl Fn(T) -> R, batch: impl ExactSizeIterator<Item = T>) -> BatchOutput<R> {
-    let mut values = Vec::with_capacity(batch.len());
-    let mut panics: Vec<(usize, JobError)> = Vec::new();
+/// Runs `f` on every item of a batch, writing each value straight into the
+/// batch's part of the final vector. The loop runs inside one
+/// `catch_unwind`; if an item panics, the values so far move out into one
+/// result per item, the panic is recorded at that item's position, and the
+/// rest of the batch goes on item by item. (A `catch_unwind` per item would
+/// cost little, but it keeps the loop from being a tight one.)
+fn run_batch<T, R>(
+    f: impl Fn(T) -> R,
+    batch: impl Iterator<Item = T>,
+    mut out: PartWriter<R>,
+) -> BatchOutput<R> {
     let mut items = batch;
+    let payload = match catch_unwind(AssertUnwindSafe(|| out.fill(items.by_ref().map(&f)))) {
+        Ok(()) => return BatchOutput::InPlace,
+        Err(payload) => payload,
+    };
+    let mut mixed: Vec<Result<R, JobError>> = out.take_filled().into_iter().map(Ok).collect();
+    mixed.push(Err(JobError::Panicked(panic_message(&*payload))));
     loop {
         // `extend` keeps the length in a register and writes it back even
-        // when `f` unwinds, so `values` holds exactly the values made so far.
-        let finished = catch_unwind(AssertUnwindSafe(|| values.extend(items.by_ref().map(&f))));
-        match finished {
-            Ok(()) => break,
-            Err(payload) => {
-                let position = values.len() + panics.len();
-                panics.push((position, JobError::Panicked(panic_message(&*payload))));
-            }
+        // when `f` unwinds, so `mixed` holds exactly the results so far.
+        let rest = catch_unwind(AssertUnwindSafe(|| {
+            mixed.extend(items.by_ref().map(|item| Ok(f(item))))
+        }));
+        match rest {
+            Ok(()) => return BatchOutput::Mixed(mixed),
+            Err(payload) => mixed.push(Err(JobError::Panicked(panic_message(&*payload)))),
         }
     }
-    if panics.is_empty() {
-        return BatchOutput::Values(values);
-    }
-    let mut mixed = Vec::with_capacity(values.len() + panics.len());
-    let mut values = values.into_iter();
-    for (position, error) in panics {
-        mixed.extend(values.by_ref().take(position - mixed.len()).map(Ok));
-        mixed.push(Err(error));
-    }
-    mixed.extend(values.map(Ok));
-    BatchOutput::Mixed(mixed)
 }
 
 /// Queues `f` over `items` in batches; see [`ThreadPool::map`].
@@ -149,48 +150,33 @@ where
     T: Send + 'static,
     R: Send + 'static,
 {
-    let items = items.into_iter();
+    let mut items = items.into_iter();
     // The batch size depends on the count: use the iterator's exact length
     // if it knows it, otherwise collect first.
-    match items.size_hint() {
-        (lower, Some(upper)) if lower == upper => cut_and_queue(pool, f, items, lower),
+    let total = match items.size_hint() {
+        (lower, Some(upper)) if lower == upper => lower,
         _ => {
-            let collected: Vec<T> = items.collect();
-            let total = collected.len();
-            cut_and_queue(pool, f, collected.into_iter(), total)
+            // A `Vec`'s iterator knows its length: this recursion ends.
+            return map(pool, f, items.collect::<Vec<T>>());
         }
-    }
-}
-
-/// Cuts `total` items into batches and queues each as soon as it is cut, so
-/// workers start on the first while the caller cuts the rest.
-fn cut_and_queue<F, T, R>(
-    pool: &ThreadPool,
-    f: F,
-    mut items: impl Iterator<Item = T>,
-    total: usize,
-) -> MapResults<R>
-where
-    F: Fn(T) -> R + Send + Sync + 'static,
-    T: Send + 'static,
-    R: Send + 'static,
-{
+    };
     let batch = batch_size(total, pool.workers());
-    let f = Arc::new(f);
-    let mut batches = VecDeque::with_capacity(total.div_ceil(batch));
+    let mut chunks: Vec<Vec<T>> = Vec::new();
     loop {
         let chunk: Vec<T> = items.by_ref().take(batch).collect();
         if chunk.is_empty() {
             break;
         }
-        let length = chunk.len();
-        let f = Arc::clone(&f);
-        batches.push_back((
-            length,
-            pool.submit(move || run_batch(&*f, chunk.into_iter())),
-        ));
+        chunks.push(chunk);
     }
-    MapResults::new(batches, pool.gil())
+    let lengths: Vec<usize> = chunks.iter().map(Vec::len).collect();
+    let (output, parts) = InPlace::new(&lengths);
+    let f = Arc::new(f);
+    let jobs = chunks.into_iter().zip(parts).map(|(chunk, part)| {
+        let f = Arc::clone(&f);
+        move || run_batch(&*f, chunk.into_iter(), part)
+    });
+    MapResults::new(output, &lengths, pool.submit_all(jobs), pool.gil())
 }
 
 /// Queues `f` over shared `items` in batches; see [`ThreadPool::map_shared`].
@@ -202,26 +188,24 @@ where
 {
     let total = items.len();
     let batch = batch_size(total, pool.workers());
-    let f = Arc::new(f);
-    // Nothing to cut, so nothing to overlap: queue every batch under one
-    // lock acquisition rather than trading the lock with the workers.
-    let ranges: Vec<(usize, usize)> = (0..total)
-        .step_by(batch)
-        .map(|start| (start, (start + batch).min(total)))
-        .collect();
-    let jobs = ranges.iter().map(|&(start, end)| {
-        let f = Arc::clone(&f);
-        let items = Arc::clone(&items);
-        // The job reads its range in place: nothing is copied.
-        move || run_batch(&*f, items[start..end].iter())
-    });
-    let handles = pool.submit_all(jobs);
-    let batches = ranges
+    let starts: Vec<usize> = (0..total).step_by(batch).collect();
+    let lengths: Vec<usize> = starts
         .iter()
-        .map(|(start, end)| end - start)
-        .zip(handles)
+        .map(|&start| batch.min(total - start))
         .collect();
-    MapResults::new(batches, pool.gil())
+    let (output, parts) = InPlace::new(&lengths);
+    let f = Arc::new(f);
+    let jobs = starts
+        .iter()
+        .zip(&lengths)
+        .zip(parts)
+        .map(|((&start, &length), part)| {
+            let f = Arc::clone(&f);
+            let items = Arc::clone(&items);
+            // The job reads its range in place: nothing is copied.
+            move || run_batch(&*f, items[start..start + length].iter(), part)
+        });
+    MapResults::new(output, &lengths, pool.submit_all(jobs), pool.gil())
 }
 
 /// The results of [`ThreadPool::map`], in input order.
@@ -230,8 +214,10 @@ where
 /// iterator early does not stop the jobs; their results are dropped.
 #[must_use = "the jobs run anyway, but their results are only seen through the iterator"]
 pub struct MapResults<R> {
-    /// Batches not yet joined, in input order, with their item counts.
-    batches: VecDeque<(usize, BatchHandle<R>)>,
+    /// The final vector, filled in place by the batches (one part each).
+    output: Arc<InPlace<R>>,
+    /// Batches not yet joined, in input order.
+    batches: VecDeque<Batch<R>>,
     /// Values of the current batch, if every item in it succeeded. The hot
     /// path of `next` is this iterator alone.
     values: std::vec::IntoIter<R>,
@@ -240,28 +226,59 @@ pub struct MapResults<R> {
     mixed: std::vec::IntoIter<Result<R, JobError>>,
     /// Items in the batches not yet joined.
     in_batches: usize,
+    /// Whether `next` has taken a batch out of `output` already (then
+    /// `output` can no longer become the whole result vector).
+    handed_out: bool,
     /// The pool's GIL setting, so that batches the caller runs itself hold
     /// the GIL as a worker would.
     gil: Option<Duration>,
 }
 
+/// One queued batch of `map`.
+struct Batch<R> {
+    /// Its part of `MapResults::output`.
+    part: usize,
+    /// How many items it holds.
+    length: usize,
+    /// Its job.
+    handle: BatchHandle<R>,
+}
+
 impl<R> MapResults<R> {
-    /// Results in `batches`, none handed out yet.
-    fn new(batches: VecDeque<(usize, BatchHandle<R>)>, gil: Option<Duration>) -> MapResults<R> {
+    /// Results of the batches behind `handles` (of the given lengths, one
+    /// part of `output` each), none handed out yet.
+    fn new(
+        output: Arc<InPlace<R>>,
+        lengths: &[usize],
+        handles: Vec<BatchHandle<R>>,
+        gil: Option<Duration>,
+    ) -> MapResults<R> {
+        let batches = lengths
+            .iter()
+            .zip(handles)
+            .enumerate()
+            .map(|(part, (&length, handle))| Batch {
+                part,
+                length,
+                handle,
+            })
+            .collect();
         MapResults {
-            gil,
-            in_batches: batches.iter().map(|(length, _)| length).sum(),
+            output,
             batches,
             values: Vec::new().into_iter(),
             mixed: Vec::new().into_iter(),
+            in_batches: lengths.iter().sum(),
+            handed_out: false,
+            gil,
         }
     }
 
     /// Waits for every item and returns all values in input order, or the
     /// first error in input order. Equivalent to
-    /// `self.collect::<Result<Vec<R>, JobError>>()`, but it moves each
-    /// batch's values across in one block copy instead of item by item,
-    /// which matters when items are tiny.
+    /// `self.collect::<Result<Vec<R>, JobError>>()`, but when nothing has
+    /// been taken from the iterator yet, the batches have already written
+    /// their values into the vector it returns: nothing is copied.
     ///
     /// # Errors
     ///
@@ -278,28 +295,57 @@ impl<R> MapResults<R> {
     /// assert_eq!(doubled[999], 1998);
     /// ```
     pub fn into_vec(mut self) -> Result<Vec<R>, JobError> {
-        let mut all = Vec::with_capacity(self.len());
-        all.extend(self.values.by_ref());
-        for result in self.mixed.by_ref() {
-            all.push(result?);
-        }
         // Work while waiting: run the batches no worker has started yet,
         // from the back, while the workers take them from the front.
-        for (_, handle) in self.batches.iter().rev() {
-            handle.run_here_if_not_started(self.gil);
+        for batch in self.batches.iter().rev() {
+            batch.handle.run_here_if_not_started(self.gil);
         }
-        for (length, handle) in std::mem::take(&mut self.batches) {
-            match handle.join()? {
-                BatchOutput::Values(mut values) => all.append(&mut values),
+        // Until a batch needs it otherwise, the values stay where the
+        // batches wrote them, and `all` stays empty.
+        let mut all = Vec::new();
+        let mut in_place = !self.handed_out;
+        if !in_place {
+            all.reserve(self.len());
+            all.extend(self.values.by_ref());
+            for result in self.mixed.by_ref() {
+                all.push(result?);
+            }
+        }
+        for batch in std::mem::take(&mut self.batches) {
+            let output = batch.handle.join()?;
+            if in_place && matches!(output, BatchOutput::InPlace) {
+                continue;
+            }
+            if in_place {
+                // The first batch that is not in place: move the earlier
+                // ones out, and go on batch by batch.
+                in_place = false;
+                all.reserve(self.in_batches);
+                for earlier in 0..batch.part {
+                    all.append(&mut self.output.take_part(earlier));
+                }
+            }
+            match output {
+                BatchOutput::InPlace => all.append(&mut self.output.take_part(batch.part)),
                 BatchOutput::Mixed(results) => {
-                    debug_assert_eq!(results.len(), length);
+                    debug_assert_eq!(results.len(), batch.length);
                     for result in results {
                         all.push(result?);
                     }
                 }
             }
         }
-        Ok(all)
+        if !in_place {
+            return Ok(all);
+        }
+        // Every batch joined and wrote all its values in place.
+        match InPlace::into_vec(self.output) {
+            Ok(values) => Ok(values),
+            // Only if something else still held the storage: copy it out.
+            Err(output) => Ok((0..output.parts())
+                .flat_map(|part| output.take_part(part))
+                .collect()),
+        }
     }
 
     /// The slow path of `next`: the mixed results of the current batch, or
@@ -310,14 +356,15 @@ impl<R> MapResults<R> {
             if let Some(result) = self.mixed.next() {
                 return Some(result);
             }
-            let (length, handle) = self.batches.pop_front()?;
-            self.in_batches -= length;
+            let batch = self.batches.pop_front()?;
+            self.in_batches -= batch.length;
+            self.handed_out = true;
             // Work while waiting: if no worker has started this batch yet,
             // run it here rather than sleep until one does.
-            handle.run_here_if_not_started(self.gil);
-            match handle.join() {
-                Ok(BatchOutput::Values(values)) => {
-                    self.values = values.into_iter();
+            batch.handle.run_here_if_not_started(self.gil);
+            match batch.handle.join() {
+                Ok(BatchOutput::InPlace) => {
+                    self.values = self.output.take_part(batch.part).into_iter();
                     if let Some(value) = self.values.next() {
                         return Some(Ok(value));
                     }
@@ -326,7 +373,7 @@ impl<R> MapResults<R> {
                 // A batch itself only fails when it was cancelled (each item's
                 // panic is caught inside it): every item gets the error.
                 Err(error) => {
-                    self.mixed = (0..length)
+                    self.mixed = (0..batch.length)
                         .map(|_| Err(error.clone()))
                         .collect::<Vec<_>>()
                         .into_iter();

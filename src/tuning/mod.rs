@@ -18,4 +18,5 @@
 //! "just in case".
 
 pub mod affinity;
+pub(crate) mod in_place;
 pub(crate) mod spin;
