@@ -254,7 +254,7 @@ mod tests {
         writers[0].fill(std::iter::repeat_with(|| Arc::clone(&counted)));
         writers[1].fill(std::iter::once(Arc::clone(&counted)));
         drop(writers);
-        let storage = InPlace::into_vec(storage).err().expect("part 1 is short");
+        let storage = InPlace::into_vec(storage).expect_err("part 1 is short");
         assert_eq!(storage.take_part(1).len(), 1);
         assert_eq!(
             Arc::strong_count(&counted),
