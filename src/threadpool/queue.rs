@@ -41,8 +41,11 @@
 //! one per job.
 //!
 //! One piece of tuning sits in [`JobQueue::pop`]: a worker whose queue just
-//! went empty looks again for a moment before it counts itself as sleeping,
-//! because a sleeper costs the next push a system call and a wake-up
+//! went empty may *look* again for a moment before it sleeps, because a
+//! sleeper costs the next push a system call and a wake-up. A push need not
+//! wake anybody for a job that a looking worker will take, so the queue
+//! counts those too; and only a few look at once, so that idle workers do
+//! not take the CPU from the thread that is pushing
 //! ([`tuning`](crate::tuning) says what that buys and where it is
 //! measured).
 
@@ -51,7 +54,7 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use super::sync::{lock, try_lock, wait};
 use super::task::Runnable;
-use crate::tuning::spin::spin_then_sleep;
+use crate::tuning::spin::{spin_then_sleep, MAX_LOOKING};
 
 /// A type-erased job that may borrow data living for `'a` (`'static` for
 /// the pool, the caller's stack for a scope).
@@ -68,9 +71,10 @@ enum Admission {
 
 /// Everything the queue lock guards.
 struct QueueState<'a> {
-    /// Jobs not yet started, oldest first. Invariant: if it is non-empty
-    /// and a worker sleeps, a signal is on its way (`wakeups_pending > 0`),
-    /// so no job waits while a worker could run it.
+    /// Jobs not yet started, oldest first. Invariant: while a worker sleeps
+    /// unsignalled, every queued job has a worker coming for it — a looking
+    /// one (`looking`) or a signalled sleeper (`wakeups_pending`) — so no
+    /// job waits while a worker could run it.
     jobs: VecDeque<Job<'a>>,
     /// Whether pushes are accepted. Once `Closed`, never `Open` again.
     admission: Admission,
@@ -81,6 +85,12 @@ struct QueueState<'a> {
     /// only while `wakeups_pending < sleeping`, so each sleeper is signalled
     /// once; a waking worker takes one off.
     wakeups_pending: usize,
+    /// Idle workers looking for a job without sleeping (at most
+    /// [`MAX_LOOKING`]). Each will take one queued job, or see the queue
+    /// under the lock before it sleeps; a push wakes a sleeper only for the
+    /// jobs beyond them. A looker stops counting, under the lock, when it
+    /// takes a job or stops looking.
+    looking: usize,
 }
 
 /// The shared FIFO queue between submitters and workers.
@@ -102,6 +112,7 @@ impl<'a> JobQueue<'a> {
                 admission: Admission::Open,
                 sleeping: 0,
                 wakeups_pending: 0,
+                looking: 0,
             }),
             job_available: Condvar::new(),
         }
@@ -122,10 +133,12 @@ impl<'a> JobQueue<'a> {
             }
             state.jobs.push_back(job);
             let unsignalled_sleeper = state.sleeping > state.wakeups_pending;
-            if unsignalled_sleeper {
+            let nobody_looking = state.jobs.len() > state.looking;
+            let wake = unsignalled_sleeper && nobody_looking;
+            if wake {
                 state.wakeups_pending += 1;
             }
-            unsignalled_sleeper
+            wake
         };
         if wake_one {
             self.job_available.notify_one();
@@ -145,11 +158,13 @@ impl<'a> JobQueue<'a> {
             if state.admission == Admission::Closed {
                 return Err(jobs);
             }
-            let signals = jobs
-                .len()
+            let new = jobs.len();
+            state.jobs.extend(jobs);
+            let nobody_looking = state.jobs.len().saturating_sub(state.looking);
+            let signals = new
+                .min(nobody_looking)
                 .min(state.sleeping.saturating_sub(state.wakeups_pending));
             state.wakeups_pending += signals;
-            state.jobs.extend(jobs);
             signals
         };
         for _ in 0..signals {
@@ -162,18 +177,26 @@ impl<'a> JobQueue<'a> {
     /// Returns `None` once the queue is closed and empty: the worker's cue to
     /// exit.
     pub(crate) fn pop(&self) -> Option<Job<'a>> {
-        // Tuning: look again for a moment before sleeping. While this worker
-        // is not counted in `sleeping`, no push pays a system call for it.
-        if let Some(taken) = spin_then_sleep(|| self.try_pop()) {
-            return taken;
-        }
         let mut state = lock(&self.state);
+        let mut may_look = true;
         loop {
             if let Some(job) = state.jobs.pop_front() {
                 return Some(job);
             }
             if state.admission == Admission::Closed {
                 return None;
+            }
+            if may_look && state.looking < MAX_LOOKING {
+                // Tuning: look again for a moment before sleeping.
+                may_look = false;
+                state.looking += 1;
+                drop(state);
+                if let Some(found) = spin_then_sleep(|| self.look()) {
+                    return found;
+                }
+                state = lock(&self.state);
+                state.looking -= 1;
+                continue; // a job pushed just now is seen here
             }
             state.sleeping += 1;
             state = wait(&self.job_available, state);
@@ -184,19 +207,23 @@ impl<'a> JobQueue<'a> {
         }
     }
 
-    /// One look that neither sleeps nor waits for the lock: `Some(Some(job))`
-    /// for the oldest job, `Some(None)` if the queue is closed and empty,
-    /// `None` if it is open and empty — or if somebody holds the lock (a
-    /// push is under way: the next look will see it). Waiting for the lock
-    /// here would put the looker to sleep in the kernel and make the pusher
-    /// pay a system call to wake it, the very cost the looking avoids.
-    fn try_pop(&self) -> Option<Option<Job<'a>>> {
+    /// One look by a looking worker, which neither sleeps nor waits for the
+    /// lock: `Some(Some(job))` for the oldest job, `Some(None)` if the queue
+    /// is closed and empty — either way the worker stops looking, counted
+    /// under the same lock — and `None` if the queue is open and empty, or
+    /// somebody holds the lock (a push is under way: the next look will see
+    /// it). Waiting for the lock here would put the looker to sleep in the
+    /// kernel and make the pusher pay a system call to wake it, the very
+    /// cost that looking avoids.
+    fn look(&self) -> Option<Option<Job<'a>>> {
         let mut state = try_lock(&self.state)?;
-        match state.jobs.pop_front() {
-            Some(job) => Some(Some(job)),
-            None if state.admission == Admission::Closed => Some(None),
-            None => None,
-        }
+        let found = match state.jobs.pop_front() {
+            Some(job) => Some(job),
+            None if state.admission == Admission::Closed => None,
+            None => return None,
+        };
+        state.looking -= 1;
+        Some(found)
     }
 
     /// Refuses further pushes and wakes every sleeping worker so each can

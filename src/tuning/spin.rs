@@ -34,6 +34,12 @@ use std::time::{Duration, Instant};
 /// waiter for a long job wastes little.
 pub(crate) const SPIN_BUDGET: Duration = Duration::from_micros(50);
 
+/// How many idle workers of one thread pool look for a job at once; the
+/// others sleep at once. Looking takes a CPU, and the thread that hands out
+/// the jobs needs one too: with more lookers than that, the submitter would
+/// be the one to wait.
+pub(crate) const MAX_LOOKING: usize = 1;
+
 /// `std::hint::spin_loop()` calls between two looks. A look may take a lock
 /// (the thread pool's queue), so looking on every pause would fight the
 /// thread that is about to hand over the answer.
