@@ -458,3 +458,39 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_request_that_frames_its_body_twice_or_chunks_in_http_1_0_is_refused() {
+    for (request, expected) in [
+        (
+            &b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"[..],
+            "both Content-Length and Transfer-Encoding",
+        ),
+        (
+            b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "Transfer-Encoding in an HTTP/1.0 request",
+        ),
+    ] {
+        let mut decoder = RequestDecoder::new(Limits::default());
+        decoder.feed(request);
+        let error = decoder.next_event().unwrap_err();
+        assert!(error.to_string().contains(expected), "{error}");
+    }
+}
+
+#[test]
+fn bytes_that_cannot_begin_a_request_are_refused_before_the_head_ends() {
+    for start in [&b"\x16\x03\x01\x02\x00"[..], b"GET /\r\n", b"GET / HTTP/9"] {
+        let mut decoder = RequestDecoder::new(Limits::default());
+        decoder.feed(start);
+        assert!(
+            matches!(decoder.next_event(), Err(Error::Parse(_))),
+            "{:?}",
+            String::from_utf8_lossy(start)
+        );
+    }
+    // A head that is merely unfinished waits for more.
+    let mut decoder = RequestDecoder::new(Limits::default());
+    decoder.feed(b"GET /bytes/1 HTTP/1.1\r\nHost: x\r\n");
+    assert_eq!(decoder.next_event().unwrap(), None);
+}

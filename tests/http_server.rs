@@ -332,3 +332,147 @@ fn shutdown_lets_in_flight_responses_finish() {
 fn binds_loopback_by_default() {
     assert!(handspun::http::server::DEFAULT_ADDR.starts_with("127.0.0.1:"));
 }
+
+// --- RFC 9112 at the edges ---------------------------------------------------
+
+/// Sends `request` on a fresh connection and reads one response; says
+/// whether the server then closed the connection (waiting for the close up
+/// to the stream's read timeout: a timeout counts as "still open").
+fn exchange(server: &BackgroundServer, request: &[u8]) -> (ResponseHead, Vec<u8>, bool) {
+    let mut stream = connect(server);
+    stream.write_all(request).unwrap();
+    let mut decoder = ResponseDecoder::new(Limits::default());
+    let mut buf = [0u8; 4096];
+    let (mut head, mut body) = (None, Vec::new());
+    loop {
+        match decoder.next_event() {
+            Ok(Some(Event::Head(h))) => head = Some(h),
+            Ok(Some(Event::Data(data))) => body.extend_from_slice(&data),
+            Ok(Some(Event::End)) => break,
+            Ok(None) => match stream.read(&mut buf) {
+                Ok(0) => decoder.feed_eof(),
+                Ok(n) => decoder.feed(&buf[..n]),
+                Err(e) => panic!("no response to {:?}: {e}", String::from_utf8_lossy(request)),
+            },
+            Err(e) => panic!(
+                "bad response to {:?}: {e}",
+                String::from_utf8_lossy(request)
+            ),
+        }
+    }
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let closed = loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(_) => continue, // draining what follows, if anything
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break true,
+            Err(_) => break false,
+        }
+    };
+    (head.expect("a head before the end"), body, closed)
+}
+
+#[test]
+fn both_content_length_and_transfer_encoding_get_400_and_a_close() {
+    // Request smuggling: a proxy and this server could disagree on where
+    // the body ends, so the request is refused and the connection closed.
+    let server = strict_server(100, PATIENT);
+    let (head, _, closed) = exchange(
+        &server,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\
+          Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /bytes/1 HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    assert_eq!(head.status, 400);
+    assert!(closed, "the connection must close (RFC 9112 §6.1)");
+}
+
+#[test]
+fn transfer_encoding_in_http_1_0_gets_400_and_a_close() {
+    let server = strict_server(100, PATIENT);
+    let (head, _, closed) = exchange(
+        &server,
+        b"POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
+    );
+    assert_eq!(head.status, 400);
+    assert!(closed);
+}
+
+#[test]
+fn expect_100_continue_gets_the_go_ahead_before_the_body_is_sent() {
+    let server = strict_server(100, PATIENT);
+    let mut stream = connect(&server);
+    stream
+        .write_all(
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+        )
+        .unwrap();
+    // The client sends nothing more until the interim response arrives
+    // (the stream's read timeout bounds the wait).
+    let expected = b"HTTP/1.1 100 Continue\r\n\r\n";
+    let mut interim = vec![0u8; expected.len()];
+    stream.read_exact(&mut interim).unwrap();
+    assert_eq!(interim, expected);
+    stream.write_all(b"hello").unwrap();
+    let (responses, _) = read_responses(&mut stream, 1);
+    assert_eq!(responses[0].0.status, 200);
+    assert_eq!(responses[0].1, b"hello");
+}
+
+#[test]
+fn bytes_that_cannot_be_http_get_400_without_waiting_for_the_head_timeout() {
+    // The request timeout is 10 s and the client's read timeout 5 s: only a
+    // prompt answer arrives in time.
+    let server = strict_server(100, PATIENT);
+    for garbage in [
+        // The start of a TLS ClientHello, on the plain-text port.
+        &b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"[..],
+        // HTTP/0.9: a request line without a version.
+        b"GET /\r\n",
+    ] {
+        let (head, _, closed) = exchange(&server, garbage);
+        assert_eq!(head.status, 400, "{}", String::from_utf8_lossy(garbage));
+        assert!(closed);
+    }
+}
+
+#[test]
+fn a_missing_or_repeated_host_gets_400() {
+    let server = strict_server(100, PATIENT);
+    for request in [
+        &b"GET /bytes/4 HTTP/1.1\r\n\r\n"[..],
+        b"GET /bytes/4 HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        b"GET /bytes/4 HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n",
+    ] {
+        let (head, _, _) = exchange(&server, request);
+        assert_eq!(head.status, 400, "{}", String::from_utf8_lossy(request));
+    }
+    // HTTP/1.0 may leave Host out.
+    let (head, body, _) = exchange(&server, b"GET /bytes/4 HTTP/1.0\r\n\r\n");
+    assert_eq!((head.status, body.as_slice()), (200, &b"abcd"[..]));
+}
+
+#[test]
+fn an_http_1_0_keep_alive_request_is_told_the_connection_stays_open() {
+    let server = strict_server(100, PATIENT);
+    let mut stream = connect(&server);
+    let request = b"GET /bytes/4 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+    stream.write_all(request).unwrap();
+    let (first, _) = read_responses(&mut stream, 1);
+    assert_eq!(first[0].0.header("connection"), Some("keep-alive"));
+    // And it does: a second request on the same connection is answered.
+    stream.write_all(request).unwrap();
+    let (second, _) = read_responses(&mut stream, 1);
+    assert_eq!(second[0].1, b"abcd");
+}
+
+#[test]
+fn an_absolute_form_target_is_served_like_its_path() {
+    let server = strict_server(100, PATIENT);
+    let (head, body, _) = exchange(
+        &server,
+        b"GET http://x/bytes/4?delay_ms=0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!((head.status, body.as_slice()), (200, &b"abcd"[..]));
+}

@@ -38,8 +38,24 @@ pub enum Framing {
 ///
 /// [`Error::InvalidContentLength`], [`Error::ConflictingContentLength`],
 /// [`Error::UnsupportedTransferEncoding`], or [`Error::BodyTooLarge`] when the
-/// declared length exceeds `limits.max_body_bytes`.
+/// declared length exceeds `limits.max_body_bytes`; [`Error::AmbiguousFraming`]
+/// for both `Content-Length` and `Transfer-Encoding`, and
+/// [`Error::TransferEncodingInHttp10`] — after either, the connection must
+/// close (RFC 9112 §6.1).
 pub fn request_framing(head: &RequestHead, limits: &Limits) -> Result<Framing, Error> {
+    let has = |name: &str| {
+        head.headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
+    if has("transfer-encoding") {
+        if head.minor_version == 0 {
+            return Err(Error::TransferEncodingInHttp10);
+        }
+        if has("content-length") {
+            return Err(Error::AmbiguousFraming);
+        }
+    }
     match framing_from_headers(&head.headers, limits)? {
         Some(framing) => Ok(framing),
         None => Ok(Framing::Empty),

@@ -274,6 +274,15 @@ impl<H: MessageHead> Decoder<H> {
         }
         let from = self.scanned.max(self.start) - self.start;
         let Some(head_len) = find_head_end(pending, from) else {
+            // Refuse at once what cannot begin a message — a TLS handshake
+            // on a plain port, an HTTP/0.9 request — rather than wait for an
+            // empty line that will never come. Only the first bytes are
+            // checked, so a head that trickles in costs no quadratic work.
+            if pending.len() <= EARLY_CHECK_BYTES {
+                if let Err(error @ Error::Parse(_)) = H::parse(pending, &self.limits) {
+                    return Err(error);
+                }
+            }
             if pending.len() > self.limits.max_head_bytes {
                 return Err(Error::HeaderTooLarge {
                     limit: self.limits.max_head_bytes,
@@ -297,6 +306,10 @@ impl<H: MessageHead> Decoder<H> {
         Ok(Some(head))
     }
 }
+
+/// How many bytes of an unfinished head are parsed early, to refuse a
+/// message that cannot be HTTP before its head ends.
+const EARLY_CHECK_BYTES: usize = 1024;
 
 /// The length of the head at the start of `buf` (through its empty line),
 /// searching from `from`: the head ends at `\n\n` or `\n\r\n`.

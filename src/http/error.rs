@@ -136,6 +136,16 @@ pub enum Error {
         /// The value as received.
         value: String,
     },
+    /// A request that declares its body length twice, with both
+    /// `Content-Length` and `Transfer-Encoding`: two parsers could disagree
+    /// on where it ends (request smuggling behind a proxy), so a server
+    /// refuses it and closes the connection (RFC 9112 §6.1).
+    #[error("the request has both Content-Length and Transfer-Encoding (ambiguous framing)")]
+    AmbiguousFraming,
+    /// An HTTP/1.0 request with `Transfer-Encoding`, which HTTP/1.0 does not
+    /// have: its framing cannot be trusted (RFC 9112 §6.1).
+    #[error("Transfer-Encoding in an HTTP/1.0 request")]
+    TransferEncodingInHttp10,
     /// A chunk-size line that is not a hexadecimal number (or is too long).
     #[error("invalid chunk size line `{line}`")]
     InvalidChunkSize {

@@ -117,6 +117,12 @@ pub(crate) async fn serve(
         let mut plan = routes::plan(&request.head);
         if !request.head.keeps_alive() {
             plan.close = true;
+        } else if request.head.minor_version == 0 && !plan.close {
+            // An HTTP/1.0 client keeps the connection only if the answer
+            // says so; otherwise it waits for the close.
+            plan.head
+                .headers
+                .push(("Connection".into(), "keep-alive".into()));
         }
         ServerStats::bump(&stats.requests);
         match conn.respond(plan, request.body).await {
@@ -153,7 +159,15 @@ impl Connection<'_> {
             // Whatever is buffered first: that is where pipelined requests wait.
             loop {
                 match self.decoder.next_event() {
-                    Ok(Some(Event::Head(h))) => head = Some(h),
+                    Ok(Some(Event::Head(h))) => {
+                        if expects_continue(&h) {
+                            // The client waits for a go-ahead before it sends
+                            // the body (RFC 9110 §10.1.1).
+                            let go_ahead = self.write(b"HTTP/1.1 100 Continue\r\n\r\n").await;
+                            go_ahead.map_err(|_| NoRequest::Quiet)?;
+                        }
+                        head = Some(h);
+                    }
                     Ok(Some(Event::Data(data))) => body.extend_from_slice(&data),
                     Ok(Some(Event::End)) => {
                         let head = head.take().ok_or(NoRequest::Quiet)?;
@@ -340,6 +354,19 @@ impl Connection<'_> {
             Err(_elapsed) => Err(std::io::ErrorKind::TimedOut.into()),
         }
     }
+}
+
+/// Whether `head` asks for a `100 Continue` before it sends its body: an
+/// HTTP/1.1 request with `Expect: 100-continue` and a body to come.
+fn expects_continue(head: &RequestHead) -> bool {
+    let expects = head
+        .header("expect")
+        .is_some_and(|value| value.trim().eq_ignore_ascii_case("100-continue"));
+    let has_body = head.header("transfer-encoding").is_some()
+        || head
+            .header("content-length")
+            .is_some_and(|length| length.trim() != "0");
+    expects && has_body && head.minor_version >= 1
 }
 
 /// One period of the slow-site pattern is 26 bytes; this many periods make

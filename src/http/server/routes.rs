@@ -128,6 +128,22 @@ impl Plan {
     }
 }
 
+/// The path and query of a request target. An absolute-form target
+/// (`http://host/path?query`, what a client sends to a proxy, and what a
+/// server must accept too: RFC 9112 §3.2.2) loses its scheme and authority.
+fn origin_form(target: &str) -> &str {
+    let Some((scheme, rest)) = target.split_once("://") else {
+        return target;
+    };
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return target;
+    }
+    match rest.find(['/', '?']) {
+        Some(at) => &rest[at..],
+        None => "/",
+    }
+}
+
 /// The index page: what `GET /` answers.
 const INDEX: &str = "handspun slow site\n\
     GET /bytes/{n}?delay_ms={d}\n\
@@ -156,10 +172,20 @@ const INDEX: &str = "handspun slow site\n\
 /// assert_eq!(plan(&RequestHead::get("/nope", "x")).head.status, 404);
 /// ```
 pub fn plan(request: &RequestHead) -> Plan {
-    let (path, query) = request
-        .target
-        .split_once('?')
-        .unwrap_or((&request.target, ""));
+    // RFC 9112 §3.2: exactly one Host in HTTP/1.1, never two in any version.
+    let hosts = request
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("host"))
+        .count();
+    if hosts > 1 {
+        return Plan::error(400, "bad request: more than one Host header");
+    }
+    if hosts == 0 && request.minor_version >= 1 {
+        return Plan::error(400, "bad request: an HTTP/1.1 request needs a Host header");
+    }
+    let target = origin_form(&request.target);
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let is_get = matches!(request.method.as_str(), "GET" | "HEAD");
     let mut plan = match (segments.as_slice(), is_get) {
