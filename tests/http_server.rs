@@ -257,25 +257,98 @@ fn request_body_over_the_limit_gets_413() {
 }
 
 #[test]
-fn connections_over_the_cap_get_503() {
+fn connections_over_the_cap_get_503_when_every_one_is_busy() {
     let server = strict_server(4, PATIENT);
     let mut held = Vec::new();
     for _ in 0..4 {
-        // A served request proves the connection was accepted and counted.
+        // Half a request: the connection is busy reading it, not idle, so
+        // the server may not close it to make room.
         let mut stream = connect(&server);
         stream
-            .write_all(b"GET /bytes/1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            .write_all(b"GET /bytes/1 HTTP/1.1\r\nHost: x\r\nX-Slow: ")
             .unwrap();
-        let mut buf = [0u8; 256];
-        assert!(stream.read(&mut buf).unwrap() > 0);
         held.push(stream);
     }
+    wait_until("four connections active", || {
+        ServerStats::get(&server.stats().active) == 4
+    });
     let mut extra = connect(&server);
     let (responses, closed) = read_responses(&mut extra, 1);
     assert_eq!(responses[0].0.status, 503);
     assert!(closed);
     assert!(ServerStats::get(&server.stats().rejected) >= 1);
+    assert_eq!(ServerStats::get(&server.stats().evicted), 0);
     drop(held);
+}
+
+/// Spins (yielding) until `done` holds; fails after [`PATIENT`].
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < PATIENT, "never: {what}");
+        thread::yield_now();
+    }
+}
+
+/// Whether the server closed `stream` (waits up to its read timeout).
+fn is_closed_by_server(stream: &mut TcpStream) -> bool {
+    let mut buf = [0u8; 64];
+    match stream.read(&mut buf) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+    }
+}
+
+#[test]
+fn at_the_cap_an_idle_connection_makes_room_for_a_newcomer() {
+    let server = strict_server(2, PATIENT);
+    // A connects and never sends a byte; B is an idle keep-alive connection.
+    let mut never_sent = connect(&server);
+    let mut keep_alive = connect(&server);
+    keep_alive
+        .write_all(b"GET /bytes/2 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let (first, _) = read_responses(&mut keep_alive, 1);
+    assert_eq!(first[0].1, b"ab");
+    wait_until("two connections active", || {
+        ServerStats::get(&server.stats().active) == 2
+    });
+
+    // C finds the server full: the connection that never sent goes first.
+    let mut third = connect(&server);
+    third
+        .write_all(b"GET /bytes/3 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let (answer, _) = read_responses(&mut third, 1);
+    assert_eq!(
+        (answer[0].0.status, answer[0].1.as_slice()),
+        (200, &b"abc"[..])
+    );
+    assert!(
+        is_closed_by_server(&mut never_sent),
+        "A was closed to admit C"
+    );
+
+    // D: now the keep-alive connection idle the longest goes (B, not C).
+    let mut fourth = connect(&server);
+    fourth
+        .write_all(b"GET /bytes/4 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let (answer, _) = read_responses(&mut fourth, 1);
+    assert_eq!(answer[0].1, b"abcd");
+    assert!(
+        is_closed_by_server(&mut keep_alive),
+        "B was closed to admit D"
+    );
+    // C is still open and served.
+    third
+        .write_all(b"GET /bytes/1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let (again, _) = read_responses(&mut third, 1);
+    assert_eq!(again[0].1, b"a");
+    assert_eq!(ServerStats::get(&server.stats().evicted), 2);
+    assert_eq!(ServerStats::get(&server.stats().rejected), 0);
 }
 
 #[test]

@@ -72,6 +72,8 @@ pub struct ServerStats {
     pub peak_active: AtomicU64,
     /// Connections turned away because `max_connections` were busy.
     pub rejected: AtomicU64,
+    /// Idle connections closed to admit a newcomer at `max_connections`.
+    pub evicted: AtomicU64,
     /// Requests answered (any status).
     pub requests: AtomicU64,
     /// `408`s sent to clients too slow to send a request.

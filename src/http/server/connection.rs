@@ -24,6 +24,7 @@
 //! client costs one task and a bounded buffer for a bounded time.
 
 use std::net::Shutdown as Direction;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use crate::event_loop::net::TcpStream;
@@ -33,6 +34,7 @@ use crate::http::codec::{Event, RequestDecoder};
 use crate::http::head::RequestHead;
 use crate::http::Error;
 
+use super::idle::{IdleConnections, Idleness};
 use super::routes::{self, BodyPlan, Plan};
 use super::shutdown::{race, Either};
 use super::{ServerConfig, ServerStats, Shutdown};
@@ -84,6 +86,11 @@ struct Connection<'a> {
     stats: &'a ServerStats,
     /// Raised when the server stops.
     shutdown: &'a Shutdown,
+    /// The server's idle connections, which this one joins while it waits
+    /// for a request (so that it can be closed to admit a newcomer).
+    idle: &'a Rc<IdleConnections>,
+    /// Whether a request has been answered here yet.
+    served: bool,
 }
 
 /// Serves one connection until it closes.
@@ -92,6 +99,7 @@ pub(crate) async fn serve(
     config: &ServerConfig,
     stats: &ServerStats,
     shutdown: &Shutdown,
+    idle: &Rc<IdleConnections>,
 ) {
     let mut conn = Connection {
         stream,
@@ -100,6 +108,8 @@ pub(crate) async fn serve(
         config,
         stats,
         shutdown,
+        idle,
+        served: false,
     };
     let mut wait_limit = config.request_timeout;
     loop {
@@ -125,6 +135,7 @@ pub(crate) async fn serve(
                 .push(("Connection".into(), "keep-alive".into()));
         }
         ServerStats::bump(&stats.requests);
+        conn.served = true;
         match conn.respond(plan, request.body).await {
             Ok(Keep::Open) => continue,
             Ok(Keep::Close) | Err(_) => break,
@@ -184,10 +195,18 @@ impl Connection<'_> {
             let left = deadline.saturating_duration_since(Instant::now());
             let read = timeout(left, self.stream.read(&mut self.buf));
             let outcome = if phase == Phase::Waiting {
-                // An idle connection gives way to a shutdown at once.
-                match race(read, self.shutdown.wait()).await {
+                // An idle connection gives way at once to a shutdown, or to
+                // a newcomer when the server is full (`idle.rs`).
+                let class = if self.served {
+                    Idleness::KeepAlive
+                } else {
+                    Idleness::NeverSent
+                };
+                let mut idle = self.idle.enter(class);
+                let stop = race(self.shutdown.wait(), idle.evicted());
+                match race(read, stop).await {
                     Either::Left(outcome) => outcome,
-                    Either::Right(()) => return Err(NoRequest::Quiet),
+                    Either::Right(_) => return Err(NoRequest::Quiet),
                 }
             } else {
                 read.await

@@ -26,8 +26,11 @@
 //!
 //! A slowloris client (a head dribbled a byte at a time) gets `408` when its
 //! request is not complete within [`ServerConfig::request_timeout`]; an
-//! oversized head gets `431`; bytes that are not HTTP get `400`; past
-//! [`ServerConfig::max_connections`] a new connection gets `503` at once.
+//! oversized head gets `431`; bytes that are not HTTP get `400`. At
+//! [`ServerConfig::max_connections`] a newcomer is admitted by closing an
+//! idle connection — one that never sent a byte first, then the keep-alive
+//! connection idle the longest (`idle.rs`); only when every connection is
+//! busy does it get `503` at once.
 //! Each hostile connection costs one parked task and a bounded buffer, so a
 //! well-behaved client is still served meanwhile.
 //!
@@ -42,6 +45,7 @@
 
 mod config;
 mod connection;
+mod idle;
 pub mod routes;
 pub mod shutdown;
 mod signal;
@@ -60,6 +64,7 @@ use crate::event_loop::{spawn_named, EventLoop};
 pub use config::{ServerConfig, ServerStats};
 pub use shutdown::Shutdown;
 
+use idle::IdleConnections;
 use shutdown::{race, Either};
 
 /// The default address: loopback only, port 8080.
@@ -167,6 +172,7 @@ impl Server {
             stats,
             shutdown: shutdown.clone(),
             drained: Shutdown::new(),
+            idle: Rc::new(IdleConnections::default()),
         });
         loop {
             let (stream, _peer) = match race(shutdown.wait(), listener.accept()).await {
@@ -181,10 +187,18 @@ impl Server {
             };
             ServerStats::bump(&shared.stats.accepted);
             let _ = stream.set_nodelay(true);
-            if ServerStats::get(&shared.stats.active) >= shared.config.max_connections as u64 {
-                ServerStats::bump(&shared.stats.rejected);
-                drop(spawn_named("http-reject", reject(stream)));
-                continue;
+            let full =
+                ServerStats::get(&shared.stats.active) >= shared.config.max_connections as u64;
+            if full {
+                // Make room by closing an idle connection (`idle.rs`); only
+                // when every slot is busy is the newcomer turned away.
+                if shared.idle.evict_one() {
+                    ServerStats::bump(&shared.stats.evicted);
+                } else {
+                    ServerStats::bump(&shared.stats.rejected);
+                    drop(spawn_named("http-reject", reject(stream)));
+                    continue;
+                }
             }
             shared.stats.connection_started();
             let conn_shared = shared.clone();
@@ -194,6 +208,7 @@ impl Server {
                     &conn_shared.config,
                     &conn_shared.stats,
                     &conn_shared.shutdown,
+                    &conn_shared.idle,
                 )
                 .await;
                 conn_shared.stats.connection_finished();
@@ -221,6 +236,9 @@ struct Shared {
     shutdown: Shutdown,
     /// Raised by the last connection to finish after shutdown began.
     drained: Shutdown,
+    /// The connections waiting for a request, in the order they would be
+    /// closed to admit a newcomer at the cap.
+    idle: Rc<IdleConnections>,
 }
 
 /// Accept errors that mean "try again shortly" rather than "a bad connection".
