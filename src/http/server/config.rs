@@ -15,12 +15,14 @@ use crate::http::Limits;
 /// use handspun::http::server::ServerConfig;
 ///
 /// let config = ServerConfig { request_timeout: Duration::from_millis(200), ..ServerConfig::default() };
-/// assert_eq!(config.max_connections, 4096);
+/// assert!(config.max_connections >= 1);
 /// ```
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// Most connections served at once; the next ones get `503` and a close.
-    /// Default 4096 (mind `ulimit -n`).
+    /// Most connections held at once. At the cap a newcomer is admitted by
+    /// closing an idle connection, or gets `503` and a close when every one
+    /// is busy. Default: what the process's descriptor limit allows
+    /// ([`default_max_connections`](super::default_max_connections)).
     pub max_connections: usize,
     /// A request (head and body) must arrive within this time of its first
     /// byte — or of the connection opening, for the first request. A client
@@ -45,7 +47,7 @@ pub struct ServerConfig {
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
-            max_connections: 4096,
+            max_connections: super::default_max_connections(),
             request_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),
             write_timeout: Duration::from_secs(30),

@@ -45,6 +45,7 @@
 
 mod config;
 mod connection;
+mod fd_limit;
 mod idle;
 pub mod routes;
 pub mod shutdown;
@@ -62,6 +63,9 @@ use crate::event_loop::time::{sleep, timeout};
 use crate::event_loop::{spawn_named, EventLoop};
 
 pub use config::{ServerConfig, ServerStats};
+pub use fd_limit::{
+    connection_capacity, default_max_connections, fd_limits, raise_fd_limit, RESERVED_FDS,
+};
 pub use shutdown::Shutdown;
 
 use idle::IdleConnections;
@@ -396,11 +400,15 @@ pub fn spawn_background_with(
 /// signals for the calling thread and the threads created after it, and
 /// collects them on a dedicated thread (see `signal.rs`).
 ///
+/// Raises the process's descriptor limit first, and serves as many
+/// connections as it then allows ([`default_max_connections`]).
+///
 /// # Errors
 ///
 /// The signal mask could not be set, the event loop could not be created,
 /// or the address could not be bound.
 pub fn serve_until_signal(addr: SocketAddr) -> io::Result<()> {
+    raise_fd_limit()?;
     serve_until_signal_with(addr, ServerConfig::default())
 }
 
@@ -408,8 +416,25 @@ pub fn serve_until_signal(addr: SocketAddr) -> io::Result<()> {
 ///
 /// # Errors
 ///
-/// As [`serve_until_signal`].
+/// As [`serve_until_signal`]; [`io::ErrorKind::InvalidInput`] when
+/// `config.max_connections` is more than the descriptor limit allows, even
+/// raised to the hard limit.
 pub fn serve_until_signal_with(addr: SocketAddr, config: ServerConfig) -> io::Result<()> {
+    // As many connections as the machine allows: the soft descriptor limit
+    // up to the hard one (`fd_limit.rs`).
+    let limit = raise_fd_limit()?;
+    let capacity = connection_capacity(limit);
+    if config.max_connections > capacity {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} connections need more file descriptors than the limit of {limit} allows \
+                 (at most {capacity}, with {RESERVED_FDS} kept for the process): \
+                 lower the cap or raise the hard limit (ulimit -Hn)",
+                config.max_connections
+            ),
+        ));
+    }
     let shutdown = Shutdown::new();
     signal::block_and_watch(shutdown.clone())?;
     let mut event_loop = EventLoop::new()?;
