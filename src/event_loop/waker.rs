@@ -1,6 +1,6 @@
 //! Wakers: how "this task can make progress now" gets back to the loop.
 //!
-//! A [`Waker`] is what a future hands to whatever it waits on (a socket, a
+//! A [`Waker`](std::task::Waker) is what a future hands to whatever it waits on (a socket, a
 //! timer, a channel, a thread-pool job). Calling `wake()` must put the task
 //! back into the ready queue — from any thread. Two paths:
 //!
