@@ -220,6 +220,26 @@ fn slow_polls_are_counted() {
 }
 
 #[test]
+fn stats_sum_time_spent_polling_and_waiting_to_be_polled() {
+    let mut ev = EventLoop::new().unwrap();
+    // Deliberately block the loop for 30 ms in one poll: the hog's poll adds
+    // to `busy`, and the task queued behind it waits at least as long, which
+    // adds to `ready_wait`. The coarse clock may miss up to one tick (at
+    // most 10 ms) of each, hence the 20 ms bounds.
+    let hog = ev.spawn(async {
+        std::thread::sleep(Duration::from_millis(30));
+    });
+    let behind = ev.spawn(async {});
+    ev.block_on(async move {
+        hog.await.unwrap();
+        behind.await.unwrap();
+    });
+    let stats = ev.stats();
+    assert!(stats.busy >= Duration::from_millis(20), "{stats:?}");
+    assert!(stats.ready_wait >= Duration::from_millis(20), "{stats:?}");
+}
+
+#[test]
 fn tracing_records_the_life_of_a_task_in_order() {
     let mut ev = EventLoop::builder().tracing(true).build().unwrap();
     let handle = ev.spawn_named("traced", async {

@@ -2,12 +2,15 @@
 //! coarse one read around every poll.
 //!
 //! Timing every poll is how the loop catches *slow polls* and accounts for
-//! the time each task holds the thread. With `Instant::now()` that costs
-//! about 20 ns per read, which profiling showed to be 30% of the time of a
-//! task that does nothing but yield. The kernel also keeps a *coarse*
-//! monotonic clock (`CLOCK_MONOTONIC_COARSE`): reading it costs about 3 ns
-//! (it returns the time of the last scheduler tick, no hardware counter
-//! read), at the price of a resolution of one tick (1–4 ms).
+//! the time each task holds the thread. `Instant::now()` reads the CPU's
+//! time counter and converts it; done at every poll, for a task that does
+//! little more than yield, those reads are a large share of the poll. The
+//! kernel also keeps a *coarse* monotonic clock (`CLOCK_MONOTONIC_COARSE`):
+//! reading it only copies the time of the last scheduler tick, with no
+//! counter read, at the price of a resolution of one tick (1–4 ms, depending
+//! on the kernel's `HZ`). The profile that led here, and what each read
+//! costs, are in `docs/benchmarks/event_loop.md`, section "What the profiles
+//! changed".
 //!
 //! That resolution is plenty to catch a poll that holds the thread for
 //! 100 ms. Summed over many polls it stays honest: a poll shorter than a tick

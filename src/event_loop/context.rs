@@ -4,13 +4,12 @@
 //! call [`spawn`](super::spawn), create sockets and timers, and wakers know
 //! they can take the cheap same-thread path. Outside `block_on` the context is
 //! empty and those calls panic with a message that says so.
-
 //!
 //! The context is a raw pointer rather than an `Rc`: a thread-local without a
-//! destructor is cheaper to reach, and every same-thread wake reaches it
-//! (profiling the `yield_many` benchmark put the `RefCell<Option<Rc<_>>>`
-//! version at 9% of the time). The [`EnterGuard`] owns the `Rc` that keeps
-//! the pointee alive.
+//! destructor is cheaper to reach (no check that it is still alive), and
+//! every same-thread wake reaches it. The [`EnterGuard`] owns the `Rc` that
+//! keeps the pointee alive. The profile behind this choice is in
+//! `docs/benchmarks/event_loop.md`, section "What the profiles changed".
 
 use std::cell::Cell;
 use std::ptr;

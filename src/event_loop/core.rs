@@ -7,13 +7,20 @@
 //! 3. *park*: move tasks woken from other threads into the scheduler; ask
 //!    `epoll` for I/O events — without waiting if work is ready, else until
 //!    the nearest timer deadline (or forever, if there is none); read the
-//!    clock; fire the timers that are due; wake the tasks those events and
+//!    clocks; fire the timers that are due; wake the tasks those events and
 //!    timers concern.
 //!
-//! Clocks (see `clock.rs`): the precise clock is read once per turn, after
-//! the park (and once before a blocking wait, to size its timeout); the cheap
-//! coarse clock once per poll, to time it for slow-poll reports. Neither is read per wake: a task woken during a turn is stamped
-//! "ready since" with the readings the loop already has.
+//! Polling a task is a few state changes around `poll`; what the loop
+//! measures about it (counters, trace, slow-poll check, the coarse clock)
+//! sits behind two calls, `poll_started` and `poll_finished`, of the
+//! loop's [`Instruments`] (`instrument.rs`).
+//!
+//! Clocks (see `clock.rs`): the *precise* clock (`Instant`) is read once per
+//! turn, after the park (and once before a blocking wait, to size its
+//! timeout); timers and schedulers use it. The *coarse* clock is read by the
+//! instruments once per turn and at the end of every poll, for statistics and
+//! slow-poll reports. Neither is read per wake: a task woken during a turn is
+//! stamped "ready since" with the readings the loop already has.
 
 #![forbid(unsafe_code)]
 
@@ -26,16 +33,16 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use super::clock;
 use super::context;
+use super::instrument::Instruments;
 use super::join::JoinHandle;
 use super::reactor::Reactor;
 use super::scheduler::{ReadyTask, Scheduler, TaskMeta};
 use super::slab::Slab;
-use super::stats::{bump, Counters, Stats};
+use super::stats::Stats;
 use super::task::{Header, PollOutcome, TaskCell, TaskId, TaskObj, TaskState};
 use super::timer::TimerQueue;
-use super::trace::{TraceEvent, TraceKind, Tracer};
+use super::trace::TraceEvent;
 use super::waker::{MainWaker, Shared};
 
 /// How many tasks one turn polls at most before it checks for I/O again, so
@@ -45,7 +52,7 @@ pub(crate) const BATCH: usize = 128;
 /// Source of unique loop ids.
 static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
 
-/// How a task ended (for the counters).
+/// How a task ended (for the counters in [`Instruments`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ending {
     /// It returned its output.
@@ -71,20 +78,15 @@ pub(crate) struct Core {
     /// Every live (not done) task, so that dropping the loop can drop their
     /// futures. A task's key is in `header.registry_key`.
     registry: RefCell<Slab<Arc<dyn TaskObj>>>,
-    /// Counters behind [`Stats`].
-    counters: Counters,
-    /// The precise clock, read once per turn (after the park). Never ahead of
-    /// real time, so timers compared against it never fire early.
-    now: Cell<Instant>,
-    /// The coarse clock's last reading, in nanoseconds (end of the last poll,
-    /// or of the last park).
-    coarse_now: Cell<u64>,
+    /// The precise clock's reading of this turn (taken after the park).
+    /// Never ahead of real time, so timers compared against it never fire
+    /// early.
+    precise_now: Cell<Instant>,
+    /// Counters, trace, slow-poll check and the coarse clock: what the loop
+    /// measures, kept out of the run path.
+    instruments: Instruments,
     /// Next task id.
     next_task_id: Cell<u64>,
-    /// Records task events when tracing is on.
-    tracer: Tracer,
-    /// A poll longer than this is reported as slow.
-    slow_poll_threshold: Duration,
     /// The waker given to the `block_on` future.
     main_waker: Waker,
     /// The waker of an [`EventLoop::run`](super::EventLoop::run) waiting for
@@ -117,12 +119,9 @@ impl Core {
             reactor: Rc::new(reactor),
             timers: Rc::new(TimerQueue::default()),
             registry: RefCell::new(Slab::default()),
-            counters: Counters::default(),
-            now: Cell::new(Instant::now()),
-            coarse_now: Cell::new(clock::coarse_nanos()),
+            precise_now: Cell::new(Instant::now()),
+            instruments: Instruments::new(slow_poll_threshold, tracing),
             next_task_id: Cell::new(1),
-            tracer: Tracer::new(tracing),
-            slow_poll_threshold,
             main_waker,
             idle_waiter: RefCell::new(None),
             woken: RefCell::new(Vec::new()),
@@ -130,9 +129,10 @@ impl Core {
         })
     }
 
-    /// The loop's clock (never ahead of real time; see [`Core::now`] field).
-    pub(crate) fn now(&self) -> Instant {
-        self.now.get()
+    /// The precise clock's reading of this turn (never ahead of real time;
+    /// see the `precise_now` field).
+    pub(crate) fn precise_now(&self) -> Instant {
+        self.precise_now.get()
     }
 
     /// Creates a task around `future` and queues it.
@@ -154,8 +154,8 @@ impl Core {
             shared: self.shared.clone(),
             remote_queued: AtomicBool::new(false),
             state: Cell::new(TaskState::Ready),
-            ready_since: Cell::new(self.now.get()),
-            ready_at: Cell::new(self.coarse_now.get()),
+            ready_since_precise: Cell::new(self.precise_now.get()),
+            ready_since_coarse_ns: Cell::new(self.instruments.coarse_now_ns()),
             polls: Cell::new(0),
             busy: Cell::new(Duration::ZERO),
             registry_key: Cell::new(0),
@@ -168,9 +168,7 @@ impl Core {
         let task = TaskCell::new(header, future);
         let key = self.registry.borrow_mut().insert(task.clone());
         task.header.registry_key.set(key);
-        bump(&self.counters.spawned);
-        self.counters.transition(None, TaskState::Ready);
-        self.tracer.record(&task.header, TraceKind::Spawned);
+        self.instruments.spawned(&task.header);
         let meta = meta_of(&task.header);
         self.scheduler
             .borrow_mut()
@@ -187,7 +185,7 @@ impl Core {
             TaskState::Waiting => true,
             TaskState::Running => {
                 if !header.woken_while_running.replace(true) {
-                    self.tracer.record(header, TraceKind::Ready);
+                    self.instruments.woken_while_running(header);
                 }
                 false
             }
@@ -198,14 +196,9 @@ impl Core {
     /// Queues a waiting (or just-polled) task.
     pub(crate) fn enqueue(&self, task: Arc<dyn TaskObj>) {
         let header = task.header();
-        let from = header.state.get();
-        if from == TaskState::Waiting {
-            self.tracer.record(header, TraceKind::Ready);
-        }
-        header.state.set(TaskState::Ready);
-        self.counters.transition(Some(from), TaskState::Ready);
-        header.ready_since.set(self.now.get());
-        header.ready_at.set(self.coarse_now.get());
+        let from = self.set_state(header, TaskState::Ready);
+        header.ready_since_precise.set(self.precise_now.get());
+        self.instruments.queued(header, from);
         let meta = meta_of(header);
         self.scheduler.borrow_mut().push(ReadyTask::new(task), meta);
     }
@@ -240,39 +233,21 @@ impl Core {
         }
     }
 
-    /// Polls one task once, and does the bookkeeping around it.
+    /// Polls one task once, and moves it to the state its poll asks for.
     fn run_task(&self, task: Arc<dyn TaskObj>) {
         let header = task.header();
         if header.state.get() != TaskState::Ready || header.shared.loop_id != self.id {
             return; // aborted while queued (or handed to the wrong loop)
         }
-        let start = self.coarse_now.get();
-        header.state.set(TaskState::Running);
-        self.counters
-            .transition(Some(TaskState::Ready), TaskState::Running);
-        let waited = clock::span(header.ready_at.get(), start);
-        self.counters
-            .ready_wait
-            .set(self.counters.ready_wait.get() + waited);
-        header.polls.set(header.polls.get() + 1);
-        bump(&self.counters.polls);
-        self.tracer.record(header, TraceKind::PollStart);
-
-        let waker = match header.self_waker.take() {
-            Some(waker) => waker,
-            None => task.clone().into_waker(),
-        };
+        self.set_state(header, TaskState::Running);
+        let timer = self.instruments.poll_started(header);
+        // Built on the first poll, then kept in the header between polls.
+        let waker = header
+            .self_waker
+            .take()
+            .unwrap_or_else(|| task.clone().into_waker());
         let outcome = task.poll_once(&mut Context::from_waker(&waker));
-
-        let end = clock::coarse_nanos();
-        self.coarse_now.set(end);
-        let took = clock::span(start, end);
-        header.busy.set(header.busy.get() + took);
-        self.counters.busy.set(self.counters.busy.get() + took);
-        if took >= self.slow_poll_threshold {
-            self.report_slow_poll(header, took);
-        }
-        self.tracer.record(header, TraceKind::PollEnd);
+        self.instruments.poll_finished(header, timer);
 
         match outcome {
             PollOutcome::Pending => {
@@ -283,9 +258,7 @@ impl Core {
                 } else if header.woken_while_running.replace(false) {
                     self.enqueue(task); // reuses our reference: no refcounting
                 } else {
-                    header.state.set(TaskState::Waiting);
-                    self.counters
-                        .transition(Some(TaskState::Running), TaskState::Waiting);
+                    self.set_state(header, TaskState::Waiting);
                 }
             }
             PollOutcome::Finished => self.finish(header, Ending::Returned),
@@ -293,35 +266,23 @@ impl Core {
         }
     }
 
-    /// Counts and reports a poll that held the thread too long.
-    #[cold]
-    fn report_slow_poll(&self, header: &Header, took: Duration) {
-        bump(&self.counters.slow_polls);
-        eprintln!(
-            "handspun: slow poll: task {} ({}) held the event loop for {:?} \
-             (threshold {:?}); it should .await instead of blocking",
-            header.id,
-            header.display_name(),
-            took,
-            self.slow_poll_threshold
-        );
+    /// Moves a task to state `to`, keeping the per-state counts; returns the
+    /// state it left.
+    #[inline]
+    fn set_state(&self, header: &Header, to: TaskState) -> TaskState {
+        let from = header.state.replace(to);
+        self.instruments.state_changed(from, to);
+        from
     }
 
     /// Marks a task done: unregisters it and wakes whoever awaits its handle.
     /// Its stage already holds the outcome (or nothing).
     pub(crate) fn finish(&self, header: &Header, ending: Ending) {
-        let from = header.state.get();
-        if from == TaskState::Done {
+        if header.state.get() == TaskState::Done {
             return;
         }
-        header.state.set(TaskState::Done);
-        self.counters.transition(Some(from), TaskState::Done);
-        match ending {
-            Ending::Returned => {}
-            Ending::Panicked => bump(&self.counters.panicked),
-            Ending::Aborted => bump(&self.counters.aborted),
-        }
-        self.tracer.record(header, TraceKind::Done);
+        self.set_state(header, TaskState::Done);
+        self.instruments.task_ended(header, ending);
         let (entry, now_idle) = {
             let mut registry = self.registry.borrow_mut();
             let entry = registry.remove(header.registry_key.get());
@@ -348,7 +309,7 @@ impl Core {
     /// Waits for something to do (unless something is ready already) and
     /// turns what happened into ready tasks.
     fn park(&self) {
-        bump(&self.counters.turns);
+        self.instruments.turn_started();
         // A remote wake after this line writes the eventfd again, so a
         // blocking `poll` below cannot miss it.
         self.shared.clear_notified();
@@ -363,10 +324,10 @@ impl Core {
                 Some(Duration::ZERO)
             } else {
                 // About to block: measure the wait from a fresh reading.
-                self.now.set(Instant::now());
-                self.timers
-                    .next_deadline()
-                    .map(|deadline| round_up_to_ms(deadline.saturating_duration_since(self.now())))
+                self.precise_now.set(Instant::now());
+                self.timers.next_deadline().map(|deadline| {
+                    round_up_to_ms(deadline.saturating_duration_since(self.precise_now()))
+                })
             };
             self.reactor.turn(timeout, &mut woken);
             // Wakes from other threads that ended the wait run this turn.
@@ -374,7 +335,7 @@ impl Core {
         }
         self.read_clocks();
         if self.timers.len() > 0 {
-            self.timers.fire_expired(self.now.get(), &mut woken);
+            self.timers.fire_expired(self.precise_now.get(), &mut woken);
         }
         for waker in woken.drain(..) {
             waker.wake();
@@ -384,8 +345,8 @@ impl Core {
 
     /// Reads both clocks (once per turn).
     fn read_clocks(&self) {
-        self.now.set(Instant::now());
-        self.coarse_now.set(clock::coarse_nanos());
+        self.precise_now.set(Instant::now());
+        self.instruments.read_coarse_clock();
     }
 
     /// Moves tasks woken from other threads into the scheduler.
@@ -416,12 +377,12 @@ impl Core {
 
     /// A snapshot of the counters.
     pub(crate) fn stats(&self) -> Stats {
-        self.counters.snapshot()
+        self.instruments.stats()
     }
 
     /// Takes the trace recorded so far.
     pub(crate) fn take_trace(&self) -> Vec<TraceEvent> {
-        self.tracer.take()
+        self.instruments.take_trace()
     }
 
     /// Tears the loop down: drops every task's future (closing its sockets,
@@ -440,10 +401,8 @@ impl Core {
             }
             for task in &tasks {
                 let header = task.header();
-                let from = header.state.get();
-                header.state.set(TaskState::Done);
-                self.counters.transition(Some(from), TaskState::Done);
-                bump(&self.counters.aborted);
+                self.set_state(header, TaskState::Done);
+                self.instruments.dropped_with_loop();
                 drop(header.self_waker.take());
                 drop(header.join_waker.take());
             }
@@ -467,7 +426,7 @@ impl Core {
 fn meta_of(header: &Header) -> TaskMeta {
     TaskMeta {
         id: header.id,
-        ready_since: header.ready_since.get(),
+        ready_since: header.ready_since_precise.get(),
         priority: header.priority,
         polls: header.polls.get(),
         busy: header.busy.get(),

@@ -55,9 +55,11 @@
 //! 5. `reactor.rs` and `net.rs` — sockets that wait instead of blocking.
 //! 6. `timer.rs` and `time.rs` — sleeping without blocking.
 //! 7. `channel/` — oneshot and mpsc channels between tasks.
-//! 8. `join.rs`, `stats.rs`, `trace.rs`, `clock.rs`, `slab.rs` — handles,
-//!    counters, tracing, the two clocks, and the slot vector everything is
+//! 8. `join.rs` and `slab.rs` — handles, and the slot vector everything is
 //!    indexed by.
+//! 9. `instrument.rs`, `stats.rs`, `trace.rs`, `clock.rs` — what the loop
+//!    measures about its tasks, kept out of the run path: the two calls
+//!    around each poll, the counters, tracing, and the two clocks.
 //!
 //! ## Example
 //!
@@ -109,6 +111,7 @@
 mod clock;
 mod context;
 mod core;
+mod instrument;
 mod join;
 mod reactor;
 mod scheduler;

@@ -35,16 +35,17 @@ use super::task::{TaskId, TaskObj};
 pub struct TaskMeta {
     /// The task's id (ids grow with spawn order).
     pub id: TaskId,
-    /// When the task became ready (the loop reads its clock once per turn, so
-    /// tasks woken in the same turn share this instant).
+    /// When the task became ready, on the loop's precise clock (read once per
+    /// turn, so tasks woken in the same turn share this instant).
     pub ready_since: Instant,
     /// The priority given at spawn (0 unless spawned with
     /// [`spawn_with_priority`](super::spawn_with_priority)).
     pub priority: i32,
     /// How many times the task has been polled before.
     pub polls: u64,
-    /// Total time the task has spent being polled so far (for fair-share
-    /// policies that favour tasks which used the thread least).
+    /// Total time the task has spent being polled so far, summed on the
+    /// loop's coarse clock like [`Stats::busy`](super::Stats::busy) (for
+    /// fair-share policies that favour tasks which used the thread least).
     pub busy: Duration,
 }
 

@@ -100,15 +100,16 @@ pub(crate) struct Header {
     // ---- Loop thread only, from here on (see the module docs). ----
     /// The task's state. Loop thread only.
     pub(crate) state: Cell<TaskState>,
-    /// When the task last became ready (the loop's precise clock of that
-    /// turn; what the scheduler sees).
-    pub(crate) ready_since: Cell<Instant>,
-    /// The same moment on the coarse clock (nanoseconds), for the ready-wait
-    /// statistics.
-    pub(crate) ready_at: Cell<u64>,
-    /// How many times the task has been polled.
+    /// When the task last became ready, on the precise clock: the loop's
+    /// reading of that turn. What the scheduler sees (`TaskMeta::ready_since`).
+    pub(crate) ready_since_precise: Cell<Instant>,
+    /// The same moment on the coarse clock, in nanoseconds: the instruments'
+    /// last reading. Only for the ready-wait statistics.
+    pub(crate) ready_since_coarse_ns: Cell<u64>,
+    /// How many times the task has been polled (kept by the instruments).
     pub(crate) polls: Cell<u64>,
-    /// Total time spent inside this task's `poll`.
+    /// Total time spent inside this task's `poll`, summed on the coarse
+    /// clock (kept by the instruments).
     pub(crate) busy: Cell<Duration>,
     /// Its slot in the loop's registry of live tasks (valid until `Done`).
     pub(crate) registry_key: Cell<usize>,

@@ -106,7 +106,7 @@ impl Future for Sleep {
             SleepState::Unarmed => {
                 let core = context::current("sleep");
                 // The loop's clock is never ahead of real time: never early.
-                if self.deadline <= core.now() {
+                if self.deadline <= core.precise_now() {
                     self.state = SleepState::Elapsed;
                     return Poll::Ready(());
                 }

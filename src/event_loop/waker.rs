@@ -1,8 +1,8 @@
 //! Wakers: how "this task can make progress now" gets back to the loop.
 //!
-//! A [`Waker`] is what a future hands to whatever it waits on (a socket, a
-//! timer, a channel, a thread-pool job). Calling `wake()` must put the task
-//! back into the ready queue — from any thread. Two paths:
+//! A [`Waker`](std::task::Waker) is what a future hands to whatever it waits
+//! on (a socket, a timer, a channel, a thread-pool job). Calling `wake()`
+//! must put the task back into the ready queue — from any thread. Two paths:
 //!
 //! - **Same thread** (the common case: a channel send or a timer firing inside
 //!   the loop): the thread-local context says "this thread is running loop N

@@ -1,0 +1,195 @@
+//! What the loop measures about its tasks, kept off the run path.
+//!
+//! The run loop (`core.rs`) only moves tasks between states. Everything it
+//! records about them goes through the [`Instruments`] it owns, at a few
+//! named moments, the way tokio's current-thread scheduler calls
+//! `start_poll` / `end_poll` on its metrics:
+//!
+//! - [`Instruments::spawned`], [`Instruments::queued`],
+//!   [`Instruments::woken_while_running`], [`Instruments::state_changed`],
+//!   [`Instruments::task_ended`]: a task's life, for the counters and the
+//!   trace;
+//! - [`Instruments::poll_started`] and [`Instruments::poll_finished`]: around
+//!   every poll, to time it on the coarse clock (see `clock.rs`), add the time
+//!   it waited and ran to the [`Stats`], and report a slow poll;
+//! - [`Instruments::turn_started`] and [`Instruments::read_coarse_clock`]:
+//!   once per turn.
+//!
+//! Each is a few additions on `Cell`s, at most one read of the coarse clock
+//! and one branch for tracing, so the loop calls them unconditionally; the
+//! bench section "The poll path and its instruments" in
+//! `docs/benchmarks/event_loop.md` compares the loop before and after they
+//! moved here.
+
+#![forbid(unsafe_code)]
+
+use std::cell::Cell;
+use std::time::Duration;
+
+use super::clock;
+use super::core::Ending;
+use super::stats::{bump, Counters, Stats};
+use super::task::{Header, TaskState};
+use super::trace::{TraceEvent, TraceKind, Tracer};
+
+/// The loop's counters, tracer, slow-poll check and coarse clock. Loop thread
+/// only.
+pub(crate) struct Instruments {
+    /// Counters behind [`Stats`].
+    counters: Counters,
+    /// Records task events when tracing is on.
+    tracer: Tracer,
+    /// A poll that takes at least this long is reported as slow.
+    slow_poll_threshold: Duration,
+    /// The coarse clock's last reading, in nanoseconds: the end of the last
+    /// poll, or of the last park. Tasks queued in between are stamped with it.
+    coarse_now_ns: Cell<u64>,
+}
+
+/// A poll in progress: from [`Instruments::poll_started`] to
+/// [`Instruments::poll_finished`].
+#[must_use = "give it back to `poll_finished` when the poll returns"]
+pub(crate) struct PollTimer {
+    /// When the poll began, on the coarse clock (nanoseconds).
+    started_coarse_ns: u64,
+}
+
+impl Instruments {
+    /// Instruments reporting polls of at least `slow_poll_threshold`, and
+    /// tracing if `tracing` is on.
+    pub(crate) fn new(slow_poll_threshold: Duration, tracing: bool) -> Instruments {
+        Instruments {
+            counters: Counters::default(),
+            tracer: Tracer::new(tracing),
+            slow_poll_threshold,
+            coarse_now_ns: Cell::new(clock::coarse_nanos()),
+        }
+    }
+
+    /// The coarse clock's last reading, in nanoseconds (what a task becoming
+    /// ready now is stamped with).
+    #[inline]
+    pub(crate) fn coarse_now_ns(&self) -> u64 {
+        self.coarse_now_ns.get()
+    }
+
+    /// Reads the coarse clock (once per turn, after the park).
+    #[inline]
+    pub(crate) fn read_coarse_clock(&self) {
+        self.coarse_now_ns.set(clock::coarse_nanos());
+    }
+
+    /// A turn of the loop begins.
+    #[inline]
+    pub(crate) fn turn_started(&self) {
+        bump(&self.counters.turns);
+    }
+
+    /// A task was created, ready at once.
+    #[inline]
+    pub(crate) fn spawned(&self, header: &Header) {
+        bump(&self.counters.spawned);
+        self.counters.transition(None, TaskState::Ready);
+        self.tracer.record(header, TraceKind::Spawned);
+    }
+
+    /// A task moved from state `from` to state `to`.
+    #[inline]
+    pub(crate) fn state_changed(&self, from: TaskState, to: TaskState) {
+        self.counters.transition(Some(from), to);
+    }
+
+    /// A task was woken while it was being polled (the loop queues it again
+    /// when the poll returns).
+    #[inline]
+    pub(crate) fn woken_while_running(&self, header: &Header) {
+        self.tracer.record(header, TraceKind::Ready);
+    }
+
+    /// A task that was in state `from` is going into the ready queue: stamp
+    /// it on the coarse clock, so its first poll can tell how long it waited.
+    #[inline]
+    pub(crate) fn queued(&self, header: &Header, from: TaskState) {
+        if from == TaskState::Waiting {
+            // A task queued after its own poll was traced when it was woken.
+            self.tracer.record(header, TraceKind::Ready);
+        }
+        header.ready_since_coarse_ns.set(self.coarse_now_ns.get());
+    }
+
+    /// A poll of the task begins: counts it, and adds the time the task
+    /// spent ready to [`Stats::ready_wait`].
+    #[inline]
+    pub(crate) fn poll_started(&self, header: &Header) -> PollTimer {
+        let started_coarse_ns = self.coarse_now_ns.get();
+        let waited = clock::span(header.ready_since_coarse_ns.get(), started_coarse_ns);
+        let total_wait = &self.counters.ready_wait;
+        total_wait.set(total_wait.get() + waited);
+        header.polls.set(header.polls.get() + 1);
+        bump(&self.counters.polls);
+        self.tracer.record(header, TraceKind::PollStart);
+        PollTimer { started_coarse_ns }
+    }
+
+    /// The poll of the task has returned: reads the coarse clock, adds the
+    /// poll's length to the task's and the loop's busy time, and reports it
+    /// if it held the thread too long.
+    #[inline]
+    pub(crate) fn poll_finished(&self, header: &Header, timer: PollTimer) {
+        let ended_coarse_ns = clock::coarse_nanos();
+        self.coarse_now_ns.set(ended_coarse_ns);
+        let took = clock::span(timer.started_coarse_ns, ended_coarse_ns);
+        header.busy.set(header.busy.get() + took);
+        let total_busy = &self.counters.busy;
+        total_busy.set(total_busy.get() + took);
+        if took >= self.slow_poll_threshold {
+            self.report_slow_poll(header, took);
+        }
+        self.tracer.record(header, TraceKind::PollEnd);
+    }
+
+    /// Counts and reports a poll that held the thread too long.
+    #[cold]
+    fn report_slow_poll(&self, header: &Header, took: Duration) {
+        bump(&self.counters.slow_polls);
+        eprintln!(
+            "handspun: slow poll: task {} ({}) held the event loop for {:?} \
+             (threshold {:?}); it should .await instead of blocking",
+            header.id,
+            header.display_name(),
+            took,
+            self.slow_poll_threshold
+        );
+    }
+
+    /// A task is done (its state already says so).
+    #[inline]
+    pub(crate) fn task_ended(&self, header: &Header, ending: Ending) {
+        self.count_ending(ending);
+        self.tracer.record(header, TraceKind::Done);
+    }
+
+    /// A task was dropped with its loop: counted as aborted, not traced (no
+    /// one can take a trace from a loop being dropped).
+    pub(crate) fn dropped_with_loop(&self) {
+        self.count_ending(Ending::Aborted);
+    }
+
+    fn count_ending(&self, ending: Ending) {
+        match ending {
+            Ending::Returned => {}
+            Ending::Panicked => bump(&self.counters.panicked),
+            Ending::Aborted => bump(&self.counters.aborted),
+        }
+    }
+
+    /// A snapshot of the counters.
+    pub(crate) fn stats(&self) -> Stats {
+        self.counters.snapshot()
+    }
+
+    /// Takes the trace recorded so far.
+    pub(crate) fn take_trace(&self) -> Vec<TraceEvent> {
+        self.tracer.take()
+    }
+}
