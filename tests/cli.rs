@@ -118,7 +118,14 @@ fn a_negative_number_gets_the_same_message_with_or_without_equals() {
         &["compare", "--workers", "-1"][..],
         &["compare", "--workers=-1"],
         &["compare", "--cpu-runs", "-3"],
-        &["download", "--model", "threads", "--workers", "-1", "http://x/"],
+        &[
+            "download",
+            "--model",
+            "threads",
+            "--workers",
+            "-1",
+            "http://x/",
+        ],
         &["download", "--model", "sync", "--repeat", "-2", "http://x/"],
     ] {
         assert_usage_error(args, "is not a whole number of at least 1; try e.g. 5");
@@ -328,7 +335,12 @@ fn compare_quick_runs_every_model_and_its_reports_add_up() {
         assert!(row["peak_rss_kib"].as_u64().unwrap() > 0);
     }
     // Each multi-core cpu row is judged against the yardstick of this run.
-    assert!(report["cpu_bare_threads"]["speedup_vs_sync"].as_f64().unwrap() > 0.0);
+    assert!(
+        report["cpu_bare_threads"]["speedup_vs_sync"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
     for model in ["threads", "processes"] {
         let said = format!("cpu / {model}: ");
         let sentence = run.stdout.lines().find(|line| line.starts_with(&said));

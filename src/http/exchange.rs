@@ -236,11 +236,7 @@ pub(crate) fn resolve(url: &Url) -> Result<Vec<SocketAddr>, Error> {
         source,
     };
     // `host:port` as one string: std parses `[v6]:port` itself.
-    let addrs: Vec<SocketAddr> = url
-        .authority()
-        .to_socket_addrs()
-        .map_err(failed)?
-        .collect();
+    let addrs: Vec<SocketAddr> = url.authority().to_socket_addrs().map_err(failed)?.collect();
     if addrs.is_empty() {
         return Err(failed(io::Error::new(
             io::ErrorKind::NotFound,

@@ -74,7 +74,10 @@ impl IoRun {
     /// `--sweep`: `threads` with each pool size of [`SWEEP_WORKERS`];
     /// speedups are against the one-thread run (which is `sync` with a pool
     /// around it).
-    pub(super) fn run_sweep(&self, experiment: &Experiment) -> Result<Vec<RunResult>, CompareError> {
+    pub(super) fn run_sweep(
+        &self,
+        experiment: &Experiment,
+    ) -> Result<Vec<RunResult>, CompareError> {
         let mut sweep: Vec<RunResult> = Vec::new();
         for workers in SWEEP_WORKERS {
             let settings = RunSettings {
@@ -83,7 +86,8 @@ impl IoRun {
                 ..experiment.settings_for(Model::Threads)
             };
             let one_thread = sweep.first().map(|row| row.wall_s);
-            let (mut result, _) = self.measure(experiment, Model::Threads, &settings, one_thread)?;
+            let (mut result, _) =
+                self.measure(experiment, Model::Threads, &settings, one_thread)?;
             if one_thread.is_none() {
                 result.speedup_vs_sync = Some(1.0);
             }
@@ -106,9 +110,7 @@ impl IoRun {
         } else {
             format!("io / {model}")
         };
-        experiment
-            .progress
-            .start(&label, self.fetches.len() as u64);
+        experiment.progress.start(&label, self.fetches.len() as u64);
         let measured = runners::run_fetches(model, &self.fetches, settings);
         experiment.progress.finish();
         let measured = measured?;
