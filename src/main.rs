@@ -192,12 +192,17 @@ fn main() -> ExitCode {
     }
 }
 
-/// Stops with clap's usage error (exit status 2) saying `message`: for
-/// what clap cannot check alone, arguments that make no sense together.
-fn usage_error(message: String) -> ! {
-    Cli::command()
-        .error(clap::error::ErrorKind::ArgumentConflict, message)
-        .exit()
+/// Stops with clap's usage error (exit status 2) saying `message`, under
+/// the usage of `subcommand`: for what clap cannot check alone, arguments
+/// that make no sense together.
+fn usage_error(subcommand: &str, message: String) -> ! {
+    let mut cli = Cli::command();
+    cli.build();
+    let kind = clap::error::ErrorKind::ArgumentConflict;
+    match cli.find_subcommand_mut(subcommand) {
+        Some(command) => command.error(kind, message).exit(),
+        None => cli.error(kind, message).exit(),
+    }
 }
 
 /// Stops with a usage error if an output file's folder does not exist,
@@ -209,26 +214,33 @@ fn check_output_folders(paths: &[&Option<PathBuf>]) {
             _ => std::path::Path::new("."),
         };
         if !folder.is_dir() {
-            usage_error(format!(
+            usage_error(
+                "compare",
+                format!(
                 "cannot write {}: the folder {} does not exist; create it or choose another path",
                 path.display(),
                 folder.display()
-            ));
+            ),
+            );
         }
     }
 }
 
-/// Stops with a usage error if `--workers` was given but none of `models`
-/// has a pool for it to size: it would be silently ignored.
-fn check_workers_apply(workers: Option<usize>, models: &[Model]) {
+/// Stops with a usage error of `subcommand` if `--workers` was given but
+/// none of `models` has a pool for it to size: it would be silently ignored.
+fn check_workers_apply(subcommand: &str, workers: Option<usize>, models: &[Model]) {
     if workers.is_none() || models.iter().any(|model| model.has_workers()) {
         return;
     }
     let names: Vec<String> = models.iter().map(Model::to_string).collect();
-    usage_error(format!(
-        "--workers sets the pool size of threads, processes and threads-gil, but {} run(s) on one thread; drop --workers or choose a pool model",
-        names.join(" and ")
-    ));
+    let verb = if names.len() == 1 { "runs" } else { "run" };
+    usage_error(
+        subcommand,
+        format!(
+            "--workers sets the pool size of threads, processes and threads-gil, but {} {verb} on one thread; drop --workers or choose a pool model",
+            names.join(" and ")
+        ),
+    );
 }
 
 fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
@@ -245,7 +257,7 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
     if !args.models.is_empty() {
         config.models = args.models;
     }
-    check_workers_apply(args.workers, &config.models);
+    check_workers_apply("compare", args.workers, &config.models);
     config.workers = args.workers;
     if let Some(requests) = args.requests {
         config.requests = requests;
@@ -330,7 +342,7 @@ fn run_serve(addr: std::net::SocketAddr) -> Result<ExitCode, String> {
 }
 
 fn run_download(args: DownloadArgs) -> Result<ExitCode, String> {
-    check_workers_apply(args.workers, &[args.model]);
+    check_workers_apply("download", args.workers, &[args.model]);
     let progress = Arc::new(progress::Bars::new());
     let downloaded =
         workloads::download::download(args.model, &args.urls, args.repeat, args.workers, progress)

@@ -159,7 +159,7 @@ fn workers_with_only_one_thread_models_is_refused() {
     }
     assert_usage_error(
         &["compare", "--models", "sync,event-loop", "--workers", "3"],
-        "but sync and event-loop run(s) on one thread",
+        "but sync and event-loop run on one thread",
     );
 }
 
