@@ -214,14 +214,12 @@ fn check_output_folders(paths: &[&Option<PathBuf>]) {
             _ => std::path::Path::new("."),
         };
         if !folder.is_dir() {
-            usage_error(
-                "compare",
-                format!(
+            let message = format!(
                 "cannot write {}: the folder {} does not exist; create it or choose another path",
                 path.display(),
                 folder.display()
-            ),
             );
+            usage_error("compare", message);
         }
     }
 }
