@@ -1,7 +1,8 @@
 //! The sentences below the table, computed from the measured numbers.
 //!
 //! Nothing here is canned: every sentence is chosen by comparing numbers
-//! (who was fastest, whether a speedup reached what the cores allow), and
+//! (who was fastest, whether a pool reached its target against the bare
+//! threads of the same run), and
 //! quotes them. The *why* parts are the tutorial's lessons, said only when
 //! the numbers show them.
 
