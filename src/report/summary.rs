@@ -2,9 +2,8 @@
 //!
 //! Nothing here is canned: every sentence is chosen by comparing numbers
 //! (who was fastest, whether a pool reached its target against the bare
-//! threads of the same run), and
-//! quotes them. The *why* parts are the tutorial's lessons, said only when
-//! the numbers show them.
+//! threads of the same run), and quotes them. The *why* parts are the
+//! tutorial's lessons, said only when the numbers show them.
 
 use crate::report::table::seconds;
 use crate::workloads::{Model, RunResult, Workload, Yardstick};
