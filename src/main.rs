@@ -70,11 +70,12 @@ struct CompareArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_model)]
     models: Vec<Model>,
     /// Pool size of threads, processes and threads-gil (default: 5 threads,
-    /// one process per core).
-    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    /// one process per core). Refused when only sync and event-loop run:
+    /// they use one thread.
+    #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
     workers: Option<usize>,
     /// Downloads in the io job list (default 160; 20 with --quick).
-    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
     requests: Option<usize>,
     /// Multiply every cpu number by K (default 1; 0.2 with --quick).
     #[arg(long, value_name = "K", value_parser = parse_scale, allow_negative_numbers = true)]
@@ -83,7 +84,7 @@ struct CompareArgs {
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
     /// Write an SVG chart to FILE.svg (with --sweep, also FILE-sweep.svg).
-    #[arg(long, value_name = "FILE.svg")]
+    #[arg(long, value_name = "FILE.svg", value_parser = parse_svg_path)]
     plot: Option<PathBuf>,
     /// Write a Chrome/Perfetto trace to FILE.json.
     #[arg(long, value_name = "FILE.json")]
@@ -94,9 +95,9 @@ struct CompareArgs {
     /// Also run the io workload with 1 to 64 threads and chart it.
     #[arg(long)]
     sweep: bool,
-    /// Run the cpu workload N times under each model and report the median
-    /// run (default 5; 3 with --quick).
-    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    /// Run the cpu workload in N rounds, every model once per round, and
+    /// report each model's median run (default 5; 3 with --quick).
+    #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
     cpu_runs: Option<usize>,
     /// Let the kernel place the pools' workers (and the cpu yardstick's bare
     /// threads) instead of pinning each to a core of its own.
@@ -110,17 +111,25 @@ struct DownloadArgs {
     /// processes or threads-gil.
     #[arg(long, value_parser = parse_model)]
     model: Model,
-    /// Pool size for threads and processes.
-    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    /// Pool size of threads, processes and threads-gil (default: 5 threads,
+    /// one process per core). Refused with sync and event-loop: they use
+    /// one thread.
+    #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
     workers: Option<usize>,
     /// Download the list K times over.
-    #[arg(long, value_name = "K", default_value = "1", value_parser = parse_positive)]
+    #[arg(
+        long,
+        value_name = "K",
+        default_value = "1",
+        value_parser = parse_positive,
+        allow_negative_numbers = true
+    )]
     repeat: usize,
     /// Print one JSON summary instead of a line per page.
     #[arg(long)]
     json: bool,
     /// The pages to download (http:// only).
-    #[arg(required = true, value_name = "URL")]
+    #[arg(required = true, value_name = "URL", value_parser = parse_url)]
     urls: Vec<String>,
 }
 
@@ -128,6 +137,25 @@ struct DownloadArgs {
 fn parse_model(text: &str) -> Result<Model, String> {
     text.parse()
         .map_err(|e: workloads::model::UnknownModel| e.to_string())
+}
+
+/// A URL the HTTP clients can fetch, kept as typed (the output quotes it).
+fn parse_url(text: &str) -> Result<String, String> {
+    handspun::http::Url::parse(text)
+        .map(|_| text.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// A path for the SVG chart: it must end in `.svg`, so a viewer opens it
+/// as what it is.
+fn parse_svg_path(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(extension) if extension.eq_ignore_ascii_case("svg") => Ok(path),
+        _ => Err(format!(
+            "`{text}` does not end in .svg: the chart is written as SVG only; try e.g. chart.svg"
+        )),
+    }
 }
 
 fn parse_positive(text: &str) -> Result<usize, String> {
@@ -164,8 +192,21 @@ fn main() -> ExitCode {
     }
 }
 
-/// Stops with a usage error (exit status 2) if an output file's folder does
-/// not exist, before minutes of measuring are spent.
+/// Stops with clap's usage error (exit status 2) saying `message`, under
+/// the usage of `subcommand`: for what clap cannot check alone, arguments
+/// that make no sense together.
+fn usage_error(subcommand: &str, message: String) -> ! {
+    let mut cli = Cli::command();
+    cli.build();
+    let kind = clap::error::ErrorKind::ArgumentConflict;
+    match cli.find_subcommand_mut(subcommand) {
+        Some(command) => command.error(kind, message).exit(),
+        None => cli.error(kind, message).exit(),
+    }
+}
+
+/// Stops with a usage error if an output file's folder does not exist,
+/// before minutes of measuring are spent.
 fn check_output_folders(paths: &[&Option<PathBuf>]) {
     for path in paths.iter().filter_map(|p| p.as_ref()) {
         let folder = match path.parent() {
@@ -173,18 +214,31 @@ fn check_output_folders(paths: &[&Option<PathBuf>]) {
             _ => std::path::Path::new("."),
         };
         if !folder.is_dir() {
-            Cli::command()
-                .error(
-                    clap::error::ErrorKind::ValueValidation,
-                    format!(
-                        "cannot write {}: the folder {} does not exist; create it or choose another path",
-                        path.display(),
-                        folder.display()
-                    ),
-                )
-                .exit();
+            let message = format!(
+                "cannot write {}: the folder {} does not exist; create it or choose another path",
+                path.display(),
+                folder.display()
+            );
+            usage_error("compare", message);
         }
     }
+}
+
+/// Stops with a usage error of `subcommand` if `--workers` was given but
+/// none of `models` has a pool for it to size: it would be silently ignored.
+fn check_workers_apply(subcommand: &str, workers: Option<usize>, models: &[Model]) {
+    if workers.is_none() || models.iter().any(|model| model.has_workers()) {
+        return;
+    }
+    let names: Vec<String> = models.iter().map(Model::to_string).collect();
+    let verb = if names.len() == 1 { "runs" } else { "run" };
+    usage_error(
+        subcommand,
+        format!(
+            "--workers sets the pool size of threads, processes and threads-gil, but {} {verb} on one thread; drop --workers or choose a pool model",
+            names.join(" and ")
+        ),
+    );
 }
 
 fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
@@ -201,6 +255,7 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
     if !args.models.is_empty() {
         config.models = args.models;
     }
+    check_workers_apply("compare", args.workers, &config.models);
     config.workers = args.workers;
     if let Some(requests) = args.requests {
         config.requests = requests;
@@ -223,19 +278,18 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
         print!("{}", table::render(sweep));
     }
     println!();
-    for sentence in summary::summarize(&comparison.results, comparison.cores, sweep) {
+    let yardstick = comparison.yardstick.as_ref();
+    for sentence in summary::summarize(&comparison.results, comparison.cores, sweep, yardstick) {
         println!("{sentence}");
     }
-    if let Some(sentence) = summary::yardstick_sentence(
-        comparison.yardstick.as_ref(),
-        &comparison.results,
-        config.pin_workers,
-    ) {
+    if let Some(sentence) =
+        summary::yardstick_sentence(yardstick, &comparison.results, config.pin_workers)
+    {
         println!("{sentence}");
     }
     if let Some(path) = &args.json {
         JsonReport::new(comparison.cores, &comparison.results)
-            .with_yardstick(comparison.yardstick.as_ref())
+            .with_yardstick(yardstick)
             .write(path)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("wrote {}", path.display());
@@ -286,6 +340,7 @@ fn run_serve(addr: std::net::SocketAddr) -> Result<ExitCode, String> {
 }
 
 fn run_download(args: DownloadArgs) -> Result<ExitCode, String> {
+    check_workers_apply("download", args.workers, &[args.model]);
     let progress = Arc::new(progress::Bars::new());
     let downloaded =
         workloads::download::download(args.model, &args.urls, args.repeat, args.workers, progress)

@@ -56,13 +56,6 @@ impl Progress for Bars {
         }
     }
 
-    fn extend(&self, more: u64) {
-        let bar = self.current().clone();
-        if let Some(bar) = bar {
-            bar.inc_length(more);
-        }
-    }
-
     fn finish(&self) {
         if let Some(bar) = self.current().take() {
             bar.finish_and_clear();

@@ -220,6 +220,22 @@ fn a_refused_connection_is_a_connect_error() {
 }
 
 #[test]
+fn a_name_that_does_not_resolve_is_a_resolve_error() {
+    // `.invalid` never resolves (RFC 6761): no server is contacted.
+    let error = session().get("http://nope.invalid:8080/").unwrap_err();
+    match &error {
+        Error::Resolve { host, .. } => assert_eq!(host, "nope.invalid"),
+        other => panic!("expected a resolve error, got {other:?}"),
+    }
+    assert!(
+        error
+            .to_string()
+            .starts_with("could not resolve the host name `nope.invalid`: "),
+        "{error}"
+    );
+}
+
+#[test]
 fn invalid_urls_are_rejected() {
     for url in [
         "127.0.0.1/x",

@@ -122,6 +122,16 @@ fn a_refused_connection_is_a_connect_error() {
 }
 
 #[test]
+fn a_name_that_does_not_resolve_is_a_resolve_error() {
+    // `.invalid` never resolves (RFC 6761): no server is contacted.
+    let result = run(async { Session::new().get("http://nope.invalid/").await });
+    match result {
+        Err(Error::Resolve { host, .. }) => assert_eq!(host, "nope.invalid"),
+        other => panic!("expected a resolve error, got {other:?}"),
+    }
+}
+
+#[test]
 fn the_pool_limit_holds_under_a_thousand_concurrent_tasks() {
     const LIMIT: usize = 20;
     let server = slow_site();

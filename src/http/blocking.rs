@@ -206,7 +206,7 @@ impl Session {
     fn connect(&self, url: &Url, clocks: &Clocks) -> Result<TcpStream, Error> {
         let authority = url.authority();
         let mut last_error = None;
-        for addr in resolve(&authority)? {
+        for addr in resolve(url)? {
             let (wait, kind) =
                 clocks.next_wait(self.config.connect_timeout, TimeoutKind::Connect)?;
             match TcpStream::connect_timeout(&addr, wait) {

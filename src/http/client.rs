@@ -202,7 +202,7 @@ impl Session {
     async fn connect(&self, url: &Url, deadline: Option<Instant>) -> Result<TcpStream, Error> {
         let authority = url.authority();
         let mut last_error = None;
-        for addr in resolve(&authority)? {
+        for addr in resolve(url)? {
             let (wait, kind) = next_wait(
                 deadline,
                 self.inner.config.connect_timeout,

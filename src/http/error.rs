@@ -82,7 +82,17 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
-    /// The TCP connection could not be opened (refused, unreachable, no address).
+    /// The host name could not be resolved to an address (no such name, or
+    /// no resolver to ask).
+    #[error("could not resolve the host name `{host}`: {source}")]
+    Resolve {
+        /// The name we looked up.
+        host: String,
+        /// What the resolver said.
+        #[source]
+        source: io::Error,
+    },
+    /// The TCP connection could not be opened (refused, unreachable).
     #[error("could not connect to {addr}: {source}")]
     Connect {
         /// `host:port` we tried.

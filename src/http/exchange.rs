@@ -220,7 +220,7 @@ pub(crate) fn next_wait(
     }
 }
 
-/// The addresses `authority` (`host:port`) resolves to, to be tried in order.
+/// The addresses `url`'s host and port resolve to, to be tried in order.
 ///
 /// Name resolution blocks without a timeout: std offers none. That is fine
 /// for the IP addresses and `localhost` the workloads use; a production
@@ -229,12 +229,21 @@ pub(crate) fn next_wait(
 ///
 /// # Errors
 ///
-/// [`Error::Connect`] if the name cannot be resolved.
-pub(crate) fn resolve(authority: &str) -> Result<Vec<SocketAddr>, Error> {
-    authority
-        .to_socket_addrs()
-        .map(Iterator::collect)
-        .map_err(|e| connect_error(authority, Some(e)))
+/// [`Error::Resolve`] if the name cannot be resolved or has no address.
+pub(crate) fn resolve(url: &Url) -> Result<Vec<SocketAddr>, Error> {
+    let failed = |source| Error::Resolve {
+        host: url.host().to_string(),
+        source,
+    };
+    // `host:port` as one string: std parses `[v6]:port` itself.
+    let addrs: Vec<SocketAddr> = url.authority().to_socket_addrs().map_err(failed)?.collect();
+    if addrs.is_empty() {
+        return Err(failed(io::Error::new(
+            io::ErrorKind::NotFound,
+            "the name has no address",
+        )));
+    }
+    Ok(addrs)
 }
 
 /// The error once no address of `authority` accepted a connection: `last`

@@ -53,11 +53,11 @@ pub fn cpu_numbers(scale: f64) -> Vec<u64> {
 /// checkpoint (a no-op outside a `threads-gil` pool).
 ///
 /// The checkpoint sits between blocks of iterations, not inside the inner
-/// loop behind an `i % CHECKPOINT_EVERY == 0` test. With that test in every
-/// iteration, each iteration was ~18 % slower on one core, and pool workers
-/// running it on both cores at once were ~10 % slower again (a processor
-/// effect we measured but did not pin down: the inner loop alone showed
-/// neither; `docs/benchmarks/workloads.md`).
+/// loop behind an `i % CHECKPOINT_EVERY == 0` test: that test in every
+/// iteration slowed the loop on one core, and slowed pool workers running
+/// it on every core at once more still, for a reason inside the processor
+/// that was not pinned down (`docs/benchmarks/workloads.md`, "3.
+/// `cpu_bound`'s checkpoint moved out of the inner loop").
 ///
 /// # Examples
 ///
@@ -67,8 +67,10 @@ pub fn cpu_numbers(scale: f64) -> Vec<u64> {
 /// assert_eq!(cpu_bound(4), 0 + 1 + 4 + 9);
 /// ```
 // Never inlined: every model must run the very same machine code. Inlined
-// into one caller and not another, the loop was compiled differently and
-// `sync` ran a third slower than the event loop on the same core.
+// into one caller and not another, the loop can be compiled differently,
+// and a one-thread model then "beats" sync on the same core by the
+// compiler's doing (`docs/benchmarks/workloads.md`, "A lesson from
+// measuring it").
 #[inline(never)]
 pub fn cpu_bound(n: u64) -> u64 {
     let mut sum: u64 = 0;
@@ -134,8 +136,8 @@ pub fn cpu_ideal_s(
 /// With `pin`, thread `t` first pins itself to the `t`-th allowed CPU, as a
 /// pinned pool's workers are. Unpinned, a burst this short can run both
 /// threads on one core: the kernel places a new thread near the thread that
-/// made it and moves it only a few milliseconds later. On two cores, the
-/// `--quick` list on two unpinned bare threads often took as long as on one.
+/// made it and moves it only a few milliseconds later
+/// (`docs/benchmarks/workloads.md`, "Bare threads are pinned too").
 ///
 /// # Examples
 ///

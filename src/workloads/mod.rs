@@ -20,9 +20,9 @@
 //!    with `threads-gil`).
 //! 7. [`compare`](mod@compare): runs every workload under every model and
 //!    fills a [`RunResult`] per pair, against the embedded slow site
-//!    ([`site`]). The cpu list runs several times per model (the row is the
-//!    median run) beside a bare-threads [`Yardstick`]; [`download`] is
-//!    `handspun download`.
+//!    ([`site`]). The cpu list runs several rounds, every model once per
+//!    round (the row is the median run), beside a bare-threads
+//!    [`Yardstick`]; [`download`] is `handspun download`.
 //!
 //! Supporting pieces: [`result`] (the row type), [`timeline`] (what ran
 //! where, for traces), [`rss`] (peak memory), [`progress`] (how a run
@@ -56,7 +56,6 @@
 //! with its error, never dropped.
 
 pub mod compare;
-pub mod cores;
 pub mod cpu;
 pub mod download;
 pub mod fetch;

@@ -14,11 +14,6 @@ pub trait Progress: Send + Sync {
     fn start(&self, label: &str, total: u64);
     /// `done` more jobs of the current phase finished.
     fn advance(&self, done: u64);
-    /// The current phase grew by `more` jobs (a run is done again). Does
-    /// nothing unless implemented.
-    fn extend(&self, more: u64) {
-        let _ = more;
-    }
     /// The current phase is over.
     fn finish(&self);
 }

@@ -22,7 +22,7 @@ pub struct TaskError {
 /// Serialized, it is one element of the `results` array of the JSON report;
 /// the field names are a contract (shared/WORKLOADS.md). Some fields go
 /// beyond the contract's list: `runs`, `wall_min_s`, `wall_max_s`,
-/// `runs_discarded`, `checksum` and `errors`.
+/// `checksum` and `errors`.
 ///
 /// - `ideal_s`, `efficiency`: for cpu they need the sync time, so they are
 ///   `null` when `sync` was not among the models run.
@@ -31,13 +31,11 @@ pub struct TaskError {
 ///   for the cpu workload (it opens none).
 /// - `peak_rss_kib`: see [`crate::workloads::rss`] for what it measures per
 ///   model.
-/// - `runs`: how many times the workload ran under this model (cpu: 5 by
-///   default, `--cpu-runs`; io: 1). The row describes the run of median wall
-///   time — or, if any run had a failed job, the first such run, so no
-///   failure is hidden. `wall_min_s` and `wall_max_s` give the spread.
-/// - `runs_discarded`: cpu runs of `threads` and `processes` thrown away and
-///   run again because bare threads timed beside them showed the host had
-///   taken a core ([`cores`](super::cores)); they are not among `runs`.
+/// - `runs`: how many times the workload ran under this model (cpu: one
+///   run per round, 5 rounds by default, `--cpu-runs`; io: 1). The row
+///   describes the run of median wall time — or, if any run had a failed
+///   job, the first such run, so no failure is hidden. `wall_min_s` and
+///   `wall_max_s` give the spread.
 /// - `checksum`: io: the wrapping sum of every ok body's checksum; cpu: the
 ///   wrapping sum of every ok `cpu_bound` result. Equal across models when
 ///   all jobs are ok.
@@ -68,9 +66,6 @@ pub struct RunResult {
     /// The slowest run's wall time, seconds.
     #[serde(serialize_with = "micros")]
     pub wall_max_s: f64,
-    /// Runs thrown away, besides `runs`, because the host took a core
-    /// during them ([`cores`](super::cores); cpu only, 0 for io).
-    pub runs_discarded: usize,
     /// What a zero-overhead runtime would take, seconds.
     #[serde(serialize_with = "micros_opt")]
     pub ideal_s: Option<f64>,
@@ -122,17 +117,17 @@ fn ratio_opt<S: Serializer>(value: &Option<f64>, serializer: S) -> Result<S::Ok,
 
 /// The cpu workload's yardstick: the list run on bare threads (no pool, no
 /// queue, a fixed share each; [`bare_threads`](crate::workloads::cpu::bare_threads)),
-/// one per core: the median of the probes timed right after each kept run
-/// of `threads` and `processes` ([`cores`](super::cores)), or, when neither
-/// ran, of as many runs as every model made, after them all. It shows what
-/// the machine itself allowed in parallel while the pools ran (a busy
-/// neighbour on a shared host, or a clock that drops when every core works,
-/// lowers it), so a pool's shortfall can be told from the machine's.
+/// one per core, once in every round beside the models' runs; its median.
+/// It shows what the machine itself allowed in parallel while the models
+/// ran (a busy neighbour on a shared host, or a clock that drops when every
+/// core works, lowers it), so a pool's shortfall can be told from the
+/// machine's: a multi-core model's target is a speedup of at least 0.9 ×
+/// this one's (shared/WORKLOADS.md).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Yardstick {
     /// Bare threads used: the core count.
     pub threads: usize,
-    /// Median wall time of its runs (the probes), seconds.
+    /// Median wall time of its runs (one per round), seconds.
     #[serde(serialize_with = "micros")]
     pub wall_s: f64,
     /// `sync wall_s / wall_s`.
