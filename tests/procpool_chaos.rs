@@ -128,7 +128,10 @@ fn under_chaos_every_job_ends_ok_or_worker_died_and_no_zombie_remains() {
     assert!(outcome.died <= kills, "only killed workers fail jobs");
     // About half the kills hit a running job; none at all would mean the
     // kills only ever found idle workers.
-    assert!(outcome.died > 0, "some of the {kills} kills hit a running job");
+    assert!(
+        outcome.died > 0,
+        "some of the {kills} kills hit a running job"
+    );
 }
 
 #[test]
