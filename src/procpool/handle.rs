@@ -73,6 +73,14 @@ impl<R> Completion<R> {
         self.slot.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// `Some(())` if the job has ended, seen only if the lock is free right
+    /// now: a look that never waits, for a caller that spins before it sleeps
+    /// (waiting for the lock there would hold up the thread completing it).
+    fn ended_now(&self) -> Option<()> {
+        let slot = self.slot.try_lock().ok()?;
+        (!matches!(slot.state, State::Pending)).then_some(())
+    }
+
     /// True while the job is queued or running.
     fn is_pending(&self) -> bool {
         matches!(self.lock().state, State::Pending)
@@ -104,7 +112,7 @@ impl<R> Completion<R> {
     fn wait(&self) -> Result<R, ProcError> {
         if let Some(quick) = &self.quick_replies {
             // Tuning (`tuning/spin.rs`): look for a moment before sleeping.
-            quick.spin_then_sleep(|| (!self.is_pending()).then_some(()));
+            quick.spin_then_sleep(|| self.ended_now());
         }
         let mut slot = self.lock();
         loop {

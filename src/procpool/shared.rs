@@ -138,6 +138,13 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Takes the oldest queued job if the lock is free right now: a look that
+    /// never waits, for a supervisor that spins before it sleeps (waiting for
+    /// the lock there would hold up the caller that is queueing the job).
+    pub(crate) fn try_pop(&self) -> Option<Job> {
+        self.state.try_lock().ok()?.queue.pop_front()
+    }
+
     /// Records what worker slot `index` is doing now.
     pub(crate) fn set_worker(&self, index: usize, pid: Option<i32>, state: WorkerState) {
         self.lock().workers[index] = WorkerSlot { pid, state };

@@ -143,7 +143,7 @@ pub(crate) fn supervise(shared: Arc<Shared>, index: usize, started: Sender<io::R
 fn next_job(shared: &Shared, index: usize) -> Option<Job> {
     // Tuning (`tuning/spin.rs`): look for a moment before sleeping. A queued
     // job is the next one in every phase (`shutdown_now` empties the queue).
-    if let Some(job) = spin_then_sleep(|| shared.lock().queue.pop_front()) {
+    if let Some(job) = spin_then_sleep(|| shared.try_pop()) {
         return Some(job);
     }
     let mut state = shared.lock();
