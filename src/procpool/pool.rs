@@ -21,7 +21,7 @@ use super::job::{self, ReplyBody};
 use super::shared::{Config, Job, Phase, PoolState, Shared, WorkerSlot, WorkerState};
 use super::supervisor;
 use super::worker;
-use crate::tuning::spin::QuickAnswers;
+use crate::tuning::spin::{QuickAnswers, Spinners};
 
 /// A pool of forked worker processes that run `fn(A) -> R` jobs.
 ///
@@ -189,6 +189,7 @@ impl Builder {
             }),
             work_available: Condvar::new(),
             quick_replies: Arc::new(QuickAnswers::new()),
+            spinners: Spinners::default(),
             config: Config {
                 workers,
                 initializer: self.initializer,
@@ -474,8 +475,12 @@ impl ProcessPool {
             return;
         }
         state.queue.push_back(job);
+        // Tuning (`tuning/spin.rs`): a spinning supervisor takes it itself.
+        let wake = self.shared.spinners.need_wake(state.queue.len());
         drop(state);
-        self.shared.work_available.notify_one();
+        if wake {
+            self.shared.work_available.notify_one();
+        }
     }
 
     /// Queues a `map` chunk; its handle yields one result per item.

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use super::error::ProcError;
 use super::job::ReplyBody;
-use crate::tuning::spin::QuickAnswers;
+use crate::tuning::spin::{QuickAnswers, Spinners};
 
 /// What the pool was built with (see [`Builder`](super::Builder)).
 #[derive(Debug, Clone)]
@@ -129,6 +129,10 @@ pub(crate) struct Shared {
     /// (`tuning/spin.rs`). Written by the supervisors; read by them and by
     /// every handle.
     pub(crate) quick_replies: Arc<QuickAnswers>,
+    /// Tuning: the supervisors spinning for a job right now, so that
+    /// `enqueue` wakes a sleeping one only for jobs beyond those
+    /// (`tuning/spin.rs`).
+    pub(crate) spinners: Spinners,
 }
 
 impl Shared {

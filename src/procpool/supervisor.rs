@@ -30,7 +30,6 @@ use super::frame::TransferError;
 use super::process::WorkerProcess;
 use super::shared::{Job, Phase, Shared, WorkerSlot, WorkerState};
 use super::sys::ExitStatus;
-use crate::tuning::spin::spin_then_sleep;
 
 /// How one job's exchange with its worker ended, when no reply came.
 enum Failure {
@@ -143,7 +142,7 @@ pub(crate) fn supervise(shared: Arc<Shared>, index: usize, started: Sender<io::R
 fn next_job(shared: &Shared, index: usize) -> Option<Job> {
     // Tuning (`tuning/spin.rs`): look for a moment before sleeping. A queued
     // job is the next one in every phase (`shutdown_now` empties the queue).
-    if let Some(job) = spin_then_sleep(|| shared.try_pop()) {
+    if let Some(job) = shared.spinners.spin_then_sleep(|| shared.try_pop()) {
         return Some(job);
     }
     let mut state = shared.lock();

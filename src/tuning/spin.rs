@@ -119,3 +119,44 @@ impl QuickAnswers {
         answer
     }
 }
+
+/// Counts the threads that are spinning for work right now, so that whoever
+/// hands out work wakes a sleeping thread only for work beyond what the
+/// spinners will take.
+///
+/// Without it, every job handed to a pool whose supervisor is spinning for
+/// it would also wake a *sleeping* supervisor: a wake-up for nothing, or,
+/// when the sleeper wins the race for the job, exactly the wake-up the
+/// spinning was meant to save.
+///
+/// The rule that keeps a job from being left unseen: a thread whose spin
+/// found nothing looks once more at the work *under the lock that guards
+/// it* before it sleeps, and the giver reads [`Spinners::need_wake`] under
+/// that same lock. So a spinner counted by the giver either takes the job or
+/// sees it on that last look.
+///
+/// What it buys: `docs/benchmarks/procpool.md`, section "Spinning on and
+/// off".
+#[derive(Debug, Default)]
+pub(crate) struct Spinners {
+    /// Threads inside [`Spinners::spin_then_sleep`] right now.
+    count: std::sync::atomic::AtomicUsize,
+}
+
+impl Spinners {
+    /// [`spin_then_sleep`], counted among the spinners while it spins. After
+    /// `None`, look again under the work's lock before sleeping.
+    pub(crate) fn spin_then_sleep<T>(&self, look: impl FnMut() -> Option<T>) -> Option<T> {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.count.fetch_add(1, SeqCst);
+        let found = spin_then_sleep(look);
+        self.count.fetch_sub(1, SeqCst);
+        found
+    }
+
+    /// Whether `queued` pieces of work (counted under the work's lock) need
+    /// a sleeping thread woken: more than the spinners will take.
+    pub(crate) fn need_wake(&self, queued: usize) -> bool {
+        queued > self.count.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
