@@ -6,13 +6,19 @@
 //! thread pool, W workers) and `std_scope` (`std::thread::scope`, one thread
 //! per chunk):
 //!
-//! - `round_trip`: one tiny job, submit to result (latency);
-//! - `tiny_tasks`: 10_000 tiny jobs (per-job overhead), also through `map`
-//!   with Python's default chunk size (`handspun_map`);
-//! - `map_coarse`: the cpu workload, `cpu_bound(5_000_000 + x)` for x in 0..20;
-//! - `startup`: create a pool of W workers and shut it down; beside it,
+//! - `proc_round_trip`: one tiny job, submit to result (latency);
+//! - `proc_tiny_tasks`: 10_000 tiny jobs (per-job overhead), also through
+//!   `map` with Python's default chunk size (`handspun_map`);
+//! - `proc_map_coarse`: the cpu workload, `cpu_bound(5_000_000 + x)` for x
+//!   in 0..20;
+//! - `proc_startup`: create a pool of W workers and shut it down; beside it,
 //!   `bare_fork` forks W children that exit at once and reaps them, from
 //!   this one thread — the floor under any pool of forked workers.
+//!
+//! The groups start with `proc_` so that they never share a name with the
+//! thread pool's (`benches/threadpool.rs`): criterion files results by group
+//! and function, and two benches with one group name would overwrite each
+//! other's results in `target/criterion/`.
 //!
 //! W = the number of cores. Run with
 //! `cargo bench --bench procpool -- --warm-up-time 1 --measurement-time 3`.
@@ -59,7 +65,7 @@ fn std_scope_map<T: Sync, R: Send>(threads: usize, items: &[T], f: fn(&T) -> R) 
 
 fn round_trip(c: &mut Criterion) {
     let pool = ProcessPool::new(cores()).unwrap();
-    let mut group = c.benchmark_group("round_trip");
+    let mut group = c.benchmark_group("proc_round_trip");
     group.bench_function("handspun", |b| {
         b.iter(|| pool.submit(add, black_box((1, 2))).join().unwrap())
     });
@@ -83,7 +89,7 @@ fn tiny_tasks(c: &mut Criterion) {
     let pairs: Vec<(u64, u64)> = (0..JOBS).map(|i| (i, i + 1)).collect();
     // Python's Pool.map default: len / (4 * processes), rounded up.
     let python_chunksize = (JOBS as usize).div_ceil(4 * workers);
-    let mut group = c.benchmark_group("tiny_tasks");
+    let mut group = c.benchmark_group("proc_tiny_tasks");
     group.sample_size(10);
     group.bench_function("handspun", |b| {
         b.iter(|| {
@@ -138,7 +144,7 @@ fn map_coarse(c: &mut Criterion) {
     let pool = ProcessPool::new(workers).unwrap();
     let inputs = coarse_inputs();
     let expected: Vec<u64> = inputs.iter().map(|&n| cpu_bound(n)).collect();
-    let mut group = c.benchmark_group("map_coarse");
+    let mut group = c.benchmark_group("proc_map_coarse");
     group.sample_size(10);
     group.bench_function("handspun", |b| {
         b.iter(|| {
@@ -189,7 +195,7 @@ fn fork_and_reap(children: usize) {
 
 fn startup(c: &mut Criterion) {
     let workers = cores();
-    let mut group = c.benchmark_group("startup");
+    let mut group = c.benchmark_group("proc_startup");
     group.bench_function("handspun", |b| {
         b.iter(|| drop(ProcessPool::new(workers).unwrap()))
     });

@@ -17,9 +17,7 @@
 //! - The **parent** must never block for ever on a worker that may be hung or
 //!   dead, so its descriptors are non-blocking and every transfer has a
 //!   deadline ([`write_all_until`], [`read_frame_until`]): try the call, and
-//!   when it would block, `poll` for at most the time left. A read may first
-//!   look again for a few microseconds before it sleeps in `poll`
-//!   (`spin.rs`), so a deadline is overshot by at most that much.
+//!   when it would block, `poll` for at most the time left.
 //!
 //! A big frame (a 100 MiB argument) cannot deadlock: a worker runs one job at
 //! a time and reads the whole job before it writes a single byte of its
@@ -28,9 +26,9 @@
 
 use std::io;
 use std::os::fd::BorrowedFd;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use super::{spin, sys};
+use super::sys;
 
 /// Bytes in a frame's length prefix.
 pub(crate) const HEADER_LEN: usize = 8;
@@ -139,16 +137,6 @@ fn wait_ready(
     }
 }
 
-/// `Some(())` if `fd` has bytes to read (or its writer is gone), without
-/// waiting.
-pub(crate) fn ready_now(fd: BorrowedFd<'_>) -> Option<()> {
-    match sys::poll_one(fd, false, Some(Duration::ZERO)) {
-        Ok(None) => None,
-        // Ready, or an error the next `read` reports properly.
-        Ok(Some(_)) | Err(_) => Some(()),
-    }
-}
-
 /// Writes all of `buf` to a non-blocking descriptor before `deadline`.
 pub(crate) fn write_all_until(
     fd: BorrowedFd<'_>,
@@ -168,38 +156,20 @@ pub(crate) fn write_all_until(
     Ok(())
 }
 
-/// Whether a read that finds nothing yet looks again for a moment before
-/// it sleeps in `poll` (see `spin.rs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Spin {
-    /// Look again first: the bytes are expected within microseconds.
-    Yes,
-    /// Sleep at once: they are not (spinning would only take CPU time from
-    /// the process that is to send them).
-    No,
-}
-
 /// Fills `buf` from a non-blocking descriptor before `deadline`. End of file
 /// before `buf` is full is [`TransferError::Closed`].
 fn read_exact_until(
     fd: BorrowedFd<'_>,
     buf: &mut [u8],
     deadline: Option<Instant>,
-    first: Spin,
 ) -> Result<(), TransferError> {
     let mut filled = 0;
-    let mut spun = first == Spin::No;
     while filled < buf.len() {
         match sys::read(fd, &mut buf[filled..]) {
             Ok(0) => return Err(TransferError::Closed),
             Ok(n) => filled += n,
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                // A tiny job's reply comes within microseconds: look again
-                // for a moment (once per call) before sleeping in `poll`.
-                if spun || spin::spin_until(|| ready_now(fd)).is_none() {
-                    wait_ready(fd, false, deadline)?;
-                }
-                spun = true;
+                wait_ready(fd, false, deadline)?;
             }
             Err(error) => return Err(error.into()),
         }
@@ -208,17 +178,16 @@ fn read_exact_until(
 }
 
 /// Reads one whole frame from a non-blocking descriptor before `deadline`
-/// and returns its body. `first` says whether to spin before sleeping.
+/// and returns its body.
 pub(crate) fn read_frame_until(
     fd: BorrowedFd<'_>,
     deadline: Option<Instant>,
-    first: Spin,
 ) -> Result<Vec<u8>, TransferError> {
     let mut header = [0u8; HEADER_LEN];
-    read_exact_until(fd, &mut header, deadline, first)?;
+    read_exact_until(fd, &mut header, deadline)?;
     let len = u64::from_le_bytes(header) as usize;
     let mut body = vec![0u8; len];
-    read_exact_until(fd, &mut body, deadline, first)?;
+    read_exact_until(fd, &mut body, deadline)?;
     Ok(body)
 }
 
@@ -235,7 +204,7 @@ mod tests {
         frame.extend_from_slice(b"hello");
         finish_frame(&mut frame);
         write_all_blocking(write_end.as_fd(), &frame).unwrap();
-        let body = read_frame_until(read_end.as_fd(), None, Spin::Yes).unwrap();
+        let body = read_frame_until(read_end.as_fd(), None).unwrap();
         assert_eq!(body, b"hello");
     }
 
@@ -245,12 +214,12 @@ mod tests {
         sys::set_nonblocking(read_end.as_fd()).unwrap();
         let soon = Some(Instant::now());
         assert!(matches!(
-            read_frame_until(read_end.as_fd(), soon, Spin::Yes),
+            read_frame_until(read_end.as_fd(), soon),
             Err(TransferError::TimedOut)
         ));
         drop(write_end);
         assert!(matches!(
-            read_frame_until(read_end.as_fd(), None, Spin::Yes),
+            read_frame_until(read_end.as_fd(), None),
             Err(TransferError::Closed)
         ));
     }

@@ -10,14 +10,13 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use crossbeam_channel::{Receiver, Sender};
 
 use super::error::ProcError;
-use super::spin;
+use crate::tuning::spin::QuickAnswers;
 
 /// The shared slot between a [`Handle`] and whoever completes the job.
 pub(crate) struct Completion<R> {
@@ -25,13 +24,9 @@ pub(crate) struct Completion<R> {
     slot: Mutex<Slot<R>>,
     /// Signalled (all waiters) once `slot.state` becomes `Done`.
     done: Condvar,
-    /// Set (after `slot.state` became `Done`, under the lock) so that `join`
-    /// can look for the result without taking the lock while it spins. Never
-    /// cleared.
-    finished: AtomicBool,
-    /// The pool's [`Shared::quick_replies`](super::shared::Shared::quick_replies):
-    /// whether `join` should spin before it sleeps. `None`: never spin.
-    quick_replies: Option<Arc<AtomicBool>>,
+    /// Tuning: the pool's [`Shared::quick_replies`](super::shared::Shared::quick_replies),
+    /// which says whether `join` should spin before it sleeps. `None`: never.
+    quick_replies: Option<Arc<QuickAnswers>>,
 }
 
 /// Where a job's result stands, as seen by its handle.
@@ -60,7 +55,7 @@ struct Slot<R> {
 impl<R> Completion<R> {
     /// A new, pending completion; `join` spins first only while
     /// `quick_replies` says the pool's jobs answer quickly.
-    pub(crate) fn new(quick_replies: Option<Arc<AtomicBool>>) -> Arc<Self> {
+    pub(crate) fn new(quick_replies: Option<Arc<QuickAnswers>>) -> Arc<Self> {
         Arc::new(Completion {
             slot: Mutex::new(Slot {
                 state: State::Pending,
@@ -68,7 +63,6 @@ impl<R> Completion<R> {
                 listener: None,
             }),
             done: Condvar::new(),
-            finished: AtomicBool::new(false),
             quick_replies,
         })
     }
@@ -77,6 +71,19 @@ impl<R> Completion<R> {
         // A panic never happens while this lock is held (no user code runs
         // under it), so a poisoned lock still holds a consistent slot.
         self.slot.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `Some(())` if the job has ended, seen only if the lock is free right
+    /// now: a look that never waits, for a caller that spins before it sleeps
+    /// (waiting for the lock there would hold up the thread completing it).
+    fn ended_now(&self) -> Option<()> {
+        let slot = self.slot.try_lock().ok()?;
+        (!matches!(slot.state, State::Pending)).then_some(())
+    }
+
+    /// True while the job is queued or running.
+    fn is_pending(&self) -> bool {
+        matches!(self.lock().state, State::Pending)
     }
 
     /// Stores the job's result and tells whoever waits: the thread in `join`,
@@ -88,7 +95,6 @@ impl<R> Completion<R> {
             return;
         }
         slot.state = State::Done(result);
-        self.finished.store(true, Ordering::Release);
         let waker = slot.waker.take();
         let listener = slot.listener.take();
         drop(slot);
@@ -102,18 +108,11 @@ impl<R> Completion<R> {
         }
     }
 
-    /// Blocks until the result is there and takes it. A tiny job's result
-    /// is often microseconds away: while the pool's jobs answer quickly, look
-    /// for it for a moment (`spin.rs`) before sleeping on the condvar, which
-    /// would need a wake-up. While they do not, spinning would only take a
-    /// core from a worker, so sleep at once.
+    /// Blocks until the result is there and takes it.
     fn wait(&self) -> Result<R, ProcError> {
-        let quick = self
-            .quick_replies
-            .as_ref()
-            .is_some_and(|quick| quick.load(Ordering::Relaxed));
-        if quick {
-            let _ = spin::spin_until(|| self.finished.load(Ordering::Acquire).then_some(()));
+        if let Some(quick) = &self.quick_replies {
+            // Tuning (`tuning/spin.rs`): look for a moment before sleeping.
+            quick.spin_then_sleep(|| self.ended_now());
         }
         let mut slot = self.lock();
         loop {
@@ -183,7 +182,7 @@ impl<R> Handle<R> {
 
     /// True once the job has ended (its result is ready, or was taken).
     pub fn is_finished(&self) -> bool {
-        !matches!(self.completion.lock().state, State::Pending)
+        !self.completion.is_pending()
     }
 }
 

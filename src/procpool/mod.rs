@@ -26,17 +26,17 @@
 //! 4. The supervisor decodes the result and completes the handle: `join`
 //!    returns, or the task awaiting the handle is woken.
 //!
-//! Each arrow is a hand-off between threads or processes. Sleeping at every
-//! one of them would cost four wake-ups per job — on an idle machine most of
-//! a tiny job's round trip — so each waiter first spins for a few
-//! microseconds (`spin.rs`: the supervisor for a job and for its reply, the
-//! worker for its next job, `join` for the result) and only then sleeps.
-//! The waits for a reply or a result spin only while replies have been
-//! coming that fast: behind a long job, a spinning waiter would only take a
-//! core from the worker computing it.
+//! Each arrow is a hand-off between threads or processes, and each waiter
+//! simply sleeps until its turn: on the condition variable, in `read`, in
+//! `poll`.
 //!
-//! [`Builder::pin_workers`] pins each worker to a core of its own
-//! ([`affinity`](crate::tuning::affinity)); off by default.
+//! Two things are done only for speed, and live in [`crate::tuning`], off
+//! the reading path: each waiter looks again for a few microseconds before
+//! it sleeps, so a tiny job's four hand-offs need not be four wake-ups
+//! (`tuning/spin.rs`; the waits for a reply or a result do so only while
+//! replies have been coming that fast); and [`Builder::pin_workers`] pins
+//! each worker to a core of its own ([`affinity`](crate::tuning::affinity)),
+//! off by default. Each is a single call in the files below.
 //!
 //! # Never lose a job
 //!
@@ -110,10 +110,8 @@
 //!    it when it dies; `shared.rs` — the state supervisors share;
 //! 6. `process.rs` — forking, talking to and reaping one worker;
 //! 7. `worker.rs` — the child's side, and the rules of a forked child;
-//! 8. `spin.rs` — why each waiter above looks again for a few microseconds
-//!    before it sleeps;
-//! 9. `sys.rs` — every OS call, behind one error-mapping macro;
-//! 10. `error.rs` — [`ProcError`].
+//! 8. `sys.rs` — every OS call, behind one error-mapping macro;
+//! 9. `error.rs` — [`ProcError`].
 //!
 //! # Limits and shortcuts, stated plainly
 //!
@@ -164,7 +162,6 @@ mod job;
 mod pool;
 mod process;
 mod shared;
-mod spin;
 mod supervisor;
 mod sys;
 mod worker;

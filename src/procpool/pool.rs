@@ -8,7 +8,6 @@
 use std::collections::VecDeque;
 use std::io;
 use std::num::NonZeroUsize;
-use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -22,6 +21,7 @@ use super::job::{self, ReplyBody};
 use super::shared::{Config, Job, Phase, PoolState, Shared, WorkerSlot, WorkerState};
 use super::supervisor;
 use super::worker;
+use crate::tuning::spin::{QuickAnswers, Spinners};
 
 /// A pool of forked worker processes that run `fn(A) -> R` jobs.
 ///
@@ -142,9 +142,9 @@ impl Builder {
     /// those cores. Two pinned pools in one program, or another busy program
     /// on the same cores, share them while other cores idle.
     ///
-    /// On a 2-core machine, `handspun compare --workload cpu`: processes at
-    /// 1.81–1.95x sync pinned against 1.59–1.95x unpinned, 15 runs each
-    /// (docs/benchmarks/workloads.md).
+    /// What it buys on `handspun compare --workload cpu`, pinned against
+    /// unpinned: `docs/benchmarks/workloads.md`, the cpu sections on
+    /// pinning.
     pub fn pin_workers(mut self, pin: bool) -> Self {
         self.pin_workers = pin;
         self
@@ -186,11 +186,10 @@ impl Builder {
                     };
                     workers
                 ],
-                spinning: 0,
             }),
             work_available: Condvar::new(),
-            queued: AtomicUsize::new(0),
-            quick_replies: Arc::new(AtomicBool::new(true)),
+            quick_replies: Arc::new(QuickAnswers::new()),
+            spinners: Spinners::default(),
             config: Config {
                 workers,
                 initializer: self.initializer,
@@ -209,9 +208,10 @@ impl Builder {
         let (started, reports) = std::sync::mpsc::channel();
         // The supervisors wait at a gate until all of them exist. One that
         // forked at once would take the core this thread needs to spawn the
-        // next: the second supervisor started 0.3 ms late on 2 cores. The
-        // gate is a lock held for writing while spawning; each supervisor
-        // takes it for reading first. Dropping the write guard opens it, on
+        // next, and the last supervisor would start late (the trace and what
+        // the gate saves: `docs/benchmarks/procpool.md`, "Pinning and
+        // adaptive spinning"). The gate is a lock held for writing while
+        // spawning; each supervisor takes it for reading first. Dropping the write guard opens it, on
         // the error path too (declared after `pool`, so dropped before it).
         let gate = RwLock::new(());
         let gate = Arc::new(gate);
@@ -448,9 +448,7 @@ impl ProcessPool {
                 // `WorkerSlot::pid`), and we hold the lock, so it is ours.
                 let _ = super::sys::send_signal(pid, libc::SIGKILL);
             }
-            let cancelled = state.queue.drain(..).collect();
-            self.shared.note_queue_len(&state);
-            cancelled
+            state.queue.drain(..).collect()
         };
         self.shared.work_available.notify_all();
         for job in cancelled {
@@ -477,10 +475,8 @@ impl ProcessPool {
             return;
         }
         state.queue.push_back(job);
-        self.shared.note_queue_len(&state);
-        // A spinning supervisor will find the job itself; wake a sleeping
-        // one only for jobs beyond those.
-        let wake = state.queue.len() > state.spinning;
+        // Tuning (`tuning/spin.rs`): a spinning supervisor takes it itself.
+        let wake = self.shared.spinners.need_wake(state.queue.len());
         drop(state);
         if wake {
             self.shared.work_available.notify_one();

@@ -17,11 +17,11 @@ use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::Instant;
 
-use super::frame::{self, Spin, TransferError};
+use super::frame::{self, TransferError};
 use super::job::ReplyBody;
-use super::spin::SPIN_BUDGET;
 use super::sys::{self, ExitStatus, Forked};
 use super::worker;
+use crate::tuning::spin::QuickAnswers;
 
 /// A live worker process, seen from the parent.
 ///
@@ -38,12 +38,6 @@ pub(crate) struct WorkerProcess {
     replies: OwnedFd,
     /// Jobs this worker has answered so far (for `max_jobs_per_worker`).
     pub(crate) jobs_done: usize,
-    /// Whether the last reply came within the spin budget (true before the
-    /// first job). Decides whether the next wait for a reply spins first:
-    /// after a long job, the next is likely long too, and spinning through
-    /// its start would take CPU time from the worker computing it — on the
-    /// very core, when the pool is pinned.
-    quick: bool,
 }
 
 impl WorkerProcess {
@@ -78,7 +72,6 @@ impl WorkerProcess {
                     jobs: job_write,
                     replies: reply_read,
                     jobs_done: 0,
-                    quick: true,
                 })
             }
         }
@@ -87,15 +80,12 @@ impl WorkerProcess {
     /// True if the worker is known to have gone away while idle: its reply
     /// pipe reports a hang-up (or bytes nobody asked for). Does not block.
     pub(crate) fn has_exited(&self) -> bool {
-        match sys::poll_one(self.replies.as_fd(), false, Some(std::time::Duration::ZERO)) {
-            Ok(Some(readiness)) => readiness.hung_up || readiness.readable,
-            Ok(None) => false,
-            Err(_) => true,
-        }
+        sys::readable_now(self.replies.as_fd())
     }
 
     /// Sends one job frame and reads back its reply, both before `deadline`.
-    /// Spins before sleeping for the reply only if the last one was quick.
+    /// `replies` is the pool's record of how quickly replies come: the wait
+    /// for this one may spin before it sleeps (tuning, `tuning/spin.rs`).
     ///
     /// # Errors
     ///
@@ -103,22 +93,18 @@ impl WorkerProcess {
     /// pipe, or `EPIPE` on the job pipe), [`TransferError::TimedOut`] if the
     /// deadline passed, [`TransferError::Io`] for anything else.
     pub(crate) fn exchange(
-        &mut self,
+        &self,
         job_frame: &[u8],
         deadline: Option<Instant>,
+        replies: &QuickAnswers,
     ) -> Result<ReplyBody, TransferError> {
-        let sent = Instant::now();
+        let from_worker = self.replies.as_fd();
         frame::write_all_until(self.jobs.as_fd(), job_frame, deadline)?;
-        let first = if self.quick { Spin::Yes } else { Spin::No };
-        let body = frame::read_frame_until(self.replies.as_fd(), deadline, first)?;
-        self.quick = sent.elapsed() <= SPIN_BUDGET;
+        let body = replies.wait(
+            || sys::readable_now(from_worker).then_some(()),
+            || frame::read_frame_until(from_worker, deadline),
+        )?;
         Ok(ReplyBody(body))
-    }
-
-    /// Whether this worker's last reply came within the spin budget (true
-    /// before its first job).
-    pub(crate) fn answers_quickly(&self) -> bool {
-        self.quick
     }
 
     /// Ends the worker and waits for it, so no zombie is left.

@@ -12,12 +12,12 @@
 //! jobs are taken out of the queue first and finished after unlocking.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use super::error::ProcError;
 use super::job::ReplyBody;
+use crate::tuning::spin::{QuickAnswers, Spinners};
 
 /// What the pool was built with (see [`Builder`](super::Builder)).
 #[derive(Debug, Clone)]
@@ -113,11 +113,6 @@ pub(crate) struct PoolState {
     pub(crate) phase: Phase,
     /// One slot per worker; index = worker index.
     pub(crate) workers: Vec<WorkerSlot>,
-    /// Supervisors looking for a job *outside* the lock right now (spinning
-    /// on [`Shared::queued`] before they sleep). Each will take the lock and
-    /// look at the queue again, so `enqueue` wakes a sleeper only for jobs
-    /// beyond this many.
-    pub(crate) spinning: usize,
 }
 
 /// The state shared by the pool handle and its supervisor threads.
@@ -129,15 +124,15 @@ pub(crate) struct Shared {
     pub(crate) work_available: Condvar,
     /// Fixed at build time.
     pub(crate) config: Config,
-    /// The queue's length, copied here (by [`Shared::note_queue_len`], under
-    /// the lock) after every change, so a spinning supervisor can watch for
-    /// work without taking the lock. Only a hint: act on the queue itself.
-    pub(crate) queued: AtomicUsize,
-    /// Whether the last reply any worker sent came within the spin budget
-    /// (true until the first reply). A caller waiting in `join` spins first
-    /// only while it is set: with long jobs, a spinning caller would take a
-    /// core from a worker. Only a hint; written by the supervisors.
-    pub(crate) quick_replies: Arc<AtomicBool>,
+    /// Tuning: whether replies have been coming quickly, so that waiting for
+    /// the next reply or result should spin before sleeping
+    /// (`tuning/spin.rs`). Written by the supervisors; read by them and by
+    /// every handle.
+    pub(crate) quick_replies: Arc<QuickAnswers>,
+    /// Tuning: the supervisors spinning for a job right now, so that
+    /// `enqueue` wakes a sleeping one only for jobs beyond those
+    /// (`tuning/spin.rs`).
+    pub(crate) spinners: Spinners,
 }
 
 impl Shared {
@@ -147,10 +142,11 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Copies the queue's length to [`Shared::queued`]; call with the lock
-    /// held (pass its guard's state) after changing the queue.
-    pub(crate) fn note_queue_len(&self, state: &PoolState) {
-        self.queued.store(state.queue.len(), Ordering::Release);
+    /// Takes the oldest queued job if the lock is free right now: a look that
+    /// never waits, for a supervisor that spins before it sleeps (waiting for
+    /// the lock there would hold up the caller that is queueing the job).
+    pub(crate) fn try_pop(&self) -> Option<Job> {
+        self.state.try_lock().ok()?.queue.pop_front()
     }
 
     /// Records what worker slot `index` is doing now.

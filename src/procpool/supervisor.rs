@@ -21,7 +21,6 @@
 //! ```
 
 use std::io;
-use std::sync::atomic::Ordering;
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,7 +29,6 @@ use super::error::ProcError;
 use super::frame::TransferError;
 use super::process::WorkerProcess;
 use super::shared::{Job, Phase, Shared, WorkerSlot, WorkerState};
-use super::spin;
 use super::sys::ExitStatus;
 
 /// How one job's exchange with its worker ended, when no reply came.
@@ -94,12 +92,9 @@ pub(crate) fn supervise(shared: Arc<Shared>, index: usize, started: Sender<io::R
             .config
             .job_timeout
             .map(|limit| Instant::now() + limit);
-        let failure = match live.exchange(&job.frame, deadline) {
+        let failure = match live.exchange(&job.frame, deadline, &shared.quick_replies) {
             Ok(reply) => {
                 live.jobs_done += 1;
-                shared
-                    .quick_replies
-                    .store(live.answers_quickly(), Ordering::Relaxed);
                 let worn_out = shared
                     .config
                     .max_jobs_per_worker
@@ -145,14 +140,17 @@ pub(crate) fn supervise(shared: Arc<Shared>, index: usize, started: Sender<io::R
 /// empty. `None` means the supervisor should stop: the pool is stopping, or
 /// draining with nothing left to do.
 fn next_job(shared: &Shared, index: usize) -> Option<Job> {
+    // Tuning (`tuning/spin.rs`): look for a moment before sleeping. A queued
+    // job is the next one in every phase (`shutdown_now` empties the queue).
+    if let Some(job) = shared.spinners.spin_then_sleep(|| shared.try_pop()) {
+        return Some(job);
+    }
     let mut state = shared.lock();
-    let mut spun = false;
     loop {
         if state.phase == Phase::Stopping {
             return None;
         }
         if let Some(job) = state.queue.pop_front() {
-            shared.note_queue_len(&state);
             return Some(job);
         }
         if state.phase == Phase::Draining {
@@ -160,19 +158,6 @@ fn next_job(shared: &Shared, index: usize) -> Option<Job> {
         }
         if state.workers[index].state == WorkerState::Busy {
             state.workers[index].state = WorkerState::Idle;
-        }
-        if !spun {
-            // The caller of a tiny job often submits the next one within
-            // microseconds: watch the queue's length for a moment, outside
-            // the lock, before sleeping (`enqueue` then needs no wake-up).
-            // A phase change is noticed at the latest when the spin ends.
-            spun = true;
-            state.spinning += 1;
-            drop(state);
-            let _ = spin::spin_until(|| (shared.queued.load(Ordering::Acquire) > 0).then_some(()));
-            state = shared.lock();
-            state.spinning -= 1;
-            continue;
         }
         state = shared
             .work_available
@@ -205,7 +190,6 @@ fn retry(shared: &Shared, mut job: Job) {
         return;
     }
     state.queue.push_front(job);
-    shared.note_queue_len(&state);
     drop(state);
     shared.work_available.notify_one();
 }

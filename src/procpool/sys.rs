@@ -257,6 +257,13 @@ pub(crate) fn poll_one(
     }))
 }
 
+/// True if `fd` has bytes to read, or its writer is gone, without waiting
+/// (a `poll` with a zero timeout). An error counts as ready: the next `read`
+/// reports it properly.
+pub(crate) fn readable_now(fd: BorrowedFd<'_>) -> bool {
+    !matches!(poll_one(fd, false, Some(Duration::ZERO)), Ok(None))
+}
+
 /// Closes every descriptor of this process from 3 upwards except those in
 /// `keep` (stdin, stdout and stderr stay open).
 ///

@@ -6,7 +6,7 @@
 //!   ├─ die with the parent (PR_SET_PDEATHSIG); name itself procpool-w<index>
 //!   ├─ close every descriptor but stdio and its two pipe ends
 //!   ├─ run the initializer, if any (a panic ends the worker: exit status 70)
-//!   └─ loop: spin briefly, then read a job frame ─► run it (panics caught) ─► write the reply
+//!   └─ loop: read a job frame ─► run it (panics caught) ─► write the reply
 //!      until end of file on the job pipe (the pool is done with us) ─► _exit(0)
 //! ```
 //!
@@ -25,8 +25,8 @@
 //! - it allocates freely: glibc's `malloc` takes all its arena locks around
 //!   `fork` (its `pthread_atfork` handlers), so the child's heap is consistent
 //!   and unlocked;
-//! - while it spins for its next job (`spin.rs`) it only calls `poll`,
-//!   `sched_yield` and the lock-free clock;
+//! - while it looks for its next job before sleeping (`tuning/spin.rs`) it
+//!   only calls `poll`, `sched_yield` and the lock-free clock;
 //! - it ends with `_exit`, never returning into the code that forked it and
 //!   never running the parent's destructors or `atexit` handlers.
 //!
@@ -40,7 +40,8 @@ use std::panic::{self, catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Once;
 
-use super::{frame, job, spin, sys};
+use super::{frame, job, sys};
+use crate::tuning::spin::spin_then_sleep;
 
 /// Exit status of a worker whose initializer panicked.
 pub(crate) const EXIT_INITIALIZER_PANICKED: i32 = 70;
@@ -135,9 +136,8 @@ pub(crate) fn run_worker(
     // so the loop itself runs under catch_unwind too (a job's own panics are
     // already caught one level down, in the trampoline).
     let outcome = catch_unwind(AssertUnwindSafe(|| loop {
-        // The next job often follows the last reply within microseconds:
-        // look for it for a moment before sleeping in the blocking `read`.
-        let _ = spin::spin_until(|| frame::ready_now(jobs.as_fd()));
+        // Tuning (`tuning/spin.rs`): look for a moment before sleeping.
+        let _ = spin_then_sleep(|| sys::readable_now(jobs.as_fd()).then_some(()));
         let body = match frame::read_frame_blocking(jobs.as_fd()) {
             Ok(Some(body)) => body,
             Ok(None) => return 0, // the pool closed our job pipe: time to go

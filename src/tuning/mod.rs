@@ -11,6 +11,10 @@
 //! - `spin` — *spinning before sleeping*: a waiter that expects its answer
 //!   within microseconds looks again for a moment before it sleeps, so the
 //!   thread that answers need not wake it. Both pools use the one helper.
+//!   The process pool's waits for a reply or a result spin only while
+//!   replies have been coming that fast (`spin::QuickAnswers`); the
+//!   measurements are in `docs/benchmarks/procpool.md`, "Spinning on and
+//!   off".
 //!
 //! Each piece says what it buys and what it costs; the measurements, with
 //! the commands that reproduce them, are in `docs/benchmarks/tuning.md`. A

@@ -65,3 +65,104 @@ pub(crate) fn spin_then_sleep<T>(mut look: impl FnMut() -> Option<T>) -> Option<
         std::thread::yield_now();
     }
 }
+
+/// Whether a stream of answers has been coming within [`SPIN_BUDGET`], so
+/// that the waiter for the next one should spin before it sleeps.
+///
+/// Spinning pays only when the answer comes within the budget. The process
+/// pool's answers are replies to jobs, and the next job is usually like the
+/// last: after a tiny job, the next reply will likely come within
+/// microseconds, and looking for it saves a wake-up; after a long job, the
+/// next is likely long too, and spinning through its start only takes CPU
+/// time from the worker that computes it (on the very core, when the pool
+/// is pinned). So the waiter for a reply records how long each one took
+/// ([`wait`](QuickAnswers::wait)), and every waiter for that pool's answers
+/// spins only while the last one was quick
+/// ([`spin_then_sleep`](QuickAnswers::spin_then_sleep)).
+///
+/// One flag per pool, written by every waiter for a reply, read by them and
+/// by the callers waiting for results. Only a hint: it changes when a waiter
+/// sleeps, never what it waits for.
+///
+/// What it buys: `docs/benchmarks/procpool.md`, section "Spinning on and
+/// off".
+#[derive(Debug)]
+pub(crate) struct QuickAnswers {
+    /// Whether the last answer came within [`SPIN_BUDGET`] (true until the
+    /// first one).
+    quick: std::sync::atomic::AtomicBool,
+}
+
+impl QuickAnswers {
+    /// A new stream of answers, taken to be quick until one is not.
+    pub(crate) fn new() -> Self {
+        QuickAnswers {
+            quick: std::sync::atomic::AtomicBool::new(true),
+        }
+    }
+
+    /// [`spin_then_sleep`] while answers have been quick; otherwise `None`
+    /// at once, so the caller sleeps without spinning. Records nothing.
+    pub(crate) fn spin_then_sleep<T>(&self, look: impl FnMut() -> Option<T>) -> Option<T> {
+        if self.quick.load(std::sync::atomic::Ordering::Relaxed) {
+            spin_then_sleep(look)
+        } else {
+            None
+        }
+    }
+
+    /// Waits for the next answer: spins on `look` first while answers have
+    /// been quick, then calls `sleep`, which waits the ordinary way (and
+    /// returns at once if `look` already saw the answer). Records whether
+    /// this answer came within the budget.
+    pub(crate) fn wait<T>(&self, look: impl FnMut() -> Option<()>, sleep: impl FnOnce() -> T) -> T {
+        let started = Instant::now();
+        let _ = self.spin_then_sleep(look);
+        let answer = sleep();
+        let quick = started.elapsed() <= SPIN_BUDGET;
+        self.quick
+            .store(quick, std::sync::atomic::Ordering::Relaxed);
+        answer
+    }
+}
+
+/// Counts the threads that are spinning for work right now, so that whoever
+/// hands out work wakes a sleeping thread only for work beyond what the
+/// spinners will take.
+///
+/// Without it, every job handed to a pool whose supervisor is spinning for
+/// it would also wake a *sleeping* supervisor: a wake-up for nothing, or,
+/// when the sleeper wins the race for the job, exactly the wake-up the
+/// spinning was meant to save.
+///
+/// The rule that keeps a job from being left unseen: a thread whose spin
+/// found nothing looks once more at the work *under the lock that guards
+/// it* before it sleeps, and the giver reads [`Spinners::need_wake`] under
+/// that same lock. So a spinner counted by the giver either takes the job or
+/// sees it on that last look.
+///
+/// What it buys: `docs/benchmarks/procpool.md`, section "Spinning on and
+/// off".
+#[derive(Debug, Default)]
+pub(crate) struct Spinners {
+    /// Threads inside [`Spinners::spin_then_sleep`] right now.
+    count: std::sync::atomic::AtomicUsize,
+}
+
+impl Spinners {
+    /// [`spin_then_sleep`], counted among the spinners while it spins. After
+    /// `None`, look again under the work's lock before sleeping.
+    pub(crate) fn spin_then_sleep<T>(&self, look: impl FnMut() -> Option<T>) -> Option<T> {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.count.fetch_add(1, SeqCst);
+        let found = spin_then_sleep(look);
+        self.count.fetch_sub(1, SeqCst);
+        found
+    }
+
+    /// Whether `queued` pieces of work (counted under the work's lock) need
+    /// a sleeping thread woken: more than the spinners will take.
+    pub(crate) fn need_wake(&self, queued: usize) -> bool {
+        queued > self.count.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
