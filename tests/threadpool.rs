@@ -50,6 +50,7 @@ for_each_policy!(
     map_completes_on_the_caller_while_every_worker_is_blocked,
     map_into_vec_after_taking_some_results_returns_the_rest_in_order,
     map_drops_every_value_exactly_once,
+    a_job_pushed_while_a_looking_worker_takes_another_still_wakes_a_sleeper,
 );
 
 /// Occupies every worker of `pool` with a job that blocks until the
@@ -324,6 +325,24 @@ fn map_drops_every_value_exactly_once(policy: QueuePolicy) {
         1,
         "a value leaked or was dropped twice"
     );
+}
+
+/// The looking workers are counted so a push need not wake a sleeper for
+/// a job a looker will take; a push that no looker will take must still
+/// wake one. Here job A blocks until job B runs, so B must reach the other
+/// worker — woken if it sleeps — or A waits forever (bounded by the guard).
+fn a_job_pushed_while_a_looking_worker_takes_another_still_wakes_a_sleeper(policy: QueuePolicy) {
+    let pool = pool_with(2, policy);
+    for round in 0..300 {
+        let (tx, rx) = mpsc::channel::<()>();
+        let a = pool.submit(move || rx.recv_timeout(HANG_GUARD).is_ok());
+        let b = pool.submit(move || tx.send(()).is_ok());
+        assert!(
+            a.join().unwrap(),
+            "round {round}: B never ran while A waited for it"
+        );
+        assert!(b.join().unwrap());
+    }
 }
 
 #[test]

@@ -146,7 +146,12 @@ impl Shared {
     /// never waits, for a supervisor that spins before it sleeps (waiting for
     /// the lock there would hold up the caller that is queueing the job).
     pub(crate) fn try_pop(&self) -> Option<Job> {
-        self.state.try_lock().ok()?.queue.pop_front()
+        let mut state = self.state.try_lock().ok()?;
+        let job = state.queue.pop_front()?;
+        // Under the lock, as the job is taken: `enqueue` no longer counts
+        // on this supervisor (`tuning/spin.rs`, `Spinners`).
+        self.spinners.found();
+        Some(job)
     }
 
     /// Records what worker slot `index` is doing now.

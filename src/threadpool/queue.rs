@@ -43,9 +43,9 @@
 //! One piece of tuning sits in [`JobQueue::pop`]: a worker whose queue just
 //! went empty may *look* again for a moment before it sleeps, because a
 //! sleeper costs the next push a system call and a wake-up. A push need not
-//! wake anybody for a job that a looking worker will take, so the queue
-//! counts those too; and only a few look at once, so that idle workers do
-//! not take the CPU from the thread that is pushing
+//! wake anybody for a job that a looking worker will take, so the lookers
+//! are counted; and only a few look at once, so that idle workers do not
+//! take the CPU from the thread that is pushing
 //! ([`tuning`](crate::tuning) says what that buys and where it is
 //! measured).
 
@@ -54,7 +54,7 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use super::sync::{lock, try_lock, wait};
 use super::task::Runnable;
-use crate::tuning::spin::{spin_then_sleep, MAX_LOOKING};
+use crate::tuning::spin::{Spinners, MAX_SPINNING};
 
 /// A type-erased job that may borrow data living for `'a` (`'static` for
 /// the pool, the caller's stack for a scope).
@@ -73,8 +73,8 @@ enum Admission {
 struct QueueState<'a> {
     /// Jobs not yet started, oldest first. Invariant: while a worker sleeps
     /// unsignalled, every queued job has a worker coming for it — a looking
-    /// one (`looking`) or a signalled sleeper (`wakeups_pending`) — so no
-    /// job waits while a worker could run it.
+    /// one (`JobQueue::lookers`) or a signalled sleeper (`wakeups_pending`) —
+    /// so no job waits while a worker could run it.
     jobs: VecDeque<Job<'a>>,
     /// Whether pushes are accepted. Once `Closed`, never `Open` again.
     admission: Admission,
@@ -85,12 +85,6 @@ struct QueueState<'a> {
     /// only while `wakeups_pending < sleeping`, so each sleeper is signalled
     /// once; a waking worker takes one off.
     wakeups_pending: usize,
-    /// Idle workers looking for a job without sleeping (at most
-    /// [`MAX_LOOKING`]). Each will take one queued job, or see the queue
-    /// under the lock before it sleeps; a push wakes a sleeper only for the
-    /// jobs beyond them. A looker stops counting, under the lock, when it
-    /// takes a job or stops looking.
-    looking: usize,
 }
 
 /// The shared FIFO queue between submitters and workers.
@@ -101,6 +95,9 @@ pub(crate) struct JobQueue<'a> {
     /// Idle workers sleep here. Signalled (after the push, with the lock
     /// released) when a job arrives and someone sleeps; broadcast on close.
     job_available: Condvar,
+    /// Tuning: the idle workers looking for a job before they sleep; a push
+    /// wakes a sleeper only for the jobs beyond them (`tuning/spin.rs`).
+    lookers: Spinners,
 }
 
 impl<'a> JobQueue<'a> {
@@ -112,9 +109,9 @@ impl<'a> JobQueue<'a> {
                 admission: Admission::Open,
                 sleeping: 0,
                 wakeups_pending: 0,
-                looking: 0,
             }),
             job_available: Condvar::new(),
+            lookers: Spinners::new(MAX_SPINNING),
         }
     }
 
@@ -133,7 +130,7 @@ impl<'a> JobQueue<'a> {
             }
             state.jobs.push_back(job);
             let unsignalled_sleeper = state.sleeping > state.wakeups_pending;
-            let nobody_looking = state.jobs.len() > state.looking;
+            let nobody_looking = self.lookers.need_wake(state.jobs.len());
             let wake = unsignalled_sleeper && nobody_looking;
             if wake {
                 state.wakeups_pending += 1;
@@ -160,9 +157,8 @@ impl<'a> JobQueue<'a> {
             }
             let new = jobs.len();
             state.jobs.extend(jobs);
-            let nobody_looking = state.jobs.len().saturating_sub(state.looking);
             let signals = new
-                .min(nobody_looking)
+                .min(self.lookers.beyond(state.jobs.len()))
                 .min(state.sleeping.saturating_sub(state.wakeups_pending));
             state.wakeups_pending += signals;
             signals
@@ -177,26 +173,17 @@ impl<'a> JobQueue<'a> {
     /// Returns `None` once the queue is closed and empty: the worker's cue to
     /// exit.
     pub(crate) fn pop(&self) -> Option<Job<'a>> {
+        // Tuning: look again for a moment before sleeping.
+        if let Some(found) = self.lookers.spin_then_sleep(|| self.look()) {
+            return found;
+        }
         let mut state = lock(&self.state);
-        let mut may_look = true;
         loop {
             if let Some(job) = state.jobs.pop_front() {
                 return Some(job);
             }
             if state.admission == Admission::Closed {
                 return None;
-            }
-            if may_look && state.looking < MAX_LOOKING {
-                // Tuning: look again for a moment before sleeping.
-                may_look = false;
-                state.looking += 1;
-                drop(state);
-                if let Some(found) = spin_then_sleep(|| self.look()) {
-                    return found;
-                }
-                state = lock(&self.state);
-                state.looking -= 1;
-                continue; // a job pushed just now is seen here
             }
             state.sleeping += 1;
             state = wait(&self.job_available, state);
@@ -222,7 +209,7 @@ impl<'a> JobQueue<'a> {
             None if state.admission == Admission::Closed => None,
             None => return None,
         };
-        state.looking -= 1;
+        self.lookers.found();
         Some(found)
     }
 

@@ -34,12 +34,6 @@ use std::time::{Duration, Instant};
 /// waiter for a long job wastes little.
 pub(crate) const SPIN_BUDGET: Duration = Duration::from_micros(50);
 
-/// How many idle workers of one thread pool look for a job at once; the
-/// others sleep at once. Looking takes a CPU, and the thread that hands out
-/// the jobs needs one too: with more lookers than that, the submitter would
-/// be the one to wait.
-pub(crate) const MAX_LOOKING: usize = 1;
-
 /// `std::hint::spin_loop()` calls between two looks. A look may take a lock
 /// (the thread pool's queue), so looking on every pause would fight the
 /// thread that is about to hand over the answer.
@@ -126,43 +120,83 @@ impl QuickAnswers {
     }
 }
 
-/// Counts the threads that are spinning for work right now, so that whoever
-/// hands out work wakes a sleeping thread only for work beyond what the
-/// spinners will take.
+/// Counts the threads spinning for work right now, and caps how many may,
+/// so that whoever hands out work wakes a sleeping thread only for work
+/// beyond what the spinners will take — and so that idle threads do not
+/// take the CPU from the thread that hands the work out.
 ///
-/// Without it, every job handed to a pool whose supervisor is spinning for
-/// it would also wake a *sleeping* supervisor: a wake-up for nothing, or,
-/// when the sleeper wins the race for the job, exactly the wake-up the
-/// spinning was meant to save.
+/// Without the count, every job handed to a pool with a spinning thread
+/// would also wake a *sleeping* one: a wake-up for nothing, or, when the
+/// sleeper wins the race for the job, exactly the wake-up the spinning was
+/// meant to save. Without the cap, every idle thread of a pool spins at
+/// once, and on a machine with few cores the thread submitting the jobs
+/// then runs on what is left.
 ///
-/// The rule that keeps a job from being left unseen: a thread whose spin
-/// found nothing looks once more at the work *under the lock that guards
-/// it* before it sleeps, and the giver reads [`Spinners::need_wake`] under
-/// that same lock. So a spinner counted by the giver either takes the job or
-/// sees it on that last look.
+/// The rule that keeps a job from being left unseen: the giver reads
+/// [`Spinners::need_wake`] under the lock that guards the work, and a
+/// spinner stops counting under that same lock — in the very critical
+/// section where its look takes a piece of work ([`Spinners::found`]), or,
+/// if its spin found nothing, before it looks once more under the lock and
+/// sleeps. So a spinner the giver counted either takes the job or sees it.
 ///
-/// What it buys: `docs/benchmarks/procpool.md`, section "Spinning on and
-/// off".
-#[derive(Debug, Default)]
+/// What it buys: `docs/benchmarks/tuning.md` (the thread pool) and
+/// `docs/benchmarks/procpool.md`, section "Spinning on and off".
+#[derive(Debug)]
 pub(crate) struct Spinners {
-    /// Threads inside [`Spinners::spin_then_sleep`] right now.
+    /// Threads spinning right now (never above `limit`).
     count: std::sync::atomic::AtomicUsize,
+    /// How many may spin at once.
+    limit: usize,
 }
 
 impl Spinners {
-    /// [`spin_then_sleep`], counted among the spinners while it spins. After
-    /// `None`, look again under the work's lock before sleeping.
+    /// At most `limit` threads spinning at once.
+    pub(crate) fn new(limit: usize) -> Spinners {
+        Spinners {
+            count: std::sync::atomic::AtomicUsize::new(0),
+            limit,
+        }
+    }
+
+    /// [`spin_then_sleep`], counted among the spinners while it spins, if
+    /// fewer than the limit spin already; otherwise `None` at once. `look`
+    /// must call [`Spinners::found`] under the work's lock when it takes
+    /// work. After `None`, look again under that lock before sleeping.
     pub(crate) fn spin_then_sleep<T>(&self, look: impl FnMut() -> Option<T>) -> Option<T> {
         use std::sync::atomic::Ordering::SeqCst;
-        self.count.fetch_add(1, SeqCst);
+        if self.count.fetch_add(1, SeqCst) >= self.limit {
+            self.count.fetch_sub(1, SeqCst);
+            return None;
+        }
         let found = spin_then_sleep(look);
-        self.count.fetch_sub(1, SeqCst);
+        if found.is_none() {
+            self.count.fetch_sub(1, SeqCst);
+        }
         found
+    }
+
+    /// Called by a spinner's look, under the work's lock, as it takes a piece
+    /// of work (or finds the work closed): it stops counting.
+    pub(crate) fn found(&self) {
+        self.count.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Whether `queued` pieces of work (counted under the work's lock) need
     /// a sleeping thread woken: more than the spinners will take.
     pub(crate) fn need_wake(&self, queued: usize) -> bool {
-        queued > self.count.load(std::sync::atomic::Ordering::SeqCst)
+        self.beyond(queued) > 0
+    }
+
+    /// How many of `queued` pieces of work (counted under the work's lock)
+    /// the spinners will not take: those need sleeping threads woken.
+    pub(crate) fn beyond(&self, queued: usize) -> usize {
+        queued.saturating_sub(self.count.load(std::sync::atomic::Ordering::SeqCst))
     }
 }
+
+/// How many idle threads of one pool spin at once (thread-pool workers
+/// looking for a job, process-pool supervisors); the others sleep at once.
+/// Spinning takes a CPU, and the thread that hands out the jobs needs one
+/// too: with more spinners than that, the submitter would be the one to
+/// wait.
+pub(crate) const MAX_SPINNING: usize = 1;
