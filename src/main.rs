@@ -41,6 +41,10 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
+        /// Most connections held at once (default: what the file-descriptor
+        /// limit allows, raised to its hard limit at start).
+        #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
+        max_connections: Option<usize>,
     },
     /// Download URLs with one model, as the tutorial's scripts do.
     ///
@@ -180,7 +184,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Compare(args) => run_compare(args),
-        Command::Serve { addr } => run_serve(addr),
+        Command::Serve {
+            addr,
+            max_connections,
+        } => run_serve(addr, max_connections),
         Command::Download(args) => run_download(args),
     };
     match outcome {
@@ -333,9 +340,19 @@ fn write_charts(
     Ok(())
 }
 
-fn run_serve(addr: std::net::SocketAddr) -> Result<ExitCode, String> {
-    handspun::http::server::serve_until_signal(addr)
-        .map_err(|e| format!("cannot serve on {addr}: {e}"))?;
+fn run_serve(
+    addr: std::net::SocketAddr,
+    max_connections: Option<usize>,
+) -> Result<ExitCode, String> {
+    use handspun::http::server::{raise_fd_limit, serve_until_signal_with, ServerConfig};
+
+    // Raised before the default cap is read from it.
+    raise_fd_limit().map_err(|e| format!("cannot raise the file-descriptor limit: {e}"))?;
+    let mut config = ServerConfig::default();
+    if let Some(cap) = max_connections {
+        config.max_connections = cap;
+    }
+    serve_until_signal_with(addr, config).map_err(|e| format!("cannot serve on {addr}: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -513,3 +513,19 @@ fn serve_announces_its_address_serves_and_stops_on_sigterm() {
         }
     }
 }
+
+#[test]
+fn serve_refuses_a_connection_cap_the_descriptor_limit_cannot_hold() {
+    let output = handspun(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--max-connections",
+        "4000000000",
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("file descriptors"), "{stderr}");
+    let zero = handspun(&["serve", "--max-connections", "0"]);
+    assert_eq!(zero.status.code(), Some(2), "a cap of 0 is a bad argument");
+}
