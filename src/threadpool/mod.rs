@@ -16,7 +16,7 @@
 //! `is_finished()` peeks, and the handle is a `std::future::Future`, so an
 //! event-loop task can `.await` thread-pool work without blocking its loop
 //! (asyncio's `run_in_executor`). On top: [`ThreadPool::map`] (input order),
-//! [`as_completed`] (finish order) and [`ThreadPool::scope`] (jobs that
+//! [`as_completed()`] (finish order) and [`ThreadPool::scope`] (jobs that
 //! borrow from the caller's stack).
 //!
 //! A fourth part is there for comparison only: the [`gil`] module emulates
