@@ -21,7 +21,7 @@ use super::job::{self, ReplyBody};
 use super::shared::{Config, Job, Phase, PoolState, Shared, WorkerSlot, WorkerState};
 use super::supervisor;
 use super::worker;
-use crate::tuning::spin::{QuickAnswers, Spinners, MAX_SPINNING};
+use crate::tuning::spin::{QuickAnswers, Spinners};
 
 /// A pool of forked worker processes that run `fn(A) -> R` jobs.
 ///
@@ -189,7 +189,7 @@ impl Builder {
             }),
             work_available: Condvar::new(),
             quick_replies: Arc::new(QuickAnswers::new()),
-            spinners: Spinners::new(MAX_SPINNING),
+            spinners: Spinners::new(usize::MAX),
             config: Config {
                 workers,
                 initializer: self.initializer,

@@ -173,17 +173,24 @@ impl<'a> JobQueue<'a> {
     /// Returns `None` once the queue is closed and empty: the worker's cue to
     /// exit.
     pub(crate) fn pop(&self) -> Option<Job<'a>> {
-        // Tuning: look again for a moment before sleeping.
-        if let Some(found) = self.lookers.spin_then_sleep(|| self.look()) {
-            return found;
-        }
         let mut state = lock(&self.state);
+        let mut looked = false;
         loop {
             if let Some(job) = state.jobs.pop_front() {
                 return Some(job);
             }
             if state.admission == Admission::Closed {
                 return None;
+            }
+            if !looked {
+                // Tuning: look again for a moment before sleeping.
+                looked = true;
+                drop(state);
+                if let Some(found) = self.lookers.spin_then_sleep(|| self.look()) {
+                    return found;
+                }
+                state = lock(&self.state);
+                continue;
             }
             state.sleeping += 1;
             state = wait(&self.job_available, state);

@@ -150,7 +150,7 @@ pub(crate) struct Spinners {
 }
 
 impl Spinners {
-    /// At most `limit` threads spinning at once.
+    /// At most `limit` threads spinning at once (`usize::MAX`: no cap).
     pub(crate) fn new(limit: usize) -> Spinners {
         Spinners {
             count: std::sync::atomic::AtomicUsize::new(0),
@@ -194,9 +194,9 @@ impl Spinners {
     }
 }
 
-/// How many idle threads of one pool spin at once (thread-pool workers
-/// looking for a job, process-pool supervisors); the others sleep at once.
-/// Spinning takes a CPU, and the thread that hands out the jobs needs one
-/// too: with more spinners than that, the submitter would be the one to
-/// wait.
+/// How many idle workers of one thread pool spin at once; the others sleep
+/// at once. Spinning takes a CPU, and the thread that hands out the jobs
+/// needs one too: with more spinners than that, the submitter would be the
+/// one to wait. (The process pool's supervisors spin uncapped: there the cap
+/// bought nothing measurable — `docs/benchmarks/tuning.md`.)
 pub(crate) const MAX_SPINNING: usize = 1;
