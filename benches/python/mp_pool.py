@@ -1,7 +1,7 @@
 """Python's multiprocessing.Pool on the jobs of benches/procpool.rs.
 
 The yardstick for handspun's process pool: the same four measurements
-(round_trip, tiny_tasks, map_coarse, startup), the pool started with the
+(proc_round_trip, proc_tiny_tasks, proc_map_coarse, proc_startup), the pool started with the
 "fork" method (Linux's default before Python 3.14, and what handspun does),
 W = the number of cores. Prints the median of several runs of each.
 
@@ -61,28 +61,28 @@ def main():
         per_call = median_seconds(
             lambda: [pool.apply(add, ((1, 2),)) for _ in range(50)], 200
         ) / 50
-        results.append(("round_trip", "apply (one job)", per_call))
+        results.append(("proc_round_trip", "apply (one job)", per_call))
 
         # tiny_tasks: 10_000 jobs one by one, then through map.
         results.append((
-            "tiny_tasks", "apply_async x 10_000",
+            "proc_tiny_tasks", "apply_async x 10_000",
             median_seconds(
                 lambda: [r.get() for r in
                          [pool.apply_async(add, (p,)) for p in pairs]],
                 10),
         ))
         results.append((
-            "tiny_tasks", "map (default chunksize)",
+            "proc_tiny_tasks", "map (default chunksize)",
             median_seconds(lambda: pool.map(add, pairs), 10),
         ))
 
         # map_coarse: the cpu workload, chunksize 1 as in the Rust bench.
         results.append((
-            "map_coarse", "map (chunksize 1)",
+            "proc_map_coarse", "map (chunksize 1)",
             median_seconds(lambda: pool.map(cpu_bound, COARSE_INPUTS, 1), 3),
         ))
     results.append((
-        "map_coarse", "sync (for loop)",
+        "proc_map_coarse", "sync (for loop)",
         median_seconds(lambda: [cpu_bound(n) for n in COARSE_INPUTS], 3),
     ))
 
@@ -92,13 +92,13 @@ def main():
         pool.close()
         pool.join()
 
-    results.append(("startup", f"Pool({WORKERS}) + close + join",
+    results.append(("proc_startup", f"Pool({WORKERS}) + close + join",
                     median_seconds(start_and_stop, 20)))
 
     print(f"Python {sys.version.split()[0]}, multiprocessing.Pool "
           f"(fork), {WORKERS} workers, {os.cpu_count()} cores")
     for group, how, seconds in results:
-        print(f"{group:<12} {how:<32} median {fmt(seconds)}")
+        print(f"{group:<16} {how:<32} median {fmt(seconds)}")
 
 
 if __name__ == "__main__":

@@ -7,14 +7,19 @@
 //!
 //! - [`affinity`] — *pinning*: binding a pool's worker to one core, so the
 //!   kernel cannot put two busy workers on one core while another idles.
-//!   Off by default; both pools take it through `Builder::pin_workers`.
+//!   Off by default; both pools take it through `Builder::pin_workers`, and
+//!   `handspun compare` turns it on (`--no-pin` to compare).
 //! - `spin` — *spinning before sleeping*: a waiter that expects its answer
 //!   within microseconds looks again for a moment before it sleeps, so the
-//!   thread that answers need not wake it. Both pools use the one helper.
-//!   The process pool's waits for a reply or a result spin only while
-//!   replies have been coming that fast (`spin::QuickAnswers`); the
-//!   measurements are in `docs/benchmarks/procpool.md`, "Spinning on and
-//!   off".
+//!   thread that answers need not wake it. Both pools use the one helper,
+//!   `spin_then_sleep`; `Spinners` counts the idle threads spinning for work
+//!   (so a push wakes a sleeper only for work beyond them) and caps them in
+//!   the thread pool; the process pool's waits for a reply spin only while
+//!   replies have been coming quickly (`QuickAnswers`).
+//! - `in_place` — *results written in place*: `map`'s batches, `'static`
+//!   jobs, write straight into their parts of the final vector, so the
+//!   caller copies nothing at the end. The crate's one `unsafe` piece that
+//!   is there only for speed.
 //!
 //! Each piece says what it buys and what it costs; the measurements, with
 //! the commands that reproduce them, are in `docs/benchmarks/tuning.md`. A
