@@ -26,7 +26,7 @@ pub struct JsonReport<'a> {
 }
 
 impl<'a> JsonReport<'a> {
-    /// The report for these results, measured on `cores` cores.
+    /// The report for these results, from a machine with `cores` cores.
     pub fn new(cores: usize, results: &'a [RunResult]) -> JsonReport<'a> {
         JsonReport {
             version: env!("CARGO_PKG_VERSION"),

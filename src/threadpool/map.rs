@@ -38,7 +38,7 @@
 //! the workers take them from the front; iterating runs the next batch in
 //! order if nobody has started it. This is rayon's "work while you wait".
 //!
-//! It matters most on an idle machine. A worker asleep on the queue's
+//! It matters most when the workers are asleep. A worker asleep on the queue's
 //! condvar needs a system call to be woken and, on a virtual machine, the
 //! hypervisor to schedule its idle virtual CPU again: tens of microseconds,
 //! longer than 100_000 additions take. With the caller helping, that

@@ -57,7 +57,7 @@
 //! (`map.rs`). On 10_000 separately submitted jobs, each joined through its
 //! own handle (`pool_fan_in`), every job pays for its allocation and two
 //! trips through the lock. The second queue policy
-//! ([`QueuePolicy::Stealing`]) is measured beside the default in every
+//! ([`QueuePolicy::Stealing`]) runs beside the default in every bench
 //! group.
 //!
 //! ## The rules the code keeps

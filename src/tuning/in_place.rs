@@ -159,10 +159,11 @@ impl<R> InPlace<R> {
             *part.filled.get_mut() = 0;
         }
         let raw = Box::into_raw(slots) as *mut [R];
-        // SAFETY: every slot is initialised (every part is complete), and
+        // Every slot is initialised (every part is complete), and
         // `UnsafeCell<MaybeUninit<R>>` has the layout of `R` (both wrappers
-        // are `repr(transparent)`), so the allocation is a valid `[R]` of
-        // the same length, made by the global allocator.
+        // are `repr(transparent)`).
+        // SAFETY: so `raw` is a valid `[R]` of the same length, allocated by
+        // the global allocator as a `Box<[R]>` would be.
         let values = unsafe { Box::from_raw(raw) };
         Ok(values.into_vec())
     }

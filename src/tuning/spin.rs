@@ -25,7 +25,7 @@
 //! on the same core runs instead of the spinner; and each caller spins only
 //! where answers have been coming quickly (the callers say how they know).
 //!
-//! What it buys, measured with and without it: `docs/benchmarks/tuning.md`.
+//! What it buys, with and without it: `docs/benchmarks/tuning.md`.
 
 use std::time::{Duration, Instant};
 
