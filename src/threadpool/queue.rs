@@ -44,7 +44,7 @@
 //! went empty may *look* again for a moment before it sleeps, because a
 //! sleeper costs the next push a system call and a wake-up. A push need not
 //! wake anybody for a job that a looking worker will take, so the lookers
-//! are counted; and only a few look at once, so that idle workers do not
+//! are counted; and only `MAX_SPINNING` look at once, so that idle workers do not
 //! take the CPU from the thread that is pushing
 //! ([`tuning`](crate::tuning) says what that buys and where it is
 //! measured).
