@@ -260,3 +260,41 @@ fn a_spurious_wake_of_a_reader_is_harmless() {
     assert_eq!(got, b"real");
     assert_eq!(polls.get(), 3, "park, spurious retry, real read");
 }
+
+#[test]
+fn readable_waits_for_bytes_or_the_close_and_takes_none() {
+    let mut ev = EventLoop::new().unwrap();
+    let (first, second) = ev.block_on(async {
+        let listener = TcpListener::bind(any_port()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut client = TcpStream::connect(addr).await.unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        // Nothing sent yet: `readable` waits while the writer task sleeps.
+        let sent = std::rc::Rc::new(std::cell::Cell::new(false));
+        let writer = event_loop::spawn({
+            let sent = sent.clone();
+            async move {
+                event_loop::sleep(Duration::from_millis(20)).await;
+                sent.set(true);
+                client.write_all(b"hello").await.unwrap();
+                client.shutdown(Shutdown::Write).unwrap();
+            }
+        });
+        server.readable().await.unwrap();
+        assert!(sent.get(), "readable returned before anything was sent");
+        // The bytes are all still there for `read`.
+        let mut buf = [0u8; 16];
+        let mut got = Vec::new();
+        while got.len() < 5 {
+            let n = server.read(&mut buf).await.unwrap();
+            assert!(n > 0);
+            got.extend_from_slice(&buf[..n]);
+        }
+        writer.await.unwrap();
+        // After the peer's close, `readable` returns at once, and a read says 0.
+        server.readable().await.unwrap();
+        (got, server.read(&mut buf).await.unwrap())
+    });
+    assert_eq!(first, b"hello");
+    assert_eq!(second, 0);
+}

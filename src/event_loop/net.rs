@@ -285,6 +285,23 @@ impl TcpStream {
             .poll_io(cx, Direction::Write, |mut io| io.write(buf))
     }
 
+    /// Waits until a read would not block — bytes have arrived, or the peer
+    /// closed its side — without taking any bytes. A connection that waits
+    /// for its client this way needs no read buffer while it waits.
+    ///
+    /// # Errors
+    ///
+    /// The error of `recv(2)`, for example a connection reset.
+    pub async fn readable(&mut self) -> io::Result<()> {
+        let mut probe = [0u8; 1];
+        poll_fn(|cx| {
+            self.inner
+                .poll_io(cx, Direction::Read, |io| io.peek(&mut probe))
+        })
+        .await
+        .map(|_| ())
+    }
+
     /// Reads some bytes into `buf`; `Ok(0)` means the peer closed its side
     /// (or `buf` is empty).
     ///

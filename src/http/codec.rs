@@ -194,6 +194,17 @@ impl<H: MessageHead> Decoder<H> {
         self.buf.len() - self.start
     }
 
+    /// Gives the buffer's memory back while the decoder is idle (between
+    /// messages, nothing buffered), so that a connection waiting for its
+    /// next request holds no buffer. Does nothing otherwise.
+    pub fn release_if_idle(&mut self) {
+        if self.is_idle() {
+            self.buf = Vec::new();
+            self.start = 0;
+            self.scanned = 0;
+        }
+    }
+
     /// `true` between messages with nothing buffered: a close now is a
     /// clean close, and a server may treat a timeout as "idle", not "slow".
     pub fn is_idle(&self) -> bool {

@@ -78,7 +78,9 @@ struct Connection<'a> {
     stream: TcpStream,
     /// The request decoder; holds pipelined bytes between requests.
     decoder: RequestDecoder,
-    /// Read buffer.
+    /// Read buffer: allocated when there is something to read, given back
+    /// while the connection waits for its next request (`release_if_idle`),
+    /// so an idle connection holds none.
     buf: Vec<u8>,
     /// Timeouts and limits.
     config: &'a ServerConfig,
@@ -104,7 +106,7 @@ pub(crate) async fn serve(
     let mut conn = Connection {
         stream,
         decoder: RequestDecoder::new(config.limits),
-        buf: vec![0; IO_CHUNK],
+        buf: Vec::new(),
         config,
         stats,
         shutdown,
@@ -117,7 +119,7 @@ pub(crate) async fn serve(
             Ok(request) => request,
             Err(NoRequest::Quiet) => break,
             Err(NoRequest::Answer(plan)) => {
-                if conn.respond(plan, Vec::new()).await.is_ok() {
+                if Box::pin(conn.respond(plan, Vec::new())).await.is_ok() {
                     conn.linger().await;
                 }
                 break;
@@ -136,8 +138,10 @@ pub(crate) async fn serve(
         }
         ServerStats::bump(&stats.requests);
         conn.served = true;
-        match conn.respond(plan, request.body).await {
-            Ok(Keep::Open) => continue,
+        // Boxed: answering takes far more state than waiting does, and an
+        // unboxed answer would make every idle connection's task as large.
+        match Box::pin(conn.respond(plan, request.body)).await {
+            Ok(Keep::Open) => conn.release_if_idle(),
             Ok(Keep::Close) | Err(_) => break,
         }
     }
@@ -193,8 +197,8 @@ impl Connection<'_> {
                 deadline = Instant::now() + self.config.request_timeout;
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            let read = timeout(left, self.stream.read(&mut self.buf));
-            let outcome = if phase == Phase::Waiting {
+            if phase == Phase::Waiting {
+                // Idle: wait for the client's first byte without a buffer.
                 // An idle connection gives way at once to a shutdown, or to
                 // a newcomer when the server is full (`idle.rs`).
                 let class = if self.served {
@@ -204,13 +208,16 @@ impl Connection<'_> {
                 };
                 let mut idle = self.idle.enter(class);
                 let stop = race(self.shutdown.wait(), idle.evicted());
-                match race(read, stop).await {
-                    Either::Left(outcome) => outcome,
-                    Either::Right(_) => return Err(NoRequest::Quiet),
+                match race(timeout(left, self.stream.readable()), stop).await {
+                    Either::Left(Ok(Ok(()))) => {}
+                    Either::Left(_) | Either::Right(_) => return Err(NoRequest::Quiet),
                 }
-            } else {
-                read.await
-            };
+            }
+            // Something to read: only now does the connection hold a buffer.
+            if self.buf.is_empty() {
+                self.buf = vec![0; IO_CHUNK];
+            }
+            let outcome = timeout(left, self.stream.read(&mut self.buf)).await;
             match outcome {
                 Ok(Ok(0)) => self.decoder.feed_eof(),
                 Ok(Ok(n)) => self.decoder.feed(&self.buf[..n]),
@@ -225,6 +232,16 @@ impl Connection<'_> {
                     )));
                 }
             }
+        }
+    }
+
+    /// Between requests with nothing pipelined behind them: gives the read
+    /// buffer and the decoder's buffer back, so that an idle connection
+    /// costs its task and its socket, not its buffers.
+    fn release_if_idle(&mut self) {
+        if self.decoder.is_idle() {
+            self.buf = Vec::new();
+            self.decoder.release_if_idle();
         }
     }
 
@@ -249,6 +266,9 @@ impl Connection<'_> {
         let _ = self.stream.shutdown(Direction::Write);
         let until = Instant::now() + LINGER;
         let mut drained = 0;
+        if self.buf.is_empty() {
+            self.buf = vec![0; IO_CHUNK];
+        }
         while drained < LINGER_BYTES {
             let left = until.saturating_duration_since(Instant::now());
             match timeout(left, self.stream.read(&mut self.buf)).await {
