@@ -57,13 +57,14 @@
 //! only cuts ranges, which is what lets tiny items keep up with rayon's
 //! `par_iter` over a borrowed slice.
 //!
-//! Results come back the same way in both: each batch returns its own
-//! `Vec<R>`, and [`MapResults::into_vec`] joins them with block copies.
-//! rayon's workers write straight into the final vector instead, each into
-//! its own uninitialised slice of it. From `'static` pool jobs that needs
-//! `unsafe` (a job cannot borrow the caller's vector), which this module
-//! forbids, so the caller pays one copy of the results — the largest item
-//! left in the `tiny_tasks` profile.
+//! Results come back the same way in both: each batch writes its values
+//! straight into its own part of the final vector, as rayon's workers do,
+//! and [`MapResults::into_vec`] hands that vector over without copying. A
+//! `'static` job cannot borrow the caller's vector, so the storage is
+//! shared through `tuning::in_place` (the one place that needs `unsafe` for
+//! it; this module forbids it). Taking results one by one from the
+//! iterator moves each batch's values out as it goes; a batch with a panic
+//! hands back one result per item instead.
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};

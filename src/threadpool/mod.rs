@@ -71,10 +71,11 @@
 //!   instead cancels what has not started: those handles report
 //!   [`JobError::Cancelled`].
 //! - **No `unsafe`.** This module is `#![forbid(unsafe_code)]`. It costs
-//!   two things, both explained where they happen: scoped jobs get their own
-//!   helper threads (`scope.rs`), and `map`'s workers hand back their
-//!   results in per-batch vectors that the caller then copies, where rayon
-//!   writes straight into the final vector (`map.rs`).
+//!   one thing, explained where it happens: scoped jobs get their own
+//!   helper threads (`scope.rs`). `map`'s batches write their results
+//!   straight into the final vector, as rayon's do, through the one
+//!   `unsafe` piece kept for speed in [`tuning`](crate::tuning)
+//!   (`in_place.rs`).
 //!
 //! ## Example
 //!
