@@ -9,26 +9,6 @@ use handspun::event_loop::net::{TcpListener, TcpStream};
 use handspun::event_loop::{self, EventLoop};
 use util_event_loop::{any_port, echo_server};
 
-/// Raises the soft limit on open files towards `want` (bounded by the hard
-/// limit); returns the soft limit now in force.
-fn raise_fd_limit(want: u64) -> u64 {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `limit` is a valid, writable rlimit struct.
-    let got = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
-    assert_eq!(got, 0);
-    if limit.rlim_cur < want {
-        limit.rlim_cur = want.min(limit.rlim_max);
-        // SAFETY: `limit` is a valid rlimit struct; raising the soft limit up
-        // to the hard limit needs no privilege.
-        let set = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
-        assert_eq!(set, 0);
-    }
-    limit.rlim_cur
-}
-
 #[test]
 fn echo_round_trip_with_read_exact_and_write_all() {
     let mut ev = EventLoop::new().unwrap();
@@ -65,7 +45,8 @@ fn echo_round_trip_with_read_exact_and_write_all() {
 fn a_thousand_concurrent_clients_on_one_loop() {
     const CLIENTS: usize = 1_000;
     // Each connection needs two descriptors here (client and server side).
-    let limit = raise_fd_limit(4 * CLIENTS as u64 + 256);
+    // The library's helper: the soft limit up to the hard one.
+    let limit = handspun::http::server::raise_fd_limit().unwrap();
     assert!(
         limit >= 2 * CLIENTS as u64 + 64,
         "hard fd limit too low: {limit}"

@@ -22,8 +22,10 @@
 //! thread it waits for needs. Three things bound the harm: the budget is short
 //! (a long job gets the sleeping behaviour after a few microseconds of
 //! waste); every look ends in [`std::thread::yield_now`], so a runnable thread
-//! on the same core runs instead of the spinner; and each caller spins only
-//! where answers have been coming quickly (the callers say how they know).
+//! on the same core runs instead of the spinner; and spinning is rationed —
+//! at most [`MAX_SPINNING`] of a thread pool's idle workers spin at once
+//! ([`Spinners`]), and the process pool's waiters spin only while answers
+//! have been coming quickly ([`QuickAnswers`]).
 //!
 //! What it buys, with and without it: `docs/benchmarks/tuning.md`.
 
