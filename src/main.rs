@@ -75,19 +75,52 @@ struct CompareArgs {
     models: Vec<Model>,
     /// Pool size of threads, processes and threads-gil (default: 5 threads,
     /// one process per core). Refused when only sync and event-loop run:
-    /// they use one thread.
+    /// they use one thread. Wins over --concurrency for the pools.
     #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
     workers: Option<usize>,
-    /// Downloads in the io job list (default 160; 20 with --quick).
-    #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
-    requests: Option<usize>,
+    /// Downloads in the io job list, sites A and B alternating (default
+    /// 160; 20 with --quick). `--requests` is the older name.
+    #[arg(
+        long,
+        visible_alias = "requests",
+        value_name = "N",
+        value_parser = parse_positive,
+        allow_negative_numbers = true
+    )]
+    io_tasks: Option<usize>,
+    /// Downloads in flight at most: the event loop's connection-pool limit
+    /// (default 100) and the pool size of threads, processes and
+    /// threads-gil (unless --workers is given). With --scale, every
+    /// model's ceiling. Refused when it cannot fit in the file-descriptor
+    /// limit, which client and embedded server share.
+    #[arg(long, value_name = "C", value_parser = parse_positive, allow_negative_numbers = true)]
+    concurrency: Option<usize>,
+    /// Also run the io workload at growing sizes (see --scale-sizes) under
+    /// threads (up to 1000), event-loop (up to 5000 in flight) and
+    /// processes (up to 100), or the --models given, counting wall time,
+    /// peak memory, threads and context switches; with --plot, also
+    /// writes FILE-scale.svg, with --json a `scale` array.
+    #[arg(long)]
+    scale: bool,
+    /// The --scale sweep's sizes, comma-separated (default
+    /// 160,1000,10000,100000).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        requires = "scale",
+        value_parser = parse_positive,
+        allow_negative_numbers = true
+    )]
+    scale_sizes: Vec<usize>,
     /// Multiply every cpu number by K (default 1; 0.2 with --quick).
     #[arg(long, value_name = "K", value_parser = parse_scale, allow_negative_numbers = true)]
     cpu_scale: Option<f64>,
     /// Write the results as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
-    /// Write an SVG chart to FILE.svg (with --sweep, also FILE-sweep.svg).
+    /// Write an SVG chart to FILE.svg (with --sweep, also FILE-sweep.svg;
+    /// with --scale, also FILE-scale.svg).
     #[arg(long, value_name = "FILE.svg", value_parser = parse_svg_path)]
     plot: Option<PathBuf>,
     /// Write a Chrome/Perfetto trace to FILE.json.
@@ -260,12 +293,24 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
         WorkloadChoice::All => Workload::ALL.to_vec(),
     };
     if !args.models.is_empty() {
+        config.scale_models = args.models.clone();
         config.models = args.models;
     }
     check_workers_apply("compare", args.workers, &config.models);
     config.workers = args.workers;
-    if let Some(requests) = args.requests {
+    if let Some(requests) = args.io_tasks {
         config.requests = requests;
+    }
+    if let Some(concurrency) = args.concurrency {
+        check_concurrency_applies(&config.models, args.scale);
+        config = config.with_concurrency(concurrency);
+    }
+    if args.scale {
+        config.scale = Some(if args.scale_sizes.is_empty() {
+            workloads::scale::DEFAULT_SIZES.to_vec()
+        } else {
+            args.scale_sizes
+        });
     }
     if let Some(scale) = args.cpu_scale {
         config.cpu_scale = scale;
@@ -276,6 +321,9 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
     config.trace = args.trace.is_some();
     config.sweep = args.sweep;
     config.pin_workers = !args.no_pin;
+    if let Err(error) = config.descriptor_budget() {
+        usage_error("compare", error.to_string());
+    }
     let progress = Arc::new(progress::Bars::new());
     let comparison = workloads::compare(&config, progress).map_err(|e| e.to_string())?;
     let sweep = &comparison.sweep;
@@ -294,15 +342,31 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
     {
         println!("{sentence}");
     }
+    if !comparison.scale.is_empty() {
+        println!("\nscale: the io workload as it grows (threads: the most at once; switches: context switches, every thread and worker)");
+        print!(
+            "{}",
+            handspun::report::scale_table::render(&comparison.scale)
+        );
+    }
     if let Some(path) = &args.json {
         JsonReport::new(comparison.cores, &comparison.results)
             .with_yardstick(yardstick)
+            .with_scale(&comparison.scale)
             .write(path)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
     if let Some(path) = &args.plot {
         write_charts(path, &comparison.results, sweep)?;
+        if !comparison.scale.is_empty() {
+            let scale_path = sibling_path(path, "scale");
+            let svg = handspun::report::scale_chart::scale_svg(&comparison.scale)
+                .map_err(|e| e.to_string())?;
+            std::fs::write(&scale_path, svg)
+                .map_err(|e| format!("cannot write {}: {e}", scale_path.display()))?;
+            eprintln!("wrote {}", scale_path.display());
+        }
     }
     if let Some(path) = &args.trace {
         handspun::report::trace::write_trace(path, &comparison.timelines)
@@ -312,12 +376,31 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
             path.display()
         );
     }
-    let any_failed = comparison.results.iter().any(|r| r.failed > 0);
+    let any_failed = comparison.results.iter().any(|r| r.failed > 0)
+        || comparison.scale.iter().any(|r| r.failed > 0);
     Ok(if any_failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `FILE.svg` -> `FILE-suffix.svg`, beside it.
+fn sibling_path(path: &std::path::Path, suffix: &str) -> PathBuf {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("chart");
+    path.with_file_name(format!("{stem}-{suffix}.svg"))
+}
+
+/// Stops with a usage error if `--concurrency` was given but nothing it
+/// sets runs: `sync` alone has one download in flight, always.
+fn check_concurrency_applies(models: &[Model], scale: bool) {
+    if scale || models.iter().any(|&model| model != Model::Sync) {
+        return;
+    }
+    usage_error(
+        "compare",
+        "--concurrency sets the event loop's pool limit and the pools' sizes, but sync runs one download at a time; drop --concurrency or add a model".to_string(),
+    );
 }
 
 fn write_charts(

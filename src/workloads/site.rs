@@ -12,17 +12,17 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::io::io_jobs;
-use crate::http::server::{self, BackgroundServer};
+use crate::http::server::{self, BackgroundServer, ServerConfig, ServerStats};
 
 /// The embedded slow-site server, running on its own thread.
 pub struct SlowSite {
     /// `http://127.0.0.1:PORT`.
     base_url: String,
     /// The running server; dropping it stops it.
-    _server: BackgroundServer,
+    server: BackgroundServer,
 }
 
 impl SlowSite {
@@ -32,10 +32,21 @@ impl SlowSite {
     ///
     /// The operating system's error when the server cannot listen.
     pub fn start() -> io::Result<SlowSite> {
-        let server = server::spawn_background(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+        SlowSite::start_with(ServerConfig::default())
+    }
+
+    /// [`SlowSite::start`] with a server configuration of its own (the
+    /// comparison sets the connection cap from its descriptor budget).
+    ///
+    /// # Errors
+    ///
+    /// As [`SlowSite::start`].
+    pub fn start_with(config: ServerConfig) -> io::Result<SlowSite> {
+        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        let server = server::spawn_background_with(addr, config)?;
         Ok(SlowSite {
             base_url: format!("http://{}", server.addr()),
-            _server: server,
+            server,
         })
     }
 
@@ -43,7 +54,31 @@ impl SlowSite {
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
+
+    /// The server's counters (connections now and at most, requests).
+    pub fn stats(&self) -> &ServerStats {
+        self.server.stats()
+    }
+
+    /// Waits until the server holds no connection, for at most `limit`;
+    /// returns whether it got there. A run's clients are gone when it
+    /// returns, but the server notices each close on its own thread a
+    /// little later: waiting here keeps one run's leftovers out of the
+    /// next run's descriptors and counters.
+    pub fn wait_until_idle(&self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        while ServerStats::get(&self.stats().active) > 0 {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(IDLE_POLL);
+        }
+        true
+    }
 }
+
+/// How often [`SlowSite::wait_until_idle`] looks at the server's count.
+const IDLE_POLL: Duration = Duration::from_millis(1);
 
 /// Why an example could not start.
 #[derive(Debug, thiserror::Error)]

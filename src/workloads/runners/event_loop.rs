@@ -100,12 +100,23 @@ pub(super) fn run_cpu(numbers: &[u64], settings: &RunSettings) -> Result<Measure
 /// One task per download, all sharing one session. A slow poll here would
 /// be a real fault (a download must never block the loop), so the loop's
 /// default threshold stays.
+///
+/// The session keeps every connection of its pool for reuse (as many idle
+/// as the pool allows): with thousands of downloads, a connection closed
+/// and reopened per download would leave a port in `TIME_WAIT` each time
+/// and run out of them. And it sets no total timeout: with 100 000 tasks
+/// gathered at once, the last ones wait their turn for a pool slot for
+/// most of the run, as the thread pool's last jobs wait in its queue,
+/// where no timeout runs either. The connect and read timeouts still bound
+/// every wait on the network.
 pub(super) fn run_fetches(
     fetches: &[Fetch],
     settings: &RunSettings,
 ) -> Result<Measured<Fetched>, RunError> {
     let session = http::Session::builder()
         .pool_limit(settings.pool_limit)
+        .max_idle_per_host(settings.pool_limit)
+        .total_timeout(None)
         .build();
     let list: Rc<[Fetch]> = fetches.into();
     let mut measured = run_tasks(settings, None, fetches.len(), |i| {
