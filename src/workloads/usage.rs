@@ -33,7 +33,8 @@
 
 #![allow(unsafe_code)]
 
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -104,14 +105,6 @@ pub fn current_threads() -> Option<u64> {
     })
 }
 
-/// What the sampler thread hands back when told to stop.
-struct Sampled {
-    /// The most threads seen, the sampler included.
-    peak_threads: u64,
-    /// The sampler's own context switches.
-    own: Switches,
-}
-
 /// Measures one run: [`UsageProbe::start`] before it, [`UsageProbe::finish`]
 /// after.
 ///
@@ -127,25 +120,32 @@ struct Sampled {
 /// assert!(usage.peak_threads >= 1);
 /// ```
 pub struct UsageProbe {
+    /// The most threads seen so far, the sampler included while it runs.
+    /// Raised (`fetch_max`) by the sampler and by [`sample`](Self::sample).
+    peak_threads: Arc<AtomicU64>,
     /// This process's counters at the start.
     own_before: Switches,
     /// The reaped children's counters at the start.
     children_before: Switches,
     /// Tells the sampler to stop (by being dropped or sent to).
     stop: mpsc::Sender<()>,
-    /// The sampler; `None` if it could not start.
-    sampler: Option<JoinHandle<Sampled>>,
+    /// The sampler, which hands back its own context switches; `None` if
+    /// it could not start.
+    sampler: Option<JoinHandle<Switches>>,
 }
 
 impl UsageProbe {
     /// Starts counting: reads the counters and starts the sampler.
     pub fn start() -> UsageProbe {
         let (stop, stopped) = mpsc::channel::<()>();
+        let peak_threads = Arc::new(AtomicU64::new(0));
+        let peak = Arc::clone(&peak_threads);
         let sampler = std::thread::Builder::new()
             .name("handspun-usage".into())
-            .spawn(move || sample_until(&stopped))
+            .spawn(move || sample_until(&peak, &stopped))
             .ok();
         UsageProbe {
+            peak_threads,
             own_before: switches(libc::RUSAGE_SELF),
             children_before: switches(libc::RUSAGE_CHILDREN),
             stop,
@@ -153,16 +153,33 @@ impl UsageProbe {
         }
     }
 
+    /// Reads the thread count now, besides the sampler's regular readings:
+    /// for a caller that knows a moment of interest.
+    pub fn sample(&self) {
+        record_threads(&self.peak_threads);
+    }
+
     /// Stops counting and returns what the run cost since [`start`](Self::start).
     pub fn finish(self) -> Usage {
         let own_after = switches(libc::RUSAGE_SELF);
         let children_after = switches(libc::RUSAGE_CHILDREN);
         let _ = self.stop.send(());
-        let sampled = self.sampler.and_then(|handle| handle.join().ok());
-        let (peak_threads, sampler_own) = match sampled {
-            // The sampler is not part of the run.
-            Some(s) => (s.peak_threads.saturating_sub(1), s.own),
-            None => (current_threads().unwrap_or(0), Switches::default()),
+        let (peak_threads, sampler_own) = match self.sampler {
+            // The sampler is not part of the run: not itself, nor its switches.
+            Some(handle) => {
+                let own = handle.join().unwrap_or_default();
+                (
+                    self.peak_threads.load(Ordering::Relaxed).saturating_sub(1),
+                    own,
+                )
+            }
+            None => {
+                let peak = self.peak_threads.load(Ordering::Relaxed);
+                (
+                    peak.max(current_threads().unwrap_or(0)),
+                    Switches::default(),
+                )
+            }
         };
         Usage {
             peak_threads,
@@ -172,19 +189,23 @@ impl UsageProbe {
     }
 }
 
+/// Raises `peak` to the thread count now, if higher.
+fn record_threads(peak: &AtomicU64) {
+    if let Some(now) = current_threads() {
+        peak.fetch_max(now, Ordering::Relaxed);
+    }
+}
+
 /// The sampler's loop: reads the thread count every [`SAMPLE_INTERVAL`]
-/// until told to stop (or its probe is dropped), then its own counters.
-fn sample_until(stopped: &mpsc::Receiver<()>) -> Sampled {
-    let mut peak_threads = 0;
+/// until told to stop (or its probe is dropped); returns its own context
+/// switches.
+fn sample_until(peak: &AtomicU64, stopped: &mpsc::Receiver<()>) -> Switches {
     loop {
-        peak_threads = peak_threads.max(current_threads().unwrap_or(0));
+        record_threads(peak);
         match stopped.recv_timeout(SAMPLE_INTERVAL) {
             Err(mpsc::RecvTimeoutError::Timeout) => continue,
             Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
-    Sampled {
-        peak_threads,
-        own: switches(libc::RUSAGE_THREAD),
-    }
+    switches(libc::RUSAGE_THREAD)
 }

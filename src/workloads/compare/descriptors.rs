@@ -28,8 +28,8 @@ pub const PIPE_FDS_PER_WORKER: u64 = 2;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "{model} with {concurrency} downloads in flight needs {needed} file descriptors \
-     ({concurrency} client sockets or pipes and {concurrency} server connections, \
-     {reserved} kept for the process), but this process may open {limit}: \
+     ({client} for its clients' sockets or pipes, {concurrency} for the embedded server's \
+     connections, {reserved} kept for the process), but this process may open {limit}: \
      use --concurrency {most} or less, or raise the hard limit (ulimit -Hn)"
 )]
 pub struct DescriptorError {
@@ -39,6 +39,8 @@ pub struct DescriptorError {
     pub concurrency: usize,
     /// Descriptors it would need at once.
     pub needed: u64,
+    /// Of those, what its clients hold in this process ([`client_fds`]).
+    pub client: u64,
     /// The process's descriptor limit.
     pub limit: u64,
     /// Descriptors kept for the process itself.
@@ -114,6 +116,7 @@ impl DescriptorBudget {
                 model,
                 concurrency,
                 needed,
+                client,
                 limit: self.limit,
                 reserved: RESERVED_FDS,
                 most: usize::try_from(room).unwrap_or(usize::MAX),
