@@ -1,6 +1,6 @@
 //! The `--scale` chart: four panels against the number of downloads (log
-//! scale) — wall time, peak memory, threads, context switches — one line
-//! per model, in the colours of the other charts.
+//! scale) — wall time, memory added by the run, threads, context switches
+//! — one line per model, in the colours of the other charts.
 
 use plotters::prelude::*;
 
@@ -31,10 +31,10 @@ const PANELS: [Panel; 4] = [
         value: |r| r.wall_s,
     },
     Panel {
-        caption: "peak memory (RSS)",
+        caption: "memory added by the run (peak RSS over the start)",
         unit: "MiB",
         log: false,
-        value: |r| r.peak_rss_kib as f64 / 1024.0,
+        value: |r| r.peak_rss_added_kib as f64 / 1024.0,
     },
     Panel {
         caption: "threads at once (processes: parent + workers)",

@@ -14,11 +14,11 @@ use crate::workloads::scale::ScaleRow;
 /// assert!(text.starts_with("model"));
 /// ```
 pub fn render(rows: &[ScaleRow]) -> String {
-    const HEADERS: [&str; 12] = [
-        "model", "tasks", "conc", "ok", "failed", "wall", "ideal", "peak RSS", "threads", "procs",
-        "switches", "per task",
+    const HEADERS: [&str; 13] = [
+        "model", "tasks", "conc", "ok", "failed", "wall", "ideal", "peak RSS", "added", "threads",
+        "procs", "switches", "per task",
     ];
-    let cells: Vec<[String; 12]> = rows
+    let cells: Vec<[String; 13]> = rows
         .iter()
         .map(|r| {
             [
@@ -30,6 +30,7 @@ pub fn render(rows: &[ScaleRow]) -> String {
                 seconds(r.wall_s),
                 seconds(r.ideal_s),
                 memory(r.peak_rss_kib),
+                memory(r.peak_rss_added_kib),
                 r.peak_threads.to_string(),
                 r.processes.to_string(),
                 r.ctxt_switches.to_string(),

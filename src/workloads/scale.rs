@@ -87,6 +87,12 @@ pub fn scale_concurrency(model: Model, size: usize, concurrency: Option<usize>) 
 /// - `ctxt_switches_voluntary`, `ctxt_switches_involuntary`: of every
 ///   thread of this process and, for `processes`, of every worker (each
 ///   reaped when the pool shut down); `ctxt_switches` is their sum.
+/// - `peak_rss_added_kib`: what the run added to resident memory: this
+///   process's peak during the run less what it held as the run began,
+///   plus, for `processes`, each worker's peak less what it held at its
+///   first job (a forked worker starts with the parent's pages in its RSS,
+///   shared, which `peak_rss_kib` counts once per worker). The cost of the
+///   model's waiting, comparable across models.
 /// - `server_peak_connections`: the most connections the embedded server
 ///   (a fresh one per row) held at once: the downloads really in flight.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -109,6 +115,8 @@ pub struct ScaleRow {
     pub ideal_s: f64,
     /// Peak resident memory, KiB (see [`rss`](super::rss) per model).
     pub peak_rss_kib: u64,
+    /// What the run added to the process's memory, KiB (see above).
+    pub peak_rss_added_kib: u64,
     /// The most threads of this process at once (see above).
     pub peak_threads: u64,
     /// Worker processes forked (0 but for `processes`).

@@ -10,7 +10,7 @@
 //! table) but two pipe ends per worker here. On top of that the process
 //! keeps [`RESERVED_FDS`] for itself (stdio, the listener, epoll, wakers).
 //!
-//! [`DescriptorBudget::check`] adds this up for every run of a comparison
+//! [`DescriptorBudget::add`] adds this up for every run of a comparison
 //! and refuses a run that cannot fit with a [`DescriptorError`] — up front,
 //! instead of letting downloads fail with "too many open files" half way.
 //! The embedded server's connection cap ([`DescriptorBudget::server_cap`])

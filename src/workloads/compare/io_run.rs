@@ -118,6 +118,20 @@ impl IoRun {
         settings: &RunSettings,
         sync_wall_s: Option<f64>,
     ) -> Result<(RunResult, Timeline), CompareError> {
+        let (result, timeline, _) =
+            self.measure_with_growth(experiment, model, settings, sync_wall_s)?;
+        Ok((result, timeline))
+    }
+
+    /// [`measure`](Self::measure), also returning what worker processes
+    /// added to their memory ([`Measured::workers_rss_growth_kib`](runners::Measured::workers_rss_growth_kib)).
+    pub(super) fn measure_with_growth(
+        &self,
+        experiment: &Experiment,
+        model: Model,
+        settings: &RunSettings,
+        sync_wall_s: Option<f64>,
+    ) -> Result<(RunResult, Timeline, u64), CompareError> {
         let label = if model.has_workers() {
             format!("io / {model} ×{}", settings.workers)
         } else {
@@ -143,7 +157,7 @@ impl IoRun {
             |fetched: &Fetched| fetched.checksum,
             |i| self.fetches[i].url.clone(),
         );
-        Ok((result, measured.timeline))
+        Ok((result, measured.timeline, measured.workers_rss_growth_kib))
     }
 
     /// Jobs in flight at most under `model`: 1, W, the connection-pool

@@ -5,6 +5,7 @@
 use crate::http::server::{ServerConfig, ServerStats};
 use crate::workloads::compare::io_run::IoRun;
 use crate::workloads::compare::{CompareError, Experiment};
+use crate::workloads::rss;
 use crate::workloads::runners::RunSettings;
 use crate::workloads::scale::{scale_concurrency, ScaleRow};
 use crate::workloads::site::SlowSite;
@@ -58,8 +59,17 @@ fn run_one(
     let run = IoRun::of_size(size, &server);
     let settings = scale_settings(experiment, model, size);
     let probe = UsageProbe::start();
-    let (result, _) = run.measure(experiment, model, &settings, None)?;
+    let rss_at_start = rss::current_kib();
+    let (result, _, workers_growth) =
+        run.measure_with_growth(experiment, model, &settings, None)?;
+    // The runner reset the peak mark as it began: this is the run's peak.
+    let own_growth = rss::peak_kib().saturating_sub(rss_at_start);
     let usage = probe.finish();
+    let processes = if model == Model::Processes {
+        result.workers
+    } else {
+        0
+    };
     let voluntary = usage.own.voluntary + usage.children.voluntary;
     let involuntary = usage.own.involuntary + usage.children.involuntary;
     Ok(ScaleRow {
@@ -72,12 +82,9 @@ fn run_one(
         wall_s: result.wall_s,
         ideal_s: result.ideal_s.unwrap_or(0.0),
         peak_rss_kib: result.peak_rss_kib,
+        peak_rss_added_kib: own_growth + workers_growth,
         peak_threads: usage.peak_threads,
-        processes: if model == Model::Processes {
-            result.workers
-        } else {
-            0
-        },
+        processes,
         ctxt_switches_voluntary: voluntary,
         ctxt_switches_involuntary: involuntary,
         ctxt_switches: voluntary + involuntary,

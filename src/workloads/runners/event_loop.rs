@@ -79,6 +79,7 @@ where
         outcomes,
         connections_opened: None,
         peak_rss_kib: rss::peak_kib(),
+        workers_rss_growth_kib: 0,
         timeline: timeline_of(&event_loop.take_trace(), start),
     })
 }
