@@ -20,8 +20,6 @@ pub(crate) struct Config {
     pub(crate) gil: Option<Duration>,
     /// How jobs wait for workers.
     pub(crate) policy: QueuePolicy,
-    /// Whether each worker is pinned to a CPU of its own, in turn.
-    pub(crate) pin_workers: bool,
 }
 
 /// Configures a [`ThreadPool`] before its threads start.
@@ -69,7 +67,6 @@ impl Builder {
                 stack_size: None,
                 gil: None,
                 policy: QueuePolicy::Shared,
-                pin_workers: false,
             },
         }
     }
@@ -111,29 +108,12 @@ impl Builder {
         self
     }
 
-    /// Pins worker `i` to the `i`-th (wrapping around) of the CPUs this
-    /// process may use ([`affinity`](crate::tuning::affinity)). Default: off; the
-    /// kernel places the threads.
-    ///
-    /// With more workers than cores, as with the tutorial's 5 threads on 2
-    /// cores, pinned workers share their cores in a fixed pattern (3 and 2).
-    /// Unpinned, a short burst of CPU work can find the kernel running one
-    /// worker alone on a core and four on the other for milliseconds, until
-    /// its load balancer catches up. Pinning is tuning: what it buys is
-    /// measured in `docs/benchmarks/tuning.md`. Off by default because it is
-    /// only right when the pool owns those cores.
-    pub fn pin_workers(mut self, pin: bool) -> Builder {
-        self.config.pin_workers = pin;
-        self
-    }
-
     /// Spawns the worker threads and returns the pool.
     ///
     /// # Errors
     ///
     /// `InvalidInput` if `workers` is 0; the OS error if a thread cannot be
-    /// spawned or (with [`pin_workers`](Builder::pin_workers)) pinned
-    /// (threads already started are shut down again).
+    /// spawned (threads already started are shut down again).
     pub fn build(self) -> io::Result<ThreadPool> {
         if self.config.workers == 0 {
             return Err(io::Error::new(

@@ -39,8 +39,8 @@
 //! 10. `policy.rs` and `stealing.rs` — the second queue policy, per-worker
 //!     deques with stealing, for when the one lock is the bottleneck.
 //!
-//! What the pool does only for speed — pinning workers to cores, looking
-//! again for a moment before sleeping — is not here but in
+//! What the pool does only for speed — looking again for a moment before
+//! sleeping, writing `map`'s results in place — is not here but in
 //! [`tuning`](crate::tuning).
 //!
 //! ## What it costs

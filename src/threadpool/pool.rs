@@ -13,7 +13,6 @@ use super::queue::Job;
 use super::scope::Scope;
 use super::task::Task;
 use super::worker::run_pool_worker;
-use crate::tuning::affinity;
 
 /// A fixed set of worker threads that run submitted jobs, first in first out.
 ///
@@ -71,12 +70,6 @@ impl ThreadPool {
             threads: Vec::with_capacity(config.workers),
             config,
         };
-        // Tuning, off by default: the core each worker is pinned to.
-        let cores = if pool.config.pin_workers {
-            affinity::cores_for_workers(pool.config.workers)?
-        } else {
-            Vec::new()
-        };
         for index in 0..pool.config.workers {
             let queue = Arc::clone(&pool.queue);
             let gil = pool.config.gil;
@@ -88,12 +81,7 @@ impl ThreadPool {
             // On error, `pool` is dropped here, which closes the queue and
             // joins the workers already started.
             let handle = thread.spawn(move || run_pool_worker(index, &queue, gil))?;
-            let pinned = match cores.get(index) {
-                Some(&cpu) => affinity::pin_thread(&handle, cpu),
-                None => Ok(()),
-            };
             pool.threads.push(handle);
-            pinned?;
         }
         Ok(pool)
     }
