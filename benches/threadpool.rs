@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 // The cpu workload's job, the very function `handspun compare` runs.
-use handspun::threadpool::{gil, QueuePolicy, ThreadPool};
+use handspun::threadpool::{gil, StealingQueues, ThreadPool};
 use handspun::workloads::cpu::cpu_bound;
 use rayon::prelude::*;
 
@@ -72,7 +72,7 @@ fn handspun_pools(workers: usize) -> Vec<(&'static str, ThreadPool)> {
             "handspun_stealing",
             ThreadPool::builder()
                 .workers(workers)
-                .queue(QueuePolicy::Stealing)
+                .queue::<StealingQueues>()
                 .build()
                 .expect("pool"),
         ),

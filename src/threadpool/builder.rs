@@ -4,7 +4,7 @@ use std::io;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use super::policy::QueuePolicy;
+use super::policy::{PolicyChoice, QueuePolicy, SharedQueue};
 use super::pool::ThreadPool;
 
 /// Everything a pool is built from; kept by the pool (scopes reuse it).
@@ -18,8 +18,8 @@ pub(crate) struct Config {
     pub(crate) stack_size: Option<usize>,
     /// `Some(switch interval)` if jobs must hold the emulated GIL.
     pub(crate) gil: Option<Duration>,
-    /// How jobs wait for workers.
-    pub(crate) policy: QueuePolicy,
+    /// How jobs wait for workers: makes each pool's queue.
+    pub(crate) policy: PolicyChoice,
 }
 
 /// Configures a [`ThreadPool`] before its threads start.
@@ -66,7 +66,7 @@ impl Builder {
                 thread_name: "handspun-worker".to_owned(),
                 stack_size: None,
                 gil: None,
-                policy: QueuePolicy::Shared,
+                policy: PolicyChoice::of::<SharedQueue>(),
             },
         }
     }
@@ -100,11 +100,22 @@ impl Builder {
         self
     }
 
-    /// How jobs wait for workers: [`QueuePolicy::Shared`] (the default, one
-    /// locked queue) or [`QueuePolicy::Stealing`] (per-worker deques).
-    /// Scopes always use a shared queue of their own.
-    pub fn queue(mut self, policy: QueuePolicy) -> Builder {
-        self.config.policy = policy;
+    /// How jobs wait for workers: [`SharedQueue`] (the default, one locked
+    /// queue), [`StealingQueues`](super::StealingQueues) (per-worker
+    /// deques) or a [`QueuePolicy`] of your own. Each pool built gets an
+    /// empty queue of its own (`P::new(workers)`). Scopes always use a
+    /// shared queue of their own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use handspun::threadpool::{StealingQueues, ThreadPool};
+    ///
+    /// let pool = ThreadPool::builder().workers(2).queue::<StealingQueues>().build().unwrap();
+    /// assert_eq!(pool.submit(|| 6 * 7).join(), Ok(42));
+    /// ```
+    pub fn queue<P: QueuePolicy>(mut self) -> Builder {
+        self.config.policy = PolicyChoice::of::<P>();
         self
     }
 
