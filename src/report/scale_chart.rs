@@ -124,6 +124,13 @@ fn draw_panel(
                 .x_desc("downloads")
                 .y_desc(panel.unit)
                 .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&|y| {
+                    if panel.log {
+                        format!("{y:.0}")
+                    } else {
+                        format!("{y:.1}")
+                    }
+                })
                 .draw()
                 .map_err(drawing)?;
             for &model in models {
