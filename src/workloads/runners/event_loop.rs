@@ -30,6 +30,9 @@ use crate::workloads::rss;
 use crate::workloads::timeline::{Mark, Span, Timeline};
 use crate::workloads::Model;
 
+/// How many tasks the gathering task spawns before it yields the loop.
+const SPAWN_BATCH: usize = 1024;
+
 /// Builds the loop, spawns one task per job (named `task N`), awaits them
 /// in order, and turns the loop's trace into the timeline. A poll that
 /// holds the thread for `slow_poll_threshold` or more (`None`: the loop's
@@ -54,17 +57,22 @@ where
         source,
     })?;
     let outcomes = event_loop.block_on(async {
-        let handles: Vec<_> = (0..count)
-            .map(|i| {
-                let progress = Arc::clone(&settings.progress);
-                let work = job(i);
-                event_loop::spawn_named(format!("task {i}"), async move {
-                    let outcome = work.await;
-                    progress.advance(1);
-                    outcome
-                })
-            })
-            .collect();
+        let mut handles = Vec::with_capacity(count);
+        for i in 0..count {
+            let progress = Arc::clone(&settings.progress);
+            let work = job(i);
+            handles.push(event_loop::spawn_named(format!("task {i}"), async move {
+                let outcome = work.await;
+                progress.advance(1);
+                outcome
+            }));
+            // Spawning 100 000 tasks in one poll would hold the loop while
+            // the first ones could already run: hand the thread over now
+            // and then.
+            if (i + 1) % SPAWN_BATCH == 0 {
+                event_loop::yield_now().await;
+            }
+        }
         let mut outcomes = Vec::with_capacity(count);
         for handle in handles {
             outcomes.push(match handle.await {
