@@ -11,15 +11,15 @@
 //!    timers concern.
 //!
 //! Polling a task is a few state changes around `poll`; what the loop
-//! measures about it (counters, trace, slow-poll check, the coarse clock)
+//! measures about it (counters, trace, slow-poll check, the poll clock)
 //! sits behind two calls, `poll_started` and `poll_finished`, of the
 //! loop's [`Instruments`] (`instrument.rs`).
 //!
 //! Clocks (see `clock.rs`): the *precise* clock (`Instant`) is read once per
 //! turn, after the park (and once before a blocking wait, to size its
-//! timeout); timers and schedulers use it. The *coarse* clock is read by the
-//! instruments once per turn and at the end of every poll, for statistics and
-//! slow-poll reports. Neither is read per wake: a task woken during a turn is
+//! timeout); timers and schedulers use it. The *poll* clock (coarse unless
+//! the builder chose the precise one) is read by the instruments once per
+//! turn and at the end of every poll, for statistics and slow-poll reports. Neither is read per wake: a task woken during a turn is
 //! stamped "ready since" with the readings the loop already has.
 
 #![forbid(unsafe_code)]
@@ -28,7 +28,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -36,10 +36,11 @@ use std::time::{Duration, Instant};
 use super::context;
 use super::instrument::Instruments;
 use super::join::JoinHandle;
+use super::options::TaskOptions;
 use super::reactor::Reactor;
 use super::scheduler::{ReadyTask, Scheduler, TaskMeta};
 use super::slab::Slab;
-use super::stats::Stats;
+use super::stats::{Stats, TaskStats};
 use super::task::{Header, PollOutcome, TaskCell, TaskId, TaskObj, TaskState};
 use super::timer::TimerQueue;
 use super::trace::TraceEvent;
@@ -82,7 +83,7 @@ pub(crate) struct Core {
     /// Never ahead of real time, so timers compared against it never fire
     /// early.
     precise_now: Cell<Instant>,
-    /// Counters, trace, slow-poll check and the coarse clock: what the loop
+    /// Counters, trace, slow-poll check and the poll clock: what the loop
     /// measures, kept out of the run path.
     instruments: Instruments,
     /// Next task id.
@@ -100,11 +101,10 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    /// A new loop with this policy and these settings.
+    /// A new loop with this policy and these instruments.
     pub(crate) fn new(
         scheduler: Box<dyn Scheduler>,
-        slow_poll_threshold: Duration,
-        tracing: bool,
+        instruments: Instruments,
     ) -> std::io::Result<Core> {
         let id = NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed);
         let (reactor, mio_waker) = Reactor::new()?;
@@ -120,7 +120,7 @@ impl Core {
             timers: Rc::new(TimerQueue::default()),
             registry: RefCell::new(Slab::default()),
             precise_now: Cell::new(Instant::now()),
-            instruments: Instruments::new(slow_poll_threshold, tracing),
+            instruments,
             next_task_id: Cell::new(1),
             main_waker,
             idle_waiter: RefCell::new(None),
@@ -138,8 +138,7 @@ impl Core {
     /// Creates a task around `future` and queues it.
     pub(crate) fn spawn<F>(
         self: &Rc<Self>,
-        name: Option<Arc<str>>,
-        priority: i32,
+        options: TaskOptions,
         future: F,
     ) -> JoinHandle<F::Output>
     where
@@ -147,24 +146,14 @@ impl Core {
     {
         let id = TaskId(self.next_task_id.get());
         self.next_task_id.set(id.0 + 1);
-        let header = Header {
+        let header = Header::new(
             id,
-            name,
-            priority,
-            shared: self.shared.clone(),
-            remote_queued: AtomicBool::new(false),
-            state: Cell::new(TaskState::Ready),
-            ready_since_precise: Cell::new(self.precise_now.get()),
-            ready_since_coarse_ns: Cell::new(self.instruments.coarse_now_ns()),
-            polls: Cell::new(0),
-            busy: Cell::new(Duration::ZERO),
-            registry_key: Cell::new(0),
-            woken_while_running: Cell::new(false),
-            abort_requested: Cell::new(false),
-            detached: Cell::new(false),
-            join_waker: Cell::new(None),
-            self_waker: Cell::new(None),
-        };
+            options.name,
+            options.priority,
+            self.shared.clone(),
+            self.precise_now.get(),
+            self.instruments.clock_now_ns(),
+        );
         let task = TaskCell::new(header, future);
         let key = self.registry.borrow_mut().insert(task.clone());
         task.header.registry_key.set(key);
@@ -346,7 +335,7 @@ impl Core {
     /// Reads both clocks (once per turn).
     fn read_clocks(&self) {
         self.precise_now.set(Instant::now());
-        self.instruments.read_coarse_clock();
+        self.instruments.read_poll_clock();
     }
 
     /// Moves tasks woken from other threads into the scheduler.
@@ -383,6 +372,11 @@ impl Core {
     /// Takes the trace recorded so far.
     pub(crate) fn take_trace(&self) -> Vec<TraceEvent> {
         self.instruments.take_trace()
+    }
+
+    /// The figures of the tasks finished so far (if the builder kept them).
+    pub(crate) fn finished_task_stats(&self) -> Vec<TaskStats> {
+        self.instruments.finished_task_stats()
     }
 
     /// Tears the loop down: drops every task's future (closing its sockets,

@@ -48,7 +48,9 @@
 //! 1. `task.rs` — what a task is: the future plus its bookkeeping, and its
 //!    states [`TaskState`] (ready / running / waiting / done).
 //! 2. `scheduler.rs` — the [`Scheduler`] trait (the pluggable "who runs
-//!    next"), [`OldestReady`], [`NewestReady`], [`Priority`].
+//!    next"), [`OldestReady`], [`NewestReady`], [`Priority`]; `keyed.rs`
+//!    ([`Keyed`], a ready task with a sort key, for heap-based policies) and
+//!    `options.rs` ([`TaskOptions`]: spawn with a name and a priority).
 //! 3. `core.rs` — the run loop: one turn, step by step.
 //! 4. `waker.rs` and `context.rs` — how a wake-up finds its way back, from
 //!    this thread or another.
@@ -57,9 +59,10 @@
 //! 7. `channel/` — oneshot and mpsc channels between tasks.
 //! 8. `join.rs` and `slab.rs` — handles, and the slot vector everything is
 //!    indexed by.
-//! 9. `instrument.rs`, `stats.rs`, `trace.rs`, `clock.rs` — what the loop
-//!    measures about its tasks, kept out of the run path: the two calls
-//!    around each poll, the counters, tracing, and the two clocks.
+//! 9. `instrument.rs`, `stats.rs`, `trace.rs`, `perfetto.rs`, `clock.rs` —
+//!    what the loop measures about its tasks, kept out of the run path: the
+//!    two calls around each poll, the counters and per-task figures, tracing
+//!    and its Perfetto file, and the two clocks.
 //!
 //! ## Example
 //!
@@ -113,6 +116,9 @@ mod context;
 mod core;
 mod instrument;
 mod join;
+mod keyed;
+mod options;
+mod perfetto;
 mod reactor;
 mod scheduler;
 mod slab;
@@ -130,18 +136,22 @@ pub mod time;
 use std::future::Future;
 use std::io;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::Duration;
 
+pub use self::clock::PollClock;
 pub use self::join::{JoinError, JoinHandle};
+pub use self::keyed::Keyed;
+pub use self::options::TaskOptions;
+pub use self::perfetto::{perfetto_json, write_perfetto};
 pub use self::scheduler::{NewestReady, OldestReady, Priority, ReadyTask, Scheduler, TaskMeta};
-pub use self::stats::Stats;
+pub use self::stats::{Stats, TaskStats};
 pub use self::task::{TaskId, TaskState};
 pub use self::time::{interval, sleep, sleep_until, timeout, Elapsed, Interval, Sleep};
 pub use self::trace::{TraceEvent, TraceKind};
 pub use self::yield_now::{yield_now, YieldNow};
 
 use self::core::Core;
+use self::instrument::{Instruments, Settings};
 
 /// A single-threaded event loop: spawns tasks and runs them until a future
 /// completes. One per thread at a time; `!Send`.
@@ -226,7 +236,26 @@ impl EventLoop {
     where
         F: Future + 'static,
     {
-        self.core.spawn(None, 0, future)
+        self.core.spawn(TaskOptions::new(), future)
+    }
+
+    /// Like [`EventLoop::spawn`], with a name and a priority together.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use handspun::event_loop::{EventLoop, TaskOptions};
+    ///
+    /// let mut ev = EventLoop::builder().keep_task_stats(true).build().unwrap();
+    /// let handle = ev.spawn_with(TaskOptions::new().name("job").priority(3), async { 5 });
+    /// assert_eq!(ev.block_on(handle), Ok(5));
+    /// assert_eq!(ev.task_stats()[0].name.as_deref(), Some("job"));
+    /// ```
+    pub fn spawn_with<F>(&self, options: TaskOptions, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        self.core.spawn(options, future)
     }
 
     /// Like [`EventLoop::spawn`], with a name for slow-poll reports, stats
@@ -235,7 +264,7 @@ impl EventLoop {
     where
         F: Future + 'static,
     {
-        self.core.spawn(Some(Arc::from(name.into())), 0, future)
+        self.core.spawn(TaskOptions::new().name(name), future)
     }
 
     /// Like [`EventLoop::spawn`], with a priority for the [`Priority`]
@@ -244,13 +273,22 @@ impl EventLoop {
     where
         F: Future + 'static,
     {
-        self.core.spawn(None, priority, future)
+        self.core
+            .spawn(TaskOptions::new().priority(priority), future)
     }
 
     /// The loop's counters: tasks ready / waiting / done, polls, time spent
-    /// ready but not running, slow polls.
+    /// ready but not running, slow polls. (Inside a task: [`stats`].)
     pub fn stats(&self) -> Stats {
         self.core.stats()
+    }
+
+    /// The figures of every task finished so far (polls, busy time, total
+    /// and longest ready-wait), in the order they finished. Empty unless the
+    /// loop was built with [`Builder::keep_task_stats`]`(true)`; a task still
+    /// running gives its figures through [`JoinHandle::stats`].
+    pub fn task_stats(&self) -> Vec<TaskStats> {
+        self.core.finished_task_stats()
     }
 
     /// The task events recorded so far (empty unless built with
@@ -293,16 +331,19 @@ impl std::fmt::Debug for EventLoop {
 /// ```
 pub struct Builder {
     scheduler: Box<dyn Scheduler>,
-    slow_poll_threshold: Duration,
-    tracing: bool,
+    instruments: Settings,
 }
 
 impl Default for Builder {
     fn default() -> Self {
         Builder {
             scheduler: Box::new(OldestReady::new()),
-            slow_poll_threshold: Duration::from_millis(100),
-            tracing: false,
+            instruments: Settings {
+                slow_poll_threshold: Duration::from_millis(100),
+                tracing: false,
+                poll_clock: PollClock::Coarse,
+                keep_task_stats: false,
+            },
         }
     }
 }
@@ -318,13 +359,29 @@ impl Builder {
     /// task's name and counted in [`Stats::slow_polls`] (default 100 ms, like
     /// asyncio's debug mode).
     pub fn slow_poll_threshold(mut self, threshold: Duration) -> Builder {
-        self.slow_poll_threshold = threshold;
+        self.instruments.slow_poll_threshold = threshold;
         self
     }
 
     /// Whether to record [`TraceEvent`]s (default off).
     pub fn tracing(mut self, on: bool) -> Builder {
-        self.tracing = on;
+        self.instruments.tracing = on;
+        self
+    }
+
+    /// Which clock times every poll (default [`PollClock::Coarse`]): choose
+    /// [`PollClock::Precise`] when a scheduler compares tasks'
+    /// [`TaskMeta::busy`], or to read exact per-task figures.
+    pub fn poll_clock(mut self, clock: PollClock) -> Builder {
+        self.instruments.poll_clock = clock;
+        self
+    }
+
+    /// Whether to keep every finished task's [`TaskStats`] for
+    /// [`EventLoop::task_stats`] (default off: a long-running server's
+    /// finished tasks would pile up).
+    pub fn keep_task_stats(mut self, on: bool) -> Builder {
+        self.instruments.keep_task_stats = on;
         self
     }
 
@@ -334,7 +391,7 @@ impl Builder {
     ///
     /// If the operating system refuses an `epoll` instance or an `eventfd`.
     pub fn build(self) -> io::Result<EventLoop> {
-        let core = Core::new(self.scheduler, self.slow_poll_threshold, self.tracing)?;
+        let core = Core::new(self.scheduler, Instruments::new(self.instruments))?;
         Ok(EventLoop {
             core: Rc::new(core),
         })
@@ -344,8 +401,7 @@ impl Builder {
 impl std::fmt::Debug for Builder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Builder")
-            .field("slow_poll_threshold", &self.slow_poll_threshold)
-            .field("tracing", &self.tracing)
+            .field("instruments", &self.instruments)
             .finish_non_exhaustive()
     }
 }
@@ -369,7 +425,59 @@ pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
 {
-    context::current("spawn").spawn(None, 0, future)
+    context::current("spawn").spawn(TaskOptions::new(), future)
+}
+
+/// Like [`spawn`], with a name and a priority together (see
+/// [`TaskOptions`]).
+///
+/// # Panics
+///
+/// Outside a running loop.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::event_loop::{self, EventLoop, TaskOptions};
+///
+/// let mut ev = EventLoop::new().unwrap();
+/// let name = ev.block_on(async {
+///     let handle = event_loop::spawn_with(TaskOptions::new().name("n").priority(2), async {});
+///     let name = handle.stats().name;
+///     handle.await.unwrap();
+///     name
+/// });
+/// assert_eq!(name.as_deref(), Some("n"));
+/// ```
+pub fn spawn_with<F>(options: TaskOptions, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    context::current("spawn_with").spawn(options, future)
+}
+
+/// The counters of the loop running this task, now (what
+/// [`EventLoop::stats`] gives from outside).
+///
+/// # Panics
+///
+/// Outside a running loop.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::event_loop::{self, EventLoop};
+///
+/// let mut ev = EventLoop::new().unwrap();
+/// let seen = ev.block_on(async {
+///     event_loop::spawn(async {}).await.unwrap();
+///     event_loop::stats()
+/// });
+/// assert_eq!((seen.spawned, seen.done), (1, 1));
+/// ```
+pub fn stats() -> Stats {
+    context::with_current(|core| core.map(Core::stats))
+        .expect("event_loop::stats must be called inside a running event loop")
 }
 
 /// Like [`spawn`], with a name for slow-poll reports, stats and traces.
@@ -381,7 +489,7 @@ pub fn spawn_named<F>(name: impl Into<String>, future: F) -> JoinHandle<F::Outpu
 where
     F: Future + 'static,
 {
-    context::current("spawn_named").spawn(Some(Arc::from(name.into())), 0, future)
+    context::current("spawn_named").spawn(TaskOptions::new().name(name), future)
 }
 
 /// Like [`spawn`], with a priority for the [`Priority`] scheduler.
@@ -393,5 +501,5 @@ pub fn spawn_with_priority<F>(priority: i32, future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
 {
-    context::current("spawn_with_priority").spawn(None, priority, future)
+    context::current("spawn_with_priority").spawn(TaskOptions::new().priority(priority), future)
 }
