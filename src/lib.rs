@@ -82,6 +82,7 @@ pub mod event_loop;
 pub mod http;
 pub mod procpool;
 pub mod report;
+pub mod sim;
 pub mod threadpool;
 pub mod tuning;
 pub mod workloads;

@@ -134,3 +134,52 @@ fn instant_nanos() -> u64 {
 pub(crate) fn span(from: u64, to: u64) -> Duration {
     Duration::from_nanos(to.saturating_sub(from))
 }
+
+/// Time for a simulated loop: it moves only when the loop moves it (to the
+/// next timer, when every task waits) or when a task says it computed for a
+/// while (`sim::work`). Loop thread only.
+#[derive(Debug)]
+pub(crate) struct VirtualClock {
+    /// The instant virtual time started at (any instant: only spans matter).
+    origin: Instant,
+    /// How far virtual time has moved since `origin`.
+    elapsed: std::cell::Cell<Duration>,
+}
+
+impl VirtualClock {
+    /// A clock at virtual time zero.
+    pub(crate) fn new() -> VirtualClock {
+        VirtualClock {
+            origin: Instant::now(),
+            elapsed: std::cell::Cell::new(Duration::ZERO),
+        }
+    }
+
+    /// The virtual now, as an `Instant` (so timers work unchanged).
+    pub(crate) fn now(&self) -> Instant {
+        self.origin + self.elapsed.get()
+    }
+
+    /// Virtual time since the clock started.
+    pub(crate) fn elapsed(&self) -> Duration {
+        self.elapsed.get()
+    }
+
+    /// Virtual nanoseconds since the clock started.
+    pub(crate) fn elapsed_ns(&self) -> u64 {
+        u64::try_from(self.elapsed.get().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// Moves time forward to `deadline` (never back).
+    pub(crate) fn advance_to(&self, deadline: Instant) {
+        let target = deadline.saturating_duration_since(self.origin);
+        if target > self.elapsed.get() {
+            self.elapsed.set(target);
+        }
+    }
+
+    /// Moves time forward by `span`.
+    pub(crate) fn advance_by(&self, span: Duration) {
+        self.elapsed.set(self.elapsed.get() + span);
+    }
+}

@@ -31,9 +31,11 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use super::clock::VirtualClock;
 use super::context;
+use super::driver::{Driver, Parked, Stuck};
 use super::instrument::Instruments;
 use super::join::JoinHandle;
 use super::options::TaskOptions;
@@ -83,6 +85,8 @@ pub(crate) struct Core {
     /// Never ahead of real time, so timers compared against it never fire
     /// early.
     precise_now: Cell<Instant>,
+    /// Where time comes from and how the loop waits (real or simulated).
+    driver: Driver,
     /// Counters, trace, slow-poll check and the poll clock: what the loop
     /// measures, kept out of the run path.
     instruments: Instruments,
@@ -101,13 +105,15 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    /// A new loop with this policy and these instruments.
+    /// A new loop with this policy, these instruments and this driver.
     pub(crate) fn new(
         scheduler: Box<dyn Scheduler>,
         instruments: Instruments,
+        driver: Driver,
     ) -> std::io::Result<Core> {
         let id = NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed);
-        let (reactor, mio_waker) = Reactor::new()?;
+        let simulated = matches!(driver, Driver::Virtual(_));
+        let (reactor, mio_waker) = Reactor::new(simulated)?;
         let shared = Arc::new(Shared::new(id, mio_waker));
         let main_waker = Waker::from(Arc::new(MainWaker {
             shared: shared.clone(),
@@ -119,7 +125,8 @@ impl Core {
             reactor: Rc::new(reactor),
             timers: Rc::new(TimerQueue::default()),
             registry: RefCell::new(Slab::default()),
-            precise_now: Cell::new(Instant::now()),
+            precise_now: Cell::new(driver.now()),
+            driver,
             instruments,
             next_task_id: Cell::new(1),
             main_waker,
@@ -308,19 +315,14 @@ impl Core {
             || self.shared.inbox_dirty();
 
         let mut woken = std::mem::take(&mut *self.woken.borrow_mut());
-        if !has_work || self.reactor.source_count() > 0 {
-            let timeout = if has_work {
-                Some(Duration::ZERO)
-            } else {
-                // About to block: measure the wait from a fresh reading.
-                self.precise_now.set(Instant::now());
-                self.timers.next_deadline().map(|deadline| {
-                    round_up_to_ms(deadline.saturating_duration_since(self.precise_now()))
-                })
-            };
-            self.reactor.turn(timeout, &mut woken);
+        match self
+            .driver
+            .park(&self.reactor, &self.timers, has_work, &mut woken)
+        {
+            Parked::Skipped => {}
             // Wakes from other threads that ended the wait run this turn.
-            self.drain_inbox();
+            Parked::Waited => self.drain_inbox(),
+            Parked::Stuck => self.stuck(),
         }
         self.read_clocks();
         if self.timers.len() > 0 {
@@ -334,8 +336,40 @@ impl Core {
 
     /// Reads both clocks (once per turn).
     fn read_clocks(&self) {
-        self.precise_now.set(Instant::now());
+        self.precise_now.set(self.driver.now());
         self.instruments.read_poll_clock();
+    }
+
+    /// Now, on the loop's precise clock (virtual in a simulation): what a
+    /// new timer's deadline counts from.
+    pub(crate) fn now(&self) -> Instant {
+        self.driver.now()
+    }
+
+    /// The virtual clock, if this loop is simulated.
+    pub(crate) fn virtual_clock(&self) -> Option<&VirtualClock> {
+        match &self.driver {
+            Driver::Virtual(clock) => Some(clock),
+            Driver::Os(_) => None,
+        }
+    }
+
+    /// Every task waits and nothing can wake one (only a simulated loop can
+    /// tell): leaves `block_on` by unwinding with the waiting tasks' names,
+    /// which the simulation catches and reports. Never returns.
+    #[cold]
+    fn stuck(&self) -> ! {
+        let mut waiting: Vec<(TaskId, String)> = self
+            .registry
+            .borrow()
+            .iter()
+            .map(|task| task.header())
+            .filter(|header| header.state.get() == TaskState::Waiting)
+            .map(|header| (header.id, header.display_name().to_string()))
+            .collect();
+        waiting.sort();
+        let waiting = waiting.into_iter().map(|(_, name)| name).collect();
+        std::panic::resume_unwind(Box::new(Stuck { waiting }))
     }
 
     /// Moves tasks woken from other threads into the scheduler.
@@ -425,11 +459,4 @@ fn meta_of(header: &Header) -> TaskMeta {
         polls: header.polls.get(),
         busy: header.busy.get(),
     }
-}
-
-/// Rounds up to a whole millisecond: `epoll_wait` counts in milliseconds, and
-/// rounding down would wake the loop before the deadline.
-fn round_up_to_ms(duration: Duration) -> Duration {
-    let millis = duration.as_nanos().div_ceil(1_000_000);
-    Duration::from_millis(u64::try_from(millis).unwrap_or(u64::MAX))
 }

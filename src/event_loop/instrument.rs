@@ -29,9 +29,10 @@ use std::time::Duration;
 
 use super::clock::{self, PollClock};
 use super::core::Ending;
+use super::driver::Driver;
 use super::stats::{bump, Counters, Stats, TaskStats};
 use super::task::{Header, TaskState};
-use super::trace::{TraceEvent, TraceKind, Tracer};
+use super::trace::{TraceCounts, TraceEvent, TraceKind, Tracer};
 
 /// What the builder chose about measuring.
 #[derive(Debug, Clone, Copy)]
@@ -55,8 +56,9 @@ pub(crate) struct Instruments {
     tracer: Tracer,
     /// A poll that takes at least this long is reported as slow.
     slow_poll_threshold: Duration,
-    /// The clock read at the end of every poll and once per turn.
-    poll_clock: PollClock,
+    /// Where the poll clock is read (at the end of every poll and once per
+    /// turn) and trace events are stamped.
+    driver: Driver,
     /// The poll clock's last reading, in nanoseconds: the end of the last
     /// poll, or of the last park. Tasks queued in between are stamped with it.
     clock_now_ns: Cell<u64>,
@@ -75,14 +77,14 @@ pub(crate) struct PollTimer {
 }
 
 impl Instruments {
-    /// Instruments as the builder chose them.
-    pub(crate) fn new(settings: Settings) -> Instruments {
+    /// Instruments as the builder chose them, reading the driver's clocks.
+    pub(crate) fn new(settings: Settings, driver: Driver) -> Instruments {
         Instruments {
             counters: Counters::default(),
             tracer: Tracer::new(settings.tracing),
             slow_poll_threshold: settings.slow_poll_threshold,
-            poll_clock: settings.poll_clock,
-            clock_now_ns: Cell::new(settings.poll_clock.now_ns()),
+            clock_now_ns: Cell::new(driver.poll_clock_ns()),
+            driver,
             finished: settings.keep_task_stats.then(RefCell::default),
         }
     }
@@ -97,7 +99,7 @@ impl Instruments {
     /// Reads the poll clock (once per turn, after the park).
     #[inline]
     pub(crate) fn read_poll_clock(&self) {
-        self.clock_now_ns.set(self.poll_clock.now_ns());
+        self.clock_now_ns.set(self.driver.poll_clock_ns());
     }
 
     /// A turn of the loop begins.
@@ -161,7 +163,7 @@ impl Instruments {
     /// if it held the thread too long.
     #[inline]
     pub(crate) fn poll_finished(&self, header: &Header, timer: PollTimer) {
-        let ended_ns = self.poll_clock.now_ns();
+        let ended_ns = self.driver.poll_clock_ns();
         self.clock_now_ns.set(ended_ns);
         let took = clock::span(timer.started_ns, ended_ns);
         header.busy.set(header.busy.get() + took);
@@ -201,12 +203,11 @@ impl Instruments {
     /// waiting counts at that moment (a single branch when tracing is off).
     #[inline]
     fn record(&self, header: &Header, kind: TraceKind) {
-        self.tracer.record(
-            header,
-            kind,
-            self.counters.ready.get(),
-            self.counters.waiting.get(),
-        );
+        self.tracer.record(header, kind, || TraceCounts {
+            at: self.driver.now(),
+            ready: self.counters.ready.get(),
+            waiting: self.counters.waiting.get(),
+        });
     }
 
     /// A task was dropped with its loop: counted as aborted, not traced (no

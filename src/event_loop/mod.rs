@@ -114,6 +114,7 @@
 mod clock;
 mod context;
 mod core;
+mod driver;
 mod instrument;
 mod join;
 mod keyed;
@@ -150,7 +151,11 @@ pub use self::time::{interval, sleep, sleep_until, timeout, Elapsed, Interval, S
 pub use self::trace::{TraceEvent, TraceKind};
 pub use self::yield_now::{yield_now, YieldNow};
 
+pub(crate) use self::clock::VirtualClock;
 use self::core::Core;
+pub(crate) use self::driver::Stuck;
+
+use self::driver::Driver;
 use self::instrument::{Instruments, Settings};
 
 /// A single-threaded event loop: spawns tasks and runs them until a future
@@ -332,6 +337,8 @@ impl std::fmt::Debug for EventLoop {
 pub struct Builder {
     scheduler: Box<dyn Scheduler>,
     instruments: Settings,
+    /// Set by the simulation (`crate::sim`): virtual time, no sockets.
+    virtual_clock: Option<Rc<VirtualClock>>,
 }
 
 impl Default for Builder {
@@ -344,6 +351,7 @@ impl Default for Builder {
                 poll_clock: PollClock::Coarse,
                 keep_task_stats: false,
             },
+            virtual_clock: None,
         }
     }
 }
@@ -385,13 +393,31 @@ impl Builder {
         self
     }
 
+    /// The policy, already boxed (for `crate::sim`).
+    pub(crate) fn boxed_scheduler(mut self, scheduler: Box<dyn Scheduler>) -> Builder {
+        self.scheduler = scheduler;
+        self
+    }
+
+    /// Makes the loop a simulated one, on this virtual clock (for
+    /// `crate::sim`).
+    pub(crate) fn virtual_clock(mut self, clock: Rc<VirtualClock>) -> Builder {
+        self.virtual_clock = Some(clock);
+        self
+    }
+
     /// Creates the loop.
     ///
     /// # Errors
     ///
     /// If the operating system refuses an `epoll` instance or an `eventfd`.
     pub fn build(self) -> io::Result<EventLoop> {
-        let core = Core::new(self.scheduler, Instruments::new(self.instruments))?;
+        let driver = match self.virtual_clock {
+            Some(clock) => Driver::Virtual(clock),
+            None => Driver::Os(self.instruments.poll_clock),
+        };
+        let instruments = Instruments::new(self.instruments, driver.clone());
+        let core = Core::new(self.scheduler, instruments, driver)?;
         Ok(EventLoop {
             core: Rc::new(core),
         })
@@ -454,6 +480,12 @@ where
     F: Future + 'static,
 {
     context::current("spawn_with").spawn(options, future)
+}
+
+/// Runs `f` with the running loop's virtual clock; `None` outside a
+/// simulated loop (for `crate::sim`).
+pub(crate) fn with_virtual_clock<R>(f: impl FnOnce(&VirtualClock) -> R) -> Option<R> {
+    context::with_current(|core| core.and_then(Core::virtual_clock).map(f))
 }
 
 /// The counters of the loop running this task, now (what

@@ -50,6 +50,15 @@ pub struct TraceEvent {
     pub waiting: u64,
 }
 
+/// When an event happened (on the loop's clock: virtual in a simulation)
+/// and the loop's counts at that moment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TraceCounts {
+    pub(crate) at: Instant,
+    pub(crate) ready: u64,
+    pub(crate) waiting: u64,
+}
+
 /// The loop's recorder.
 #[derive(Debug)]
 pub(crate) struct Tracer {
@@ -67,23 +76,29 @@ impl Tracer {
         }
     }
 
-    /// Records `kind` for the task (a single branch when tracing is off).
+    /// Records `kind` for the task (a single branch when tracing is off);
+    /// `counts` is called only when tracing is on.
     #[inline]
-    pub(crate) fn record(&self, header: &Header, kind: TraceKind, ready: u64, waiting: u64) {
+    pub(crate) fn record(
+        &self,
+        header: &Header,
+        kind: TraceKind,
+        counts: impl FnOnce() -> TraceCounts,
+    ) {
         if self.enabled {
-            self.push(header, kind, ready, waiting);
+            self.push(header, kind, counts());
         }
     }
 
     #[cold]
-    fn push(&self, header: &Header, kind: TraceKind, ready: u64, waiting: u64) {
+    fn push(&self, header: &Header, kind: TraceKind, counts: TraceCounts) {
         self.events.borrow_mut().push(TraceEvent {
             task: header.id.0,
             name: header.name.as_deref().map(str::to_string),
             kind,
-            at: Instant::now(),
-            ready,
-            waiting,
+            at: counts.at,
+            ready: counts.ready,
+            waiting: counts.waiting,
         });
     }
 
