@@ -11,7 +11,8 @@
 //!   unchanged, and a simulated hour passes at once. [`work`] moves the clock
 //!   as if a task computed for a while.
 //! - **no real sockets.** Opening one fails with
-//!   [`SimError::RealSocket`] (inside the `io::Error`).
+//!   [`SimError::RealSocket`] (inside the `io::Error`); [`net`]'s in-memory
+//!   [`Listener`](net::Listener) and [`Stream`](net::Stream) take their place.
 //! - **a seeded scheduler** picks which ready task runs: [`Policy::Random`],
 //!   [`Policy::Pct`] (random priorities with a few priority changes), or
 //!   [`Policy::Replay`] of a recorded [`Schedule`].
@@ -26,7 +27,8 @@
 //!
 //! 1. this file — [`run`], [`check`], [`replay`], [`work`];
 //! 2. `schedulers.rs` — the seeded policies and the schedule string;
-//! 3. `error.rs` — what can go wrong; `rng.rs` — the generator.
+//! 3. `net.rs` — in-memory streams and listeners;
+//! 4. `error.rs` — what can go wrong; `rng.rs` — the generator.
 //!
 //! The loop side of the seam is `event_loop/driver.rs`: a loop is built with
 //! either the real driver (epoll, the machine's clock) or the virtual one;
@@ -56,6 +58,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod net;
 mod rng;
 mod schedulers;
 
@@ -166,6 +169,7 @@ where
         }
         Policy::Replay(schedule) => Box::new(Replay::new(schedule.clone(), log.clone())),
     };
+    net::reset();
     let clock = Rc::new(VirtualClock::new());
     let mut ev = EventLoop::builder()
         .boxed_scheduler(scheduler)
