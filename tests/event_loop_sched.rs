@@ -360,3 +360,37 @@ fn spawn_with_inside_a_task_names_the_task() {
     assert_eq!(name.as_deref(), Some("a"));
     assert_eq!(order, ["b", "a"]);
 }
+
+/// The example's workload on virtual time: one greedy task (4 slices of
+/// 5 ms) and three light ones (4 steps of 0.2 ms), each yielding after every
+/// slice. Returns who ran, in order.
+fn greedy_and_light(scheduler: impl Scheduler + 'static) -> String {
+    let run = handspun::sim::run_with(scheduler, || async {
+        let log = Rc::new(RefCell::new(String::new()));
+        let mut handles = Vec::new();
+        for (name, slice_us) in [('G', 5_000), ('a', 200), ('b', 200), ('c', 200)] {
+            let log = log.clone();
+            handles.push(event_loop::spawn(async move {
+                for _ in 0..4 {
+                    handspun::sim::work(Duration::from_micros(slice_us));
+                    log.borrow_mut().push(name);
+                    event_loop::yield_now().await;
+                }
+            }));
+        }
+        for handle in handles {
+            handle.await.unwrap();
+        }
+        let order = log.borrow().clone();
+        order
+    });
+    run.outcome.unwrap()
+}
+
+#[test]
+fn least_busy_first_lets_light_tasks_finish_before_the_greedy_one_runs_again() {
+    let fair = greedy_and_light(custom_scheduler::LeastBusyFirst::default());
+    assert_eq!(fair, "GabcabcabcabcGGG");
+    let fifo = greedy_and_light(event_loop::OldestReady::new());
+    assert_eq!(fifo, "GabcGabcGabcGabc");
+}

@@ -265,3 +265,24 @@ fn a_seed_gives_the_same_schedule_on_every_machine() {
     assert_eq!(random.outcome.unwrap(), order("daddacaccbbb"));
     assert_eq!(pct.outcome.unwrap(), order("aaabcccdddbb"));
 }
+
+#[test]
+fn an_endless_run_is_stopped_with_an_error() {
+    let run = sim::run(&RANDOM, || async {
+        let (_keep_open, never) = oneshot::channel::<()>();
+        // A ticker keeps time moving, so this is no deadlock: only a bound
+        // on the run can end it.
+        event_loop::spawn_named("ticker", async {
+            let mut ticks = event_loop::interval(Duration::from_secs(1));
+            loop {
+                ticks.tick().await;
+            }
+        });
+        never.await.unwrap();
+    });
+    assert!(
+        matches!(run.outcome, Err(SimError::TooLong { .. })),
+        "{:?}",
+        run.outcome
+    );
+}

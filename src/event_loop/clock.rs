@@ -144,6 +144,8 @@ pub(crate) struct VirtualClock {
     origin: Instant,
     /// How far virtual time has moved since `origin`.
     elapsed: std::cell::Cell<Duration>,
+    /// Turns of the loop so far (the simulation bounds a run by them).
+    turns: std::cell::Cell<u64>,
 }
 
 impl VirtualClock {
@@ -152,7 +154,15 @@ impl VirtualClock {
         VirtualClock {
             origin: Instant::now(),
             elapsed: std::cell::Cell::new(Duration::ZERO),
+            turns: std::cell::Cell::new(0),
         }
+    }
+
+    /// Counts one turn of the loop; returns the count.
+    pub(crate) fn count_turn(&self) -> u64 {
+        let turns = self.turns.get() + 1;
+        self.turns.set(turns);
+        turns
     }
 
     /// The virtual now, as an `Instant` (so timers work unchanged).

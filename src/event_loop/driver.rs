@@ -22,6 +22,17 @@ use super::clock::{PollClock, VirtualClock};
 use super::reactor::Reactor;
 use super::timer::TimerQueue;
 
+/// How many turns a simulated run may take before it is stopped as one that
+/// would never end (each turn polls up to a batch of tasks).
+pub(crate) const MAX_SIMULATED_TURNS: u64 = 100_000;
+
+/// The payload a simulated loop unwinds with when a run reaches
+/// [`MAX_SIMULATED_TURNS`].
+#[derive(Debug)]
+pub(crate) struct TooLong {
+    pub(crate) turns: u64,
+}
+
 /// Where time comes from and how the loop waits.
 #[derive(Debug, Clone)]
 pub(crate) enum Driver {
@@ -90,6 +101,12 @@ impl Driver {
                 Parked::Waited
             }
             Driver::Virtual(clock) => {
+                let turns = clock.count_turn();
+                if turns > MAX_SIMULATED_TURNS {
+                    // A run that never ends (a task yielding forever, an
+                    // interval ticking forever beside a deadlock): stop it.
+                    std::panic::resume_unwind(Box::new(TooLong { turns }));
+                }
                 if has_work {
                     return Parked::Skipped;
                 }

@@ -63,6 +63,9 @@
 //!    what the loop measures about its tasks, kept out of the run path: the
 //!    two calls around each poll, the counters and per-task figures, tracing
 //!    and its Perfetto file, and the two clocks.
+//! 10. `driver.rs` — where time comes from and how the loop waits: epoll and
+//!     the machine's clock, or (for [`crate::sim`]) a virtual clock that jumps
+//!     to the next timer.
 //!
 //! ## Example
 //!
@@ -153,7 +156,7 @@ pub use self::yield_now::{yield_now, YieldNow};
 
 pub(crate) use self::clock::VirtualClock;
 use self::core::Core;
-pub(crate) use self::driver::Stuck;
+pub(crate) use self::driver::{Stuck, TooLong};
 
 use self::driver::Driver;
 use self::instrument::{Instruments, Settings};

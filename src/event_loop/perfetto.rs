@@ -86,7 +86,7 @@ pub fn perfetto_json(trace: &[TraceEvent]) -> Value {
                     events.push(json!({
                         "name": "poll", "cat": "run", "ph": "X", "pid": 1,
                         "tid": event.task, "ts": micros(began),
-                        "dur": micros(event.at) - micros(began),
+                        "dur": event.at.saturating_duration_since(began).as_nanos() as f64 / 1000.0,
                     }));
                 }
             }

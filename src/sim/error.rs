@@ -21,6 +21,14 @@ pub enum SimError {
         /// one), in spawn order.
         waiting: Vec<String>,
     },
+    /// The run went on for so many turns of the loop that it would likely
+    /// never end (tasks yielding forever, or a timer ticking forever beside
+    /// tasks that wait for each other).
+    #[error("the run was stopped after {turns} turns of the loop: it looks endless")]
+    TooLong {
+        /// Turns taken.
+        turns: u64,
+    },
     /// The body (or a task whose failure it unwrapped) panicked.
     #[error("the body panicked: {message}")]
     Panicked {

@@ -73,7 +73,7 @@ use std::rc::Rc;
 use std::sync::Once;
 use std::time::Duration;
 
-use crate::event_loop::{self, EventLoop, Scheduler, Stuck, TraceEvent, VirtualClock};
+use crate::event_loop::{self, EventLoop, Scheduler, Stuck, TooLong, TraceEvent, VirtualClock};
 
 use self::schedulers::{Log, Pct, Random, Replay};
 
@@ -169,6 +169,55 @@ where
         }
         Policy::Replay(schedule) => Box::new(Replay::new(schedule.clone(), log.clone())),
     };
+    run_on(scheduler, log, body)
+}
+
+/// Runs `body()` on a new simulated loop under any scheduler — your own, or
+/// a built-in such as `OldestReady` — with virtual time, so that a policy's
+/// order can be tested exactly: [`work`] gives tasks exact busy times. The
+/// run's [`Run::schedule`] stays empty (only the seeded policies record one).
+///
+/// # Panics
+///
+/// As [`run`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use handspun::event_loop::{self, Priority, TaskOptions};
+/// use handspun::sim;
+///
+/// let run = sim::run_with(Priority::new(), || async {
+///     let low = event_loop::spawn_with(TaskOptions::new().priority(1), async {
+///         sim::work(Duration::from_millis(2));
+///         sim::elapsed()
+///     });
+///     let high = event_loop::spawn_with(TaskOptions::new().priority(9), async {
+///         sim::work(Duration::from_millis(3));
+///         sim::elapsed()
+///     });
+///     (high.await.unwrap(), low.await.unwrap())
+/// });
+/// // High ran first: it finished at 3 ms, low at 3 + 2 ms.
+/// let ms = Duration::from_millis;
+/// assert_eq!(run.outcome, Ok((ms(3), ms(5))));
+/// ```
+pub fn run_with<T, F, Fut>(scheduler: impl Scheduler + 'static, body: F) -> Run<T>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = T>,
+{
+    run_on(Box::new(scheduler), Rc::default(), body)
+}
+
+/// Runs `body()` on a simulated loop with `scheduler`, whose choices (if it
+/// records any) go to `log`.
+fn run_on<T, F, Fut>(scheduler: Box<dyn Scheduler>, log: Rc<RefCell<Log>>, body: F) -> Run<T>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = T>,
+{
     net::reset();
     let clock = Rc::new(VirtualClock::new());
     let mut ev = EventLoop::builder()
@@ -189,8 +238,13 @@ where
             Ok(stuck) => SimError::Deadlock {
                 waiting: stuck.waiting,
             },
-            Err(payload) => SimError::Panicked {
-                message: panic_message(payload.as_ref()),
+            Err(payload) => match payload.downcast::<TooLong>() {
+                Ok(too_long) => SimError::TooLong {
+                    turns: too_long.turns,
+                },
+                Err(payload) => SimError::Panicked {
+                    message: panic_message(payload.as_ref()),
+                },
             },
         }),
     };
