@@ -46,6 +46,14 @@ pub enum SimError {
         /// The index of the first choice that did not fit.
         at: usize,
     },
+    /// The simulated loop could not be created: the operating system refused
+    /// the `epoll` instance or `eventfd` every loop holds (usually: out of
+    /// file descriptors).
+    #[error("could not create the simulated event loop: {message}")]
+    Start {
+        /// The operating system's error.
+        message: String,
+    },
     /// A schedule string that cannot be read.
     #[error("cannot read schedule {text:?}: expected numbers separated by dots, like \"0.2.1\"")]
     BadSchedule {

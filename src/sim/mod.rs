@@ -129,12 +129,9 @@ pub struct Run<T> {
 ///
 /// Tasks still alive when the body returns are dropped with the loop. A
 /// panic in the body (or a deadlock) becomes the [`Run::outcome`]'s error;
-/// the panic message is not printed.
-///
-/// # Panics
-///
-/// If the operating system refuses the loop's `epoll` instance (which a
-/// simulated loop creates but never waits on).
+/// the panic message is not printed. (So does [`SimError::Start`], if the
+/// operating system refuses the `epoll` instance a simulated loop creates
+/// but never waits on.)
 ///
 /// # Examples
 ///
@@ -177,10 +174,6 @@ where
 /// order can be tested exactly: [`work`] gives tasks exact busy times. The
 /// run's [`Run::schedule`] stays empty (only the seeded policies record one).
 ///
-/// # Panics
-///
-/// As [`run`].
-///
 /// # Examples
 ///
 /// ```
@@ -220,13 +213,25 @@ where
 {
     net::reset();
     let clock = Rc::new(VirtualClock::new());
-    let mut ev = EventLoop::builder()
+    let built = EventLoop::builder()
         .boxed_scheduler(scheduler)
         .tracing(true)
         .slow_poll_threshold(Duration::MAX)
         .virtual_clock(clock.clone())
-        .build()
-        .expect("a simulated loop needs an epoll instance, and the system refused one");
+        .build();
+    let mut ev = match built {
+        Ok(ev) => ev,
+        Err(error) => {
+            return Run {
+                outcome: Err(SimError::Start {
+                    message: error.to_string(),
+                }),
+                schedule: Schedule::default(),
+                trace: Vec::new(),
+                elapsed: Duration::ZERO,
+            }
+        }
+    };
     let outcome = quietly(|| catch_unwind(AssertUnwindSafe(|| ev.block_on(body()))));
     let trace = ev.take_trace();
     drop(ev);
@@ -257,6 +262,15 @@ where
 }
 
 /// How many schedules [`check`] tries, and how.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::sim::Check;
+///
+/// let quick = Check { schedules: 100, seed: 42, ..Check::default() };
+/// assert_eq!(quick.pct_depth, 3);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
     /// Schedules to try; they alternate random and PCT.

@@ -21,6 +21,17 @@ use super::error::SimError;
 use super::rng::SplitMix64;
 
 /// The choices of one run: the index picked at each pop that had a choice.
+/// Written and read as dotted numbers.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::sim::Schedule;
+///
+/// let schedule: Schedule = "2.0.1".parse().unwrap();
+/// assert_eq!(schedule.0, [2, 0, 1]);
+/// assert_eq!(schedule.to_string(), "2.0.1");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Schedule(pub Vec<u32>);
 
