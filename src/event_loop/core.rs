@@ -19,8 +19,13 @@
 //! turn, after the park (and once before a blocking wait, to size its
 //! timeout); timers and schedulers use it. The *poll* clock (coarse unless
 //! the builder chose the precise one) is read by the instruments once per
-//! turn and at the end of every poll, for statistics and slow-poll reports. Neither is read per wake: a task woken during a turn is
-//! stamped "ready since" with the readings the loop already has.
+//! turn and at the end of every poll, for statistics and slow-poll reports.
+//! Neither is read per wake: a task woken during a turn is stamped "ready
+//! since" with the readings the loop already has.
+//!
+//! Both clocks and the wait itself come from the loop's driver
+//! (`driver.rs`), chosen when the loop is built: epoll and the machine's
+//! clocks, or a simulation's virtual clock. This file never asks which.
 
 #![forbid(unsafe_code)]
 
