@@ -3,7 +3,9 @@
 //! One turn of the loop:
 //!
 //! 1. if the `block_on` future was woken, poll it; if it is done, return;
-//! 2. pop up to [`BATCH`] ready tasks from the scheduler and poll each once;
+//! 2. pop up to [`BATCH`] ready tasks from the scheduler and poll each once,
+//!    each poll with a fresh operation budget (`budget.rs`), so that no
+//!    poll runs on without end;
 //! 3. *park*: move tasks woken from other threads into the scheduler; ask
 //!    `epoll` for I/O events — without waiting if work is ready, else until
 //!    the nearest timer deadline (or forever, if there is none); read the
@@ -33,6 +35,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use super::budget;
 use super::context;
 use super::instrument::Instruments;
 use super::join::JoinHandle;
@@ -193,6 +196,12 @@ impl Core {
         }
     }
 
+    /// The task being polled has spent its operation budget and is made to
+    /// yield (`budget.rs`).
+    pub(crate) fn budget_exhausted(&self) {
+        self.instruments.budget_exhausted();
+    }
+
     /// Queues a waiting (or just-polled) task.
     pub(crate) fn enqueue(&self, task: Arc<dyn TaskObj>) {
         let header = task.header();
@@ -213,7 +222,7 @@ impl Core {
         self.read_clocks();
         loop {
             if self.shared.main_woken.swap(false, Ordering::AcqRel) {
-                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                if let Poll::Ready(output) = budget::with_budget(|| future.as_mut().poll(&mut cx)) {
                     return output;
                 }
             }
@@ -246,7 +255,7 @@ impl Core {
             .self_waker
             .take()
             .unwrap_or_else(|| task.clone().into_waker());
-        let outcome = task.poll_once(&mut Context::from_waker(&waker));
+        let outcome = budget::with_budget(|| task.poll_once(&mut Context::from_waker(&waker)));
         self.instruments.poll_finished(header, timer);
 
         match outcome {
