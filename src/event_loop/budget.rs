@@ -12,10 +12,18 @@
 //! operation that completes spends one unit: a socket read, write, accept or
 //! readiness check that did not block, a value received from a channel or
 //! sent into one, a [`consume_budget`]. Once the budget is spent, the next
-//! such operation does not even try: it wakes its own task — the ordinary
-//! waker path, so the task goes to the back of the ready queue — and returns
-//! `Pending`. The task resumes after every task that was ready before it,
-//! with a full budget again.
+//! such operation does not even try: it returns `Pending`, and hands its
+//! task's waker to the loop, which calls it at its next park — the ordinary
+//! waker path, after the wakers of the I/O events and timers that park
+//! found. So the task goes to the back of the ready queue behind every task
+//! that was ready or became ready meanwhile, and resumes with a full budget.
+//!
+//! Why at the park, and not at once: a task that woke itself at once would
+//! be polled again in the same batch whenever it is alone in the ready
+//! queue — as a greedy connection usually is, while the others wait for
+//! `epoll` to report their sockets — and the loop would still not look for
+//! I/O. Deferring the wake-up to the park is what tokio does too (its
+//! `defer` list).
 //!
 //! Operations that have to wait cost nothing: they return `Pending` anyway.
 //! Outside a poll by the loop (on a plain thread, say) there is no budget and
@@ -78,14 +86,13 @@ pub(crate) fn poll_proceed(cx: &Context<'_>) -> Poll<()> {
 }
 
 /// The budget is spent: the task yields (cold path, once per forced yield).
+/// Its waker is handed to the loop, which calls it at its next park.
 #[cold]
 fn exhausted(cx: &Context<'_>) {
-    context::with_current(|core| {
-        if let Some(core) = core {
-            core.budget_exhausted();
-        }
+    context::with_current(|core| match core {
+        Some(core) => core.budget_exhausted(cx.waker()),
+        None => cx.waker().wake_by_ref(),
     });
-    cx.waker().wake_by_ref();
 }
 
 /// One operation completed: takes one unit from the budget, if one applies.

@@ -10,7 +10,7 @@
 //!    `epoll` for I/O events — without waiting if work is ready, else until
 //!    the nearest timer deadline (or forever, if there is none); read the
 //!    clocks; fire the timers that are due; wake the tasks those events and
-//!    timers concern.
+//!    timers concern, then the tasks that spent their budget in step 2.
 //!
 //! Polling a task is a few state changes around `poll`; what the loop
 //! measures about it (counters, trace, slow-poll check, the coarse clock)
@@ -98,6 +98,9 @@ pub(crate) struct Core {
     idle_waiter: RefCell<Option<Waker>>,
     /// Scratch buffer: wakers collected during a park (reused every turn).
     woken: RefCell<Vec<Waker>>,
+    /// Wakers of tasks that spent their operation budget this turn; called
+    /// at the next park, after the I/O and timer wakers.
+    deferred: RefCell<Vec<Waker>>,
     /// Scratch buffer: tasks taken from the cross-thread inbox.
     remote: RefCell<Vec<Arc<dyn TaskObj>>>,
 }
@@ -128,6 +131,7 @@ impl Core {
             main_waker,
             idle_waiter: RefCell::new(None),
             woken: RefCell::new(Vec::new()),
+            deferred: RefCell::new(Vec::new()),
             remote: RefCell::new(Vec::new()),
         })
     }
@@ -197,9 +201,11 @@ impl Core {
     }
 
     /// The task being polled has spent its operation budget and is made to
-    /// yield (`budget.rs`).
-    pub(crate) fn budget_exhausted(&self) {
+    /// yield (`budget.rs`): `waker` is called at the next park, so the task
+    /// runs again only after the loop has looked for I/O and timers.
+    pub(crate) fn budget_exhausted(&self, waker: &Waker) {
         self.instruments.budget_exhausted();
+        self.deferred.borrow_mut().push(waker.clone());
     }
 
     /// Queues a waiting (or just-polled) task.
@@ -324,6 +330,7 @@ impl Core {
         self.shared.clear_notified();
         self.drain_inbox();
         let has_work = !self.scheduler.borrow().is_empty()
+            || !self.deferred.borrow().is_empty()
             || self.shared.main_woken.load(Ordering::SeqCst)
             || self.shared.inbox_dirty();
 
@@ -346,6 +353,7 @@ impl Core {
         if self.timers.len() > 0 {
             self.timers.fire_expired(self.precise_now.get(), &mut woken);
         }
+        woken.append(&mut self.deferred.borrow_mut());
         for waker in woken.drain(..) {
             waker.wake();
         }
@@ -426,6 +434,8 @@ impl Core {
         self.shared.take_inbox(&mut remote);
         drop(remote);
         drop(self.idle_waiter.borrow_mut().take());
+        let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
+        drop(deferred);
         self.reactor.clear_waiters();
         self.timers.clear();
     }

@@ -37,10 +37,11 @@
 //! So every poll of a task comes with a budget of [`BUDGET`] operations.
 //! Each socket read, write or accept that succeeds, and each value received
 //! from (or sent into) a channel, spends one. When the budget is spent, the
-//! next operation does not run: it wakes its own task and returns `Pending`,
-//! so the task goes to the back of the ready queue through the ordinary waker
-//! path, and the loop moves on to the others and to the reactor. The next
-//! poll starts with a full budget. A task that does fewer operations than
+//! next operation does not run: it returns `Pending`, and the loop calls the
+//! task's waker at its next park, after asking `epoll` for events — so the
+//! task goes to the back of the ready queue, behind every task those events
+//! made ready, through the ordinary waker path. The next poll starts with a
+//! full budget. A task that does fewer operations than
 //! that per poll never notices. tokio does the same (128 operations a task,
 //! its `coop` module); nginx caps how much each connection writes per turn
 //! of its loop. A loop that computes without awaiting can take part with
@@ -58,9 +59,9 @@
 //!    its budget), ready again, at the back of the queue.
 //! 3. Park: ask `epoll` for events — without waiting if tasks are ready,
 //!    otherwise until the nearest timer deadline; fire the timers that are
-//!    due; call the wakers of the tasks those events and timers concern. Each
-//!    woken task is pushed into the scheduler, stamped with the time it became
-//!    ready.
+//!    due; call the wakers of the tasks those events and timers concern, then
+//!    those of the tasks that spent their budget in step 2. Each woken task is
+//!    pushed into the scheduler, stamped with the time it became ready.
 //!
 //! Invariants: a task is in the ready queue at most once; a waiting task is in
 //! no queue; a done task is never polled again and its future has been
