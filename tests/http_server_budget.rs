@@ -353,7 +353,11 @@ fn sigterm_stops_accepting_at_once_and_exits_after_the_grace_while_a_client_down
         stopping.refused_while_running,
         "the listener stayed open: {stopping:?}"
     );
-    assert!(stopping.success, "{stopping:?}");
+    assert!(
+        stopping.success,
+        "serve failed, {:?} after SIGTERM",
+        stopping.exited_after
+    );
 }
 
 #[test]
