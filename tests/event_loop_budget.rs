@@ -276,3 +276,44 @@ fn outside_an_event_loop_no_budget_applies() {
         assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(i)));
     }
 }
+
+#[test]
+fn a_task_that_spent_its_budget_runs_again_only_after_the_loop_looked_for_io() {
+    let mut ev = EventLoop::new().unwrap();
+    let seen_by_reader = ev.block_on(async {
+        let listener = TcpListener::bind(any_port()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut writer = TcpStream::connect(addr).await.unwrap();
+        let (mut reader, _) = listener.accept().await.unwrap();
+        let steps = Rc::new(Cell::new(0));
+        let reader_ran = Rc::new(Cell::new(false));
+        // The reader waits on `epoll` for its socket...
+        let waiting = event_loop::spawn({
+            let (steps, reader_ran) = (steps.clone(), reader_ran.clone());
+            async move {
+                let mut byte = [0u8; 1];
+                reader.read_exact(&mut byte).await.unwrap();
+                reader_ran.set(true);
+                steps.get()
+            }
+        });
+        event_loop::yield_now().await; // it has polled once and parked
+                                       // ...its byte is sent, and a greedy task is alone in the ready queue.
+        writer.write_all(b"!").await.unwrap();
+        let greedy = event_loop::spawn(async move {
+            while !reader_ran.get() && steps.get() < GREEDY_LIMIT {
+                event_loop::consume_budget().await;
+                steps.set(steps.get() + 1);
+            }
+        });
+        event_loop::timeout(TEST_TIMEOUT, async {
+            greedy.await.unwrap();
+            waiting.await.unwrap()
+        })
+        .await
+        .unwrap()
+    });
+    // One poll of the greedy task, then the park found the reader's byte,
+    // and the reader ran before the greedy task's second poll.
+    assert_eq!(seen_by_reader, BUDGET);
+}
