@@ -10,7 +10,7 @@
 //! standard library with one scoped thread per core, each taking a chunk.
 //!
 //! `pool_startup` starts and stops the five-worker pool `handspun compare`
-//! runs as `threads`, unpinned and pinned, beside five bare scoped threads.
+//! runs as `threads`, beside five bare scoped threads.
 //!
 //! Run: `cargo bench --bench threadpool -- --warm-up-time 1 --measurement-time 3`
 
@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 // The cpu workload's job, the very function `handspun compare` runs.
-use handspun::threadpool::{gil, QueuePolicy, ThreadPool};
+use handspun::threadpool::{gil, StealingQueues, ThreadPool};
 use handspun::workloads::cpu::cpu_bound;
 use rayon::prelude::*;
 
@@ -72,7 +72,7 @@ fn handspun_pools(workers: usize) -> Vec<(&'static str, ThreadPool)> {
             "handspun_stealing",
             ThreadPool::builder()
                 .workers(workers)
-                .queue(QueuePolicy::Stealing)
+                .queue::<StealingQueues>()
                 .build()
                 .expect("pool"),
         ),
@@ -245,16 +245,6 @@ fn startup(c: &mut Criterion) {
     let mut group = c.benchmark_group("pool_startup");
     group.bench_function("handspun", |b| {
         b.iter(|| drop(ThreadPool::new(WORKERS)));
-    });
-    group.bench_function("handspun_pinned", |b| {
-        b.iter(|| {
-            let pool = ThreadPool::builder()
-                .workers(WORKERS)
-                .pin_workers(true)
-                .build()
-                .expect("pin to the allowed CPUs");
-            drop(pool);
-        });
     });
     group.bench_function("std_scope", |b| {
         b.iter(|| {

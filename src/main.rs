@@ -103,10 +103,6 @@ struct CompareArgs {
     /// report each model's median run (default 5; 3 with --quick).
     #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
     cpu_runs: Option<usize>,
-    /// Let the kernel place the pools' workers (and the cpu yardstick's bare
-    /// threads) instead of pinning each to a core of its own.
-    #[arg(long)]
-    no_pin: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -275,7 +271,6 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
     }
     config.trace = args.trace.is_some();
     config.sweep = args.sweep;
-    config.pin_workers = !args.no_pin;
     let progress = Arc::new(progress::Bars::new());
     let comparison = workloads::compare(&config, progress).map_err(|e| e.to_string())?;
     let sweep = &comparison.sweep;
@@ -289,9 +284,7 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
     for sentence in summary::summarize(&comparison.results, comparison.cores, sweep, yardstick) {
         println!("{sentence}");
     }
-    if let Some(sentence) =
-        summary::yardstick_sentence(yardstick, &comparison.results, config.pin_workers)
-    {
+    if let Some(sentence) = summary::yardstick_sentence(yardstick, &comparison.results) {
         println!("{sentence}");
     }
     if let Some(path) = &args.json {

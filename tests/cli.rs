@@ -259,7 +259,7 @@ fn compare_cpu_quick_writes_json_chart_and_trace() {
 }
 
 #[test]
-fn cpu_runs_sets_the_repetitions_and_no_pin_is_accepted() {
+fn cpu_runs_sets_the_repetitions() {
     let run = compare_with_reports(
         "runs",
         &[
@@ -271,7 +271,6 @@ fn cpu_runs_sets_the_repetitions_and_no_pin_is_accepted() {
             "0.02",
             "--cpu-runs",
             "2",
-            "--no-pin",
         ],
     );
     let report = read_json(&run.json);
@@ -346,11 +345,23 @@ fn compare_quick_runs_every_model_and_its_reports_add_up() {
         let sentence = run.stdout.lines().find(|line| line.starts_with(&said));
         let sentence = sentence.unwrap_or_else(|| panic!("no `{said}` in:\n{}", run.stdout));
         assert!(
-            sentence.contains("bare threads reached in the same run")
+            sentence.contains("of the speed of bare threads run beside it in each round")
                 && sentence.contains("90% target"),
             "{sentence}"
         );
+        // Judged on the per-round pairs, which the JSON carries.
+        let row = rows
+            .iter()
+            .find(|r| r["workload"] == "cpu" && r["model"] == model)
+            .unwrap();
+        let share = row["share_of_yardstick"].as_f64().unwrap();
+        assert!(share > 0.0, "{row}");
     }
+    let sync_cpu = rows
+        .iter()
+        .find(|r| r["workload"] == "cpu" && r["model"] == "sync")
+        .unwrap();
+    assert!(sync_cpu["share_of_yardstick"].is_null(), "{sync_cpu}");
     // cpu runs first, but the rows tell the tutorial's story: io, then cpu.
     let first_cpu = rows.iter().position(|r| r["workload"] == "cpu").unwrap();
     assert!(rows[..first_cpu].iter().all(|r| r["workload"] == "io"));

@@ -5,15 +5,25 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use handspun::threadpool::{as_completed, current_worker, JobError, QueuePolicy, ThreadPool};
+use handspun::threadpool::{
+    as_completed, current_worker, JobError, SharedQueue, StealingQueues, ThreadPool,
+};
+
+/// The built-in queue policies, as a value the scenarios can take.
+#[derive(Debug, Clone, Copy)]
+enum Policy {
+    Shared,
+    Stealing,
+}
 
 /// A pool of `workers` threads with the given queue policy.
-fn pool_with(workers: usize, policy: QueuePolicy) -> ThreadPool {
-    ThreadPool::builder()
-        .workers(workers)
-        .queue(policy)
-        .build()
-        .expect("pool")
+fn pool_with(workers: usize, policy: Policy) -> ThreadPool {
+    let builder = ThreadPool::builder().workers(workers);
+    let builder = match policy {
+        Policy::Shared => builder.queue::<SharedQueue>(),
+        Policy::Stealing => builder.queue::<StealingQueues>(),
+    };
+    builder.build().expect("pool")
 }
 
 /// Runs the scenario function of the same name once per queue policy.
@@ -21,16 +31,16 @@ macro_rules! for_each_policy {
     ($($scenario:ident),* $(,)?) => {
         $(
             mod $scenario {
-                use handspun::threadpool::QueuePolicy;
+                use super::Policy;
 
                 #[test]
                 fn shared_queue() {
-                    super::$scenario(QueuePolicy::Shared);
+                    super::$scenario(Policy::Shared);
                 }
 
                 #[test]
                 fn stealing_queues() {
-                    super::$scenario(QueuePolicy::Stealing);
+                    super::$scenario(Policy::Stealing);
                 }
             }
         )*
@@ -86,7 +96,7 @@ fn block_every_worker(
     (release_tx, blockers)
 }
 
-fn map_completes_on_the_caller_while_every_worker_is_blocked(policy: QueuePolicy) {
+fn map_completes_on_the_caller_while_every_worker_is_blocked(policy: Policy) {
     let pool = pool_with(2, policy);
     let (release, blockers) = block_every_worker(&pool);
 
@@ -118,7 +128,7 @@ fn map_completes_on_the_caller_while_every_worker_is_blocked(policy: QueuePolicy
     }
 }
 
-fn submit_all_returns_handles_in_order_and_cancels_after_shutdown(policy: QueuePolicy) {
+fn submit_all_returns_handles_in_order_and_cancels_after_shutdown(policy: Policy) {
     let pool = pool_with(3, policy);
     let runs = Arc::new(AtomicUsize::new(0));
     let handles = pool.submit_all((0..5_000usize).map(|i| {
@@ -142,7 +152,7 @@ fn submit_all_returns_handles_in_order_and_cancels_after_shutdown(policy: QueueP
 
 /// Large enough that `map` batches items; every 997th item panics, and
 /// some batches have two panics in a row.
-fn map_reports_panics_at_their_positions_inside_batches(policy: QueuePolicy) {
+fn map_reports_panics_at_their_positions_inside_batches(policy: Policy) {
     quiet::install();
     let pool = pool_with(2, policy);
     let panics_at = |i: u32| i.is_multiple_of(997) || i % 997 == 1;
@@ -242,7 +252,7 @@ fn submit_and_join_return_the_value() {
     assert_eq!(handle.join(), Ok("HELLO".to_owned()));
 }
 
-fn map_yields_results_in_input_order(policy: QueuePolicy) {
+fn map_yields_results_in_input_order(policy: Policy) {
     let pool = pool_with(3, policy);
     // Later items finish first: reversed sleep-free work sizes.
     let items: Vec<u64> = (0..200).collect();
@@ -264,7 +274,7 @@ fn map_yields_results_in_input_order(policy: QueuePolicy) {
     assert_eq!(results, expected);
 }
 
-fn map_batches_many_items_and_keeps_order(policy: QueuePolicy) {
+fn map_batches_many_items_and_keeps_order(policy: Policy) {
     let pool = pool_with(2, policy);
     let results = pool.map(|(a, b): (u64, u64)| a + b, (0..100_000u64).map(|i| (i, i)));
     assert_eq!(results.len(), 100_000);
@@ -275,7 +285,7 @@ fn map_batches_many_items_and_keeps_order(policy: QueuePolicy) {
 
 /// `into_vec` on results that were partly taken one by one: the values
 /// taken are not repeated, the rest come in order.
-fn map_into_vec_after_taking_some_results_returns_the_rest_in_order(policy: QueuePolicy) {
+fn map_into_vec_after_taking_some_results_returns_the_rest_in_order(policy: Policy) {
     let pool = pool_with(2, policy);
     let mut results = pool.map(|n: u64| n * 3, 0..10_000u64);
     let first: Vec<u64> = results.by_ref().take(1_500).map(Result::unwrap).collect();
@@ -287,7 +297,7 @@ fn map_into_vec_after_taking_some_results_returns_the_rest_in_order(policy: Queu
 /// Values are written straight into the final vector's storage: whichever
 /// way the results are taken — whole, one by one, cut short by a panic, or
 /// not at all — every value is dropped once, none leaks.
-fn map_drops_every_value_exactly_once(policy: QueuePolicy) {
+fn map_drops_every_value_exactly_once(policy: Policy) {
     quiet::install();
     let token = Arc::new(());
     {
@@ -331,7 +341,7 @@ fn map_drops_every_value_exactly_once(policy: QueuePolicy) {
 /// a job a looker will take; a push that no looker will take must still
 /// wake one. Here job A blocks until job B runs, so B must reach the other
 /// worker — woken if it sleeps — or A waits forever (bounded by the guard).
-fn a_job_pushed_while_a_looking_worker_takes_another_still_wakes_a_sleeper(policy: QueuePolicy) {
+fn a_job_pushed_while_a_looking_worker_takes_another_still_wakes_a_sleeper(policy: Policy) {
     let pool = pool_with(2, policy);
     for round in 0..300 {
         let (tx, rx) = mpsc::channel::<()>();
@@ -370,7 +380,7 @@ fn map_reports_a_panic_for_the_panicking_item_only() {
     }
 }
 
-fn as_completed_yields_every_handle_once_in_finish_order(policy: QueuePolicy) {
+fn as_completed_yields_every_handle_once_in_finish_order(policy: Policy) {
     let pool = pool_with(2, policy);
     // Job 0 waits for a gate that opens only after job 1 has finished, so
     // the finish order is forced: 1 before 0.
@@ -399,7 +409,7 @@ fn as_completed_yields_every_handle_once_in_finish_order(policy: QueuePolicy) {
     assert_eq!(unique, (0..500).collect());
 }
 
-fn four_submitters_times_ten_thousand_jobs_run_exactly_once(policy: QueuePolicy) {
+fn four_submitters_times_ten_thousand_jobs_run_exactly_once(policy: Policy) {
     const SUBMITTERS: usize = 4;
     const JOBS: usize = 10_000;
     let pool = Arc::new(pool_with(4, policy));
@@ -433,7 +443,7 @@ fn four_submitters_times_ten_thousand_jobs_run_exactly_once(policy: QueuePolicy)
     assert!(runs.iter().all(|count| count.load(Ordering::Relaxed) == 1));
 }
 
-fn panicking_jobs_are_reported_and_workers_survive(policy: QueuePolicy) {
+fn panicking_jobs_are_reported_and_workers_survive(policy: Policy) {
     quiet::install();
     const WORKERS: usize = 4;
     let pool = pool_with(WORKERS, policy);
@@ -487,7 +497,7 @@ fn panicking_jobs_are_reported_and_workers_survive(policy: QueuePolicy) {
     assert_eq!(indices, (0..WORKERS).collect());
 }
 
-fn shutdown_now_cancels_queued_jobs_and_lets_the_running_one_finish(policy: QueuePolicy) {
+fn shutdown_now_cancels_queued_jobs_and_lets_the_running_one_finish(policy: Policy) {
     let pool = pool_with(1, policy);
     let (running, gate) = gate_job(&pool);
     let ran = Arc::new(AtomicUsize::new(0));
@@ -513,7 +523,7 @@ fn shutdown_now_cancels_queued_jobs_and_lets_the_running_one_finish(policy: Queu
     assert_eq!(ran.load(Ordering::SeqCst), 0);
 }
 
-fn drop_runs_every_queued_job_then_joins(policy: QueuePolicy) {
+fn drop_runs_every_queued_job_then_joins(policy: Policy) {
     let pool = pool_with(1, policy);
     let (running, gate) = gate_job(&pool);
     let ran = Arc::new(AtomicUsize::new(0));
@@ -642,8 +652,9 @@ fn a_job_can_submit_to_its_own_pool_and_the_pool_can_be_dropped_from_a_worker() 
 }
 
 mod map_properties {
+    use super::Policy;
     use super::{pool_with, quiet};
-    use handspun::threadpool::{JobError, QueuePolicy};
+    use handspun::threadpool::JobError;
     use proptest::prelude::*;
 
     proptest! {
@@ -660,7 +671,7 @@ mod map_properties {
             stealing in any::<bool>(),
         ) {
             quiet::install();
-            let policy = if stealing { QueuePolicy::Stealing } else { QueuePolicy::Shared };
+            let policy = if stealing { Policy::Stealing } else { Policy::Shared };
             let pool = pool_with(workers, policy);
             let run = move |i: usize| {
                 if i % panic_every == panic_every - 1 {
@@ -692,48 +703,4 @@ fn pool_handles_and_worker_locals_can_be_shared_between_threads() {
     assert_send_sync::<handspun::threadpool::Handle<String>>();
     assert_send_sync::<handspun::threadpool::WorkerLocal<std::rc::Rc<u8>>>();
     assert_send_sync::<JobError>();
-}
-
-#[test]
-fn pinned_workers_run_on_one_cpu_each_in_turn() {
-    let allowed = handspun::tuning::affinity::allowed_cpus().unwrap();
-    let workers = allowed.len() + 1; // one more than the CPUs: wraps around
-    let pool = ThreadPool::builder()
-        .workers(workers)
-        .pin_workers(true)
-        .build()
-        .unwrap();
-    // Hold every worker at a barrier so each one answers once.
-    let barrier = Arc::new(Barrier::new(workers));
-    let handles: Vec<_> = (0..workers)
-        .map(|_| {
-            let barrier = Arc::clone(&barrier);
-            pool.submit(move || {
-                let answer = (
-                    current_worker().unwrap(),
-                    handspun::tuning::affinity::allowed_cpus().unwrap(),
-                );
-                barrier.wait();
-                answer
-            })
-        })
-        .collect();
-    let mut seen = HashSet::new();
-    for handle in handles {
-        let (worker, cpus) = handle.join().unwrap();
-        assert_eq!(cpus, [allowed[worker % allowed.len()]], "worker {worker}");
-        seen.insert(worker);
-    }
-    assert_eq!(seen.len(), workers, "every worker answered");
-    // The caller's thread is left alone.
-    assert_eq!(handspun::tuning::affinity::allowed_cpus().unwrap(), allowed);
-}
-
-#[test]
-fn pinning_to_a_cpu_outside_the_set_is_an_error() {
-    let error = std::thread::spawn(|| handspun::tuning::affinity::pin_current_thread(usize::MAX))
-        .join()
-        .unwrap()
-        .unwrap_err();
-    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
 }

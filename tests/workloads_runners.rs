@@ -42,7 +42,6 @@ fn settings(workers: usize, trace: bool, progress: Arc<Counter>) -> RunSettings 
         workers,
         pool_limit: DEFAULT_POOL_LIMIT,
         trace,
-        pin_workers: false,
         progress,
     }
 }

@@ -1,10 +1,11 @@
-"""RSS per idle connection: `handspun serve`, then nginx (1 worker), 10 000 connections each.
+"""RSS per idle connection: `handspun serve`, a tokio echo server, then nginx (1 worker), 10 000 connections each.
 
-    cargo build --release && python3 benches/python/idle_memory.py
+    cargo build --release --bin handspun --example peer_tokio_echo && python3 benches/python/idle_memory.py
 
 Opens 10 000 TCP connections from 127.0.0.2 and .3 (nothing sent), reads the
 server's VmRSS from /proc, then sends one keep-alive request on each and reads
-it again. nginx (Debian's nginx-light) runs with its own config in /tmp.
+it again. The tokio peer (benches/peers/tokio_echo.rs) echoes the request
+back instead of answering it. nginx (Debian's nginx-light) runs with its own config in /tmp.
 docs/benchmarks/http.md, "Many connections on one thread", has the figures.
 """
 import socket, subprocess, time, re, os
@@ -22,6 +23,9 @@ def hold(port, pid, n=10000):
 srv = subprocess.Popen(["target/release/handspun","serve","--addr","127.0.0.1:18555"], stdout=subprocess.PIPE); srv.stdout.readline()
 b,i,k = hold(18555, srv.pid); srv.terminate(); srv.wait()
 print(f"handspun serve: RSS {b} KiB, 10000 never-sent {i} KiB ({(i-b)*1024/10000:.0f} B each), after one request each {k} KiB ({(k-b)*1024/10000:.0f} B each)")
+tk = subprocess.Popen(["target/release/examples/peer_tokio_echo","127.0.0.1:18556"], stdout=subprocess.PIPE); tk.stdout.readline()
+b,i,k = hold(18556, tk.pid); tk.terminate(); tk.wait()
+print(f"tokio echo (current-thread): RSS {b} KiB, 10000 never-sent {i} KiB ({(i-b)*1024/10000:.0f} B each), after one request each {k} KiB ({(k-b)*1024/10000:.0f} B each)")
 os.makedirs('/tmp/ngx_idle/logs', exist_ok=True); os.makedirs('/tmp/ngx_idle/www', exist_ok=True)
 open('/tmp/ngx_idle/www/1k','wb').write(bytes(97+j%26 for j in range(1024)))
 open('/tmp/ngx_idle/nginx.conf','w').write("""worker_processes 1; daemon off; pid /tmp/ngx_idle/nginx.pid; error_log /tmp/ngx_idle/logs/error.log warn;

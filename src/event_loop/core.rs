@@ -3,12 +3,14 @@
 //! One turn of the loop:
 //!
 //! 1. if the `block_on` future was woken, poll it; if it is done, return;
-//! 2. pop up to [`BATCH`] ready tasks from the scheduler and poll each once;
+//! 2. pop up to [`BATCH`] ready tasks from the scheduler and poll each once,
+//!    each poll with a fresh operation budget (`budget.rs`), so that no
+//!    poll runs on without end;
 //! 3. *park*: move tasks woken from other threads into the scheduler; ask
 //!    `epoll` for I/O events — without waiting if work is ready, else until
 //!    the nearest timer deadline (or forever, if there is none); read the
 //!    clocks; fire the timers that are due; wake the tasks those events and
-//!    timers concern.
+//!    timers concern, then the tasks that spent their budget in step 2.
 //!
 //! Polling a task is a few state changes around `poll`; what the loop
 //! measures about it (counters, trace, slow-poll check, the poll clock)
@@ -38,6 +40,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
+use super::budget;
 use super::clock::VirtualClock;
 use super::context;
 use super::driver::{Driver, Parked, Stuck};
@@ -105,6 +108,9 @@ pub(crate) struct Core {
     idle_waiter: RefCell<Option<Waker>>,
     /// Scratch buffer: wakers collected during a park (reused every turn).
     woken: RefCell<Vec<Waker>>,
+    /// Wakers of tasks that spent their operation budget this turn; called
+    /// at the next park, after the I/O and timer wakers.
+    deferred: RefCell<Vec<Waker>>,
     /// Scratch buffer: tasks taken from the cross-thread inbox.
     remote: RefCell<Vec<Arc<dyn TaskObj>>>,
 }
@@ -137,6 +143,7 @@ impl Core {
             main_waker,
             idle_waiter: RefCell::new(None),
             woken: RefCell::new(Vec::new()),
+            deferred: RefCell::new(Vec::new()),
             remote: RefCell::new(Vec::new()),
         })
     }
@@ -194,6 +201,14 @@ impl Core {
         }
     }
 
+    /// The task being polled has spent its operation budget and is made to
+    /// yield (`budget.rs`): `waker` is called at the next park, so the task
+    /// runs again only after the loop has looked for I/O and timers.
+    pub(crate) fn budget_exhausted(&self, waker: &Waker) {
+        self.instruments.budget_exhausted();
+        self.deferred.borrow_mut().push(waker.clone());
+    }
+
     /// Queues a waiting (or just-polled) task.
     pub(crate) fn enqueue(&self, task: Arc<dyn TaskObj>) {
         let header = task.header();
@@ -214,7 +229,7 @@ impl Core {
         self.read_clocks();
         loop {
             if self.shared.main_woken.swap(false, Ordering::AcqRel) {
-                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                if let Poll::Ready(output) = budget::with_budget(|| future.as_mut().poll(&mut cx)) {
                     return output;
                 }
             }
@@ -247,7 +262,7 @@ impl Core {
             .self_waker
             .take()
             .unwrap_or_else(|| task.clone().into_waker());
-        let outcome = task.poll_once(&mut Context::from_waker(&waker));
+        let outcome = budget::with_budget(|| task.poll_once(&mut Context::from_waker(&waker)));
         self.instruments.poll_finished(header, timer);
 
         match outcome {
@@ -316,6 +331,7 @@ impl Core {
         self.shared.clear_notified();
         self.drain_inbox();
         let has_work = !self.scheduler.borrow().is_empty()
+            || !self.deferred.borrow().is_empty()
             || self.shared.main_woken.load(Ordering::SeqCst)
             || self.shared.inbox_dirty();
 
@@ -333,6 +349,7 @@ impl Core {
         if self.timers.len() > 0 {
             self.timers.fire_expired(self.precise_now.get(), &mut woken);
         }
+        woken.append(&mut self.deferred.borrow_mut());
         for waker in woken.drain(..) {
             waker.wake();
         }
@@ -450,6 +467,8 @@ impl Core {
         self.shared.take_inbox(&mut remote);
         drop(remote);
         drop(self.idle_waiter.borrow_mut().take());
+        let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
+        drop(deferred);
         self.reactor.clear_waiters();
         self.timers.clear();
     }

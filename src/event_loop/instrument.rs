@@ -108,6 +108,13 @@ impl Instruments {
         bump(&self.counters.turns);
     }
 
+    /// The task being polled spent its operation budget and was made to
+    /// yield (`budget.rs`).
+    #[inline]
+    pub(crate) fn budget_exhausted(&self) {
+        bump(&self.counters.budget_yields);
+    }
+
     /// A task was created, ready at once.
     #[inline]
     pub(crate) fn spawned(&self, header: &Header) {

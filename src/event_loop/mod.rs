@@ -26,18 +26,42 @@
 //! task waits a second (the loop reports such *slow polls*, see
 //! [`Builder::slow_poll_threshold`]).
 //!
+//! ## Taking turns: the operation budget
+//!
+//! A task also keeps the thread when what it awaits is always ready. A socket
+//! whose client reads as fast as we write, or sends request after request,
+//! never answers `WouldBlock`; the task's `.await`s all finish at once, and it
+//! never returns `Pending` — one client holds the loop, and every other
+//! client, timer and shutdown waits until it leaves.
+//!
+//! So every poll of a task comes with a budget of [`BUDGET`] operations.
+//! Each socket read, write or accept that succeeds, and each value received
+//! from (or sent into) a channel, spends one. When the budget is spent, the
+//! next operation does not run: it returns `Pending`, and the loop calls the
+//! task's waker at its next park, after asking `epoll` for events — so the
+//! task goes to the back of the ready queue, behind every task those events
+//! made ready, through the ordinary waker path. The next poll starts with a
+//! full budget. A task that does fewer operations than
+//! that per poll never notices. tokio does the same (128 operations a task,
+//! its `coop` module); nginx caps how much each connection writes per turn
+//! of its loop. A loop that computes without awaiting can take part with
+//! [`consume_budget`]. The mechanism is in `budget.rs`; how often it
+//! strikes is [`Stats::budget_yields`].
+//!
 //! ## What the loop does, one turn at a time
 //!
 //! 1. If the future given to [`EventLoop::block_on`] was woken, poll it; if it
 //!    is done, return its output.
-//! 2. Pop up to 128 ready tasks from the [`Scheduler`] and poll each once. A
-//!    task that returns `Ready` is *done*: its output goes to its
-//!    [`JoinHandle`]. A task that returns `Pending` is *waiting*.
+//! 2. Pop up to 128 ready tasks from the [`Scheduler`] and poll each once,
+//!    each with a full operation budget. A task that returns `Ready` is
+//!    *done*: its output goes to its [`JoinHandle`]. A task that returns
+//!    `Pending` is *waiting* — or, if it woke itself (it yielded, or spent
+//!    its budget), ready again, at the back of the queue.
 //! 3. Park: ask `epoll` for events — without waiting if tasks are ready,
 //!    otherwise until the nearest timer deadline; fire the timers that are
-//!    due; call the wakers of the tasks those events and timers concern. Each
-//!    woken task is pushed into the scheduler, stamped with the time it became
-//!    ready.
+//!    due; call the wakers of the tasks those events and timers concern, then
+//!    those of the tasks that spent their budget in step 2. Each woken task is
+//!    pushed into the scheduler, stamped with the time it became ready.
 //!
 //! Invariants: a task is in the ready queue at most once; a waiting task is in
 //! no queue; a done task is never polled again and its future has been
@@ -51,7 +75,8 @@
 //!    next"), [`OldestReady`], [`NewestReady`], [`Priority`]; `keyed.rs`
 //!    ([`Keyed`], a ready task with a sort key, for heap-based policies) and
 //!    `options.rs` ([`TaskOptions`]: spawn with a name and a priority).
-//! 3. `core.rs` — the run loop: one turn, step by step.
+//! 3. `core.rs` — the run loop: one turn, step by step; then `budget.rs` —
+//!    the operation budget each poll gets, so that no task keeps the thread.
 //! 4. `waker.rs` and `context.rs` — how a wake-up finds its way back, from
 //!    this thread or another.
 //! 5. `reactor.rs` and `net.rs` — sockets that wait instead of blocking.
@@ -104,9 +129,11 @@
 //! - **Timers.** A binary heap with lazy cancellation (exact deadlines,
 //!   `O(log n)`), where tokio uses a hierarchical wheel (`O(1)`, 1 ms
 //!   resolution).
-//! - **Fairness.** We poll the reactor after every batch of 128 tasks; tokio
-//!   also gives each task an operation *budget* so that a task whose sockets
-//!   are always ready still yields now and then.
+//! - **Fairness.** We poll the reactor after every batch of 128 tasks and
+//!   give each poll an operation budget, as tokio does; tokio's budget also
+//!   covers its timers, join handles and every synchronisation primitive,
+//!   and it can take the budget away around code that must not yield
+//!   (`unconstrained`). Ours covers sockets and channels.
 //! - **Breadth.** Only TCP, one timer API and two channel kinds; no
 //!   `AsyncRead`/`AsyncWrite` traits (the futures ecosystem's), no UDP, no
 //!   signals, no blocking-task pool.
@@ -114,6 +141,7 @@
 //! The benchmarks (`benches/event_loop.rs`, results in
 //! `docs/benchmarks/event_loop.md`) measure this loop against tokio's.
 
+mod budget;
 mod clock;
 mod context;
 mod core;
@@ -142,6 +170,7 @@ use std::io;
 use std::rc::Rc;
 use std::time::Duration;
 
+pub use self::budget::{consume_budget, BUDGET};
 pub use self::clock::PollClock;
 pub use self::join::{JoinError, JoinHandle};
 pub use self::keyed::Keyed;
@@ -491,30 +520,6 @@ pub(crate) fn with_virtual_clock<R>(f: impl FnOnce(&VirtualClock) -> R) -> Optio
     context::with_current(|core| core.and_then(Core::virtual_clock).map(f))
 }
 
-/// The counters of the loop running this task, now (what
-/// [`EventLoop::stats`] gives from outside).
-///
-/// # Panics
-///
-/// Outside a running loop.
-///
-/// # Examples
-///
-/// ```
-/// use handspun::event_loop::{self, EventLoop};
-///
-/// let mut ev = EventLoop::new().unwrap();
-/// let seen = ev.block_on(async {
-///     event_loop::spawn(async {}).await.unwrap();
-///     event_loop::stats()
-/// });
-/// assert_eq!((seen.spawned, seen.done), (1, 1));
-/// ```
-pub fn stats() -> Stats {
-    context::with_current(|core| core.map(Core::stats))
-        .expect("event_loop::stats must be called inside a running event loop")
-}
-
 /// Like [`spawn`], with a name for slow-poll reports, stats and traces.
 ///
 /// # Panics
@@ -537,4 +542,28 @@ where
     F: Future + 'static,
 {
     context::current("spawn_with_priority").spawn(TaskOptions::new().priority(priority), future)
+}
+
+/// The counters of the loop running on this thread (what
+/// [`EventLoop::stats`] returns, for code running inside the loop).
+///
+/// # Panics
+///
+/// Outside a running loop.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::event_loop::{self, EventLoop};
+///
+/// let mut ev = EventLoop::new().unwrap();
+/// let turns = ev.block_on(async {
+///     let before = event_loop::stats().turns;
+///     event_loop::yield_now().await;
+///     event_loop::stats().turns - before
+/// });
+/// assert!(turns >= 1);
+/// ```
+pub fn stats() -> Stats {
+    context::current("stats").stats()
 }

@@ -109,6 +109,9 @@ pub struct Stats {
     pub slow_polls: u64,
     /// Turns of the loop so far.
     pub turns: u64,
+    /// Times a task spent its operation budget
+    /// ([`BUDGET`](super::BUDGET)) in one poll and was made to yield.
+    pub budget_yields: u64,
 }
 
 /// The live counters behind [`Stats`]. Loop thread only (plain `Cell`s).
@@ -126,6 +129,7 @@ pub(crate) struct Counters {
     pub(crate) busy: Cell<Duration>,
     pub(crate) slow_polls: Cell<u64>,
     pub(crate) turns: Cell<u64>,
+    pub(crate) budget_yields: Cell<u64>,
 }
 
 /// Adds one to a counter.
@@ -168,6 +172,7 @@ impl Counters {
             busy: self.busy.get(),
             slow_polls: self.slow_polls.get(),
             turns: self.turns.get(),
+            budget_yields: self.budget_yields.get(),
         }
     }
 }

@@ -30,13 +30,12 @@
 //! simply sleeps until its turn: on the condition variable, in `read`, in
 //! `poll`.
 //!
-//! Two things are done only for speed, and live in [`crate::tuning`], off
+//! One thing is done only for speed, and lives in [`crate::tuning`], off
 //! the reading path: each waiter looks again for a few microseconds before
 //! it sleeps, so a tiny job's four hand-offs need not be four wake-ups
 //! (`tuning/spin.rs`; the waits for a reply or a result do so only while
-//! replies have been coming that fast); and [`Builder::pin_workers`] pins
-//! each worker to a core of its own ([`affinity`](crate::tuning::affinity)),
-//! off by default. Each is a single call in the files below.
+//! replies have been coming that fast). It is a single call in the files
+//! below.
 //!
 //! # Never lose a job
 //!

@@ -83,7 +83,6 @@ pub struct Builder {
     max_jobs_per_worker: Option<usize>,
     job_timeout: Option<Duration>,
     retries: u32,
-    pin_workers: bool,
 }
 
 impl Builder {
@@ -126,38 +125,13 @@ impl Builder {
         self
     }
 
-    /// Pins worker `i` to its own CPU, the `i`-th (wrapping around) of the
-    /// CPUs this process may use — one process per core, made literal.
-    /// Default: off; the kernel places the workers.
-    ///
-    /// Why one would: the kernel places a woken process by heuristics, and a
-    /// worker that wakes to a new job can land on the core where another
-    /// worker is computing and wait there for a time slice (milliseconds)
-    /// while the other core idles. With a CPU each, that cannot happen. The
-    /// pin is set on the worker's supervisor thread before it forks, so the
-    /// worker inherits it and the two, which take turns (one waits while the
-    /// other works), share the core.
-    ///
-    /// Why it is off by default: pinning is only right when the pool owns
-    /// those cores. Two pinned pools in one program, or another busy program
-    /// on the same cores, share them while other cores idle.
-    ///
-    /// What it buys on `handspun compare --workload cpu`, pinned against
-    /// unpinned: `docs/benchmarks/workloads.md`, the cpu sections on
-    /// pinning.
-    pub fn pin_workers(mut self, pin: bool) -> Self {
-        self.pin_workers = pin;
-        self
-    }
-
     /// Forks the workers and starts the pool.
     ///
     /// # Errors
     ///
     /// [`io::ErrorKind::InvalidInput`] for zero workers; any error of `pipe`,
-    /// `fork`, thread creation or (with [`pin_workers`](Builder::pin_workers))
-    /// setting the CPU affinity. The workers already started are stopped and
-    /// reaped first.
+    /// `fork` or thread creation. The workers already started are stopped
+    /// and reaped first.
     pub fn build(self) -> io::Result<ProcessPool> {
         let workers = match self.workers {
             Some(0) => {
@@ -168,11 +142,6 @@ impl Builder {
             }
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
-        };
-        let cpus = if self.pin_workers {
-            crate::tuning::affinity::allowed_cpus()?
-        } else {
-            Vec::new()
         };
         worker::install_panic_hook();
         let shared = Arc::new(Shared {
@@ -196,7 +165,6 @@ impl Builder {
                 max_jobs_per_worker: self.max_jobs_per_worker,
                 job_timeout: self.job_timeout,
                 retries: self.retries,
-                cpus,
             },
         });
         let mut pool = ProcessPool {

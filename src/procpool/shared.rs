@@ -32,18 +32,6 @@ pub(crate) struct Config {
     pub(crate) job_timeout: Option<Duration>,
     /// How many times to run a job again after its worker died.
     pub(crate) retries: u32,
-    /// With [`Builder::pin_workers`](super::Builder::pin_workers): the CPUs
-    /// the pool may use; slot `i` runs on `cpus[i % cpus.len()]`. Empty:
-    /// no pinning, the kernel places everything.
-    pub(crate) cpus: Vec<usize>,
-}
-
-impl Config {
-    /// The CPU slot `index` (its supervisor thread and every worker it
-    /// forks) is pinned to, if the pool pins.
-    pub(crate) fn cpu_for(&self, index: usize) -> Option<usize> {
-        crate::tuning::affinity::cpu_for_worker(&self.cpus, index)
-    }
 }
 
 /// One queued job: its frame, and what to do with its outcome.

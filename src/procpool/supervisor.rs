@@ -48,12 +48,7 @@ enum Failure {
 /// outlives each of them (it reaps them), which is what the worker's
 /// "die with the parent" signal is tied to (`sys::die_with_parent`).
 pub(crate) fn supervise(shared: Arc<Shared>, index: usize, started: Sender<io::Result<()>>) {
-    // Pinned before the first fork: every worker of this slot inherits it.
-    let pinned = shared
-        .config
-        .cpu_for(index)
-        .map_or(Ok(()), crate::tuning::affinity::pin_current_thread);
-    let mut worker = match pinned.and_then(|()| start_worker(&shared, index)) {
+    let mut worker = match start_worker(&shared, index) {
         Ok(first) => {
             let _ = started.send(Ok(()));
             Some(first)

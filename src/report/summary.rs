@@ -218,9 +218,14 @@ fn cpu_pool_sentence(
             "cpu / {unit}: {speedup:.2}× sync with {workers} workers on {cores} cores (no bare-thread yardstick was measured, so there is no target to judge it by)."
         );
     };
-    let share = speedup / bare.speedup_vs_sync;
+    // The median of the per-round pairs when the run measured them; else
+    // the medians' ratio.
+    let (share, how) = match row.share_of_yardstick {
+        Some(share) => (share, "run beside it in each round"),
+        None => (speedup / bare.speedup_vs_sync, "in the same run"),
+    };
     let against = format!(
-        "{:.0}% of the {:.2}× that bare threads reached in the same run",
+        "{:.0}% of the speed of bare threads {how} ({:.2}× sync)",
         share * 100.0,
         bare.speedup_vs_sync
     );
@@ -298,8 +303,7 @@ fn sweep_sentence(sweep: &[RunResult]) -> Option<String> {
 /// The sentence about the cpu yardstick (bare threads, no pool): what the
 /// machine allowed in parallel during this run, which the multi-core rows
 /// are judged against. Also says how the cpu rows were measured: the
-/// median of how many rounds, with workers `pinned` or placed by the
-/// kernel. `None` when no yardstick was measured.
+/// median of how many rounds. `None` when no yardstick was measured.
 ///
 /// # Examples
 ///
@@ -308,30 +312,21 @@ fn sweep_sentence(sweep: &[RunResult]) -> Option<String> {
 /// use handspun::workloads::Yardstick;
 ///
 /// let bare = Yardstick { threads: 2, wall_s: 0.0225, speedup_vs_sync: 1.98 };
-/// let sentence = yardstick_sentence(Some(&bare), &[], true).unwrap();
+/// let sentence = yardstick_sentence(Some(&bare), &[]).unwrap();
 /// assert!(sentence.contains("1.98×"));
 /// assert!(!sentence.contains("something else"));
 /// // A busy machine is named as such.
 /// let busy = Yardstick { speedup_vs_sync: 1.25, ..bare };
-/// let sentence = yardstick_sentence(Some(&busy), &[], true).unwrap();
+/// let sentence = yardstick_sentence(Some(&busy), &[]).unwrap();
 /// assert!(sentence.contains("something else was using the cores"));
-/// assert!(yardstick_sentence(None, &[], true).is_none());
+/// assert!(yardstick_sentence(None, &[]).is_none());
 /// ```
-pub fn yardstick_sentence(
-    yardstick: Option<&Yardstick>,
-    results: &[RunResult],
-    pinned: bool,
-) -> Option<String> {
+pub fn yardstick_sentence(yardstick: Option<&Yardstick>, results: &[RunResult]) -> Option<String> {
     let bare = yardstick?;
     let runs = results
         .iter()
         .find(|r| r.workload == Workload::Cpu)
         .map_or(1, |r| r.runs);
-    let placement = if pinned {
-        "pool workers pinned one per core in turn"
-    } else {
-        "pool workers placed by the kernel"
-    };
     let cores = bare.threads as f64;
     let busy = if busy(bare) {
         format!(
@@ -349,7 +344,7 @@ pub fn yardstick_sentence(
         String::new()
     };
     Some(format!(
-        "cpu yardstick: {} bare threads (no pool, a fixed share of the list each) took {}, {:.2}× sync — what this machine allowed in parallel during this run. Each cpu row is the median of {runs} round(s), every model and the bare threads taking turns in each, {placement}.{busy}",
+        "cpu yardstick: {} bare threads (no pool, a fixed share of the list each) took {}, {:.2}× sync — what this machine allowed in parallel during this run. Each cpu row is the median of {runs} round(s), every model and the bare threads taking turns in each, bare threads just before each multi-core model.{busy}",
         bare.threads,
         seconds(bare.wall_s),
         bare.speedup_vs_sync,

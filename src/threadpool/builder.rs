@@ -4,7 +4,7 @@ use std::io;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use super::policy::QueuePolicy;
+use super::policy::{PolicyChoice, QueuePolicy, SharedQueue};
 use super::pool::ThreadPool;
 
 /// Everything a pool is built from; kept by the pool (scopes reuse it).
@@ -18,10 +18,8 @@ pub(crate) struct Config {
     pub(crate) stack_size: Option<usize>,
     /// `Some(switch interval)` if jobs must hold the emulated GIL.
     pub(crate) gil: Option<Duration>,
-    /// How jobs wait for workers.
-    pub(crate) policy: QueuePolicy,
-    /// Whether each worker is pinned to a CPU of its own, in turn.
-    pub(crate) pin_workers: bool,
+    /// How jobs wait for workers: makes each pool's queue.
+    pub(crate) policy: PolicyChoice,
 }
 
 /// Configures a [`ThreadPool`] before its threads start.
@@ -68,8 +66,7 @@ impl Builder {
                 thread_name: "handspun-worker".to_owned(),
                 stack_size: None,
                 gil: None,
-                policy: QueuePolicy::Shared,
-                pin_workers: false,
+                policy: PolicyChoice::of::<SharedQueue>(),
             },
         }
     }
@@ -103,27 +100,22 @@ impl Builder {
         self
     }
 
-    /// How jobs wait for workers: [`QueuePolicy::Shared`] (the default, one
-    /// locked queue) or [`QueuePolicy::Stealing`] (per-worker deques).
-    /// Scopes always use a shared queue of their own.
-    pub fn queue(mut self, policy: QueuePolicy) -> Builder {
-        self.config.policy = policy;
-        self
-    }
-
-    /// Pins worker `i` to the `i`-th (wrapping around) of the CPUs this
-    /// process may use ([`affinity`](crate::tuning::affinity)). Default: off; the
-    /// kernel places the threads.
+    /// How jobs wait for workers: [`SharedQueue`] (the default, one locked
+    /// queue), [`StealingQueues`](super::StealingQueues) (per-worker
+    /// deques) or a [`QueuePolicy`] of your own. Each pool built gets an
+    /// empty queue of its own (`P::new(workers)`). Scopes always use a
+    /// shared queue of their own.
     ///
-    /// With more workers than cores, as with the tutorial's 5 threads on 2
-    /// cores, pinned workers share their cores in a fixed pattern (3 and 2).
-    /// Unpinned, a short burst of CPU work can find the kernel running one
-    /// worker alone on a core and four on the other for milliseconds, until
-    /// its load balancer catches up. Pinning is tuning: what it buys is
-    /// measured in `docs/benchmarks/tuning.md`. Off by default because it is
-    /// only right when the pool owns those cores.
-    pub fn pin_workers(mut self, pin: bool) -> Builder {
-        self.config.pin_workers = pin;
+    /// # Examples
+    ///
+    /// ```
+    /// use handspun::threadpool::{StealingQueues, ThreadPool};
+    ///
+    /// let pool = ThreadPool::builder().workers(2).queue::<StealingQueues>().build().unwrap();
+    /// assert_eq!(pool.submit(|| 6 * 7).join(), Ok(42));
+    /// ```
+    pub fn queue<P: QueuePolicy>(mut self) -> Builder {
+        self.config.policy = PolicyChoice::of::<P>();
         self
     }
 
@@ -132,8 +124,7 @@ impl Builder {
     /// # Errors
     ///
     /// `InvalidInput` if `workers` is 0; the OS error if a thread cannot be
-    /// spawned or (with [`pin_workers`](Builder::pin_workers)) pinned
-    /// (threads already started are shut down again).
+    /// spawned (threads already started are shut down again).
     pub fn build(self) -> io::Result<ThreadPool> {
         if self.config.workers == 0 {
             return Err(io::Error::new(

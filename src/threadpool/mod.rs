@@ -36,11 +36,14 @@
 //! 7. `scope.rs` — borrowed jobs, and why they get their own threads here;
 //! 8. `worker_local.rs` — the "one session per thread" idiom;
 //! 9. `gil.rs` — the GIL, and how it mirrors CPython's;
-//! 10. `policy.rs` and `stealing.rs` — the second queue policy, per-worker
-//!     deques with stealing, for when the one lock is the bottleneck.
+//! 10. `policy.rs` — the [`QueuePolicy`] trait: the contract between a
+//!     pool and its queue, which the shared queue keeps one way and
+//!     `stealing.rs` another (per-worker deques with stealing, for when the
+//!     one lock is the bottleneck); a policy of your own plugs in the same
+//!     way (`examples/lifo_pool.rs`).
 //!
-//! What the pool does only for speed — pinning workers to cores, looking
-//! again for a moment before sleeping — is not here but in
+//! What the pool does only for speed — looking again for a moment before
+//! sleeping, writing `map`'s results in place — is not here but in
 //! [`tuning`](crate::tuning).
 //!
 //! ## What it costs
@@ -57,7 +60,7 @@
 //! (`map.rs`). On 10_000 separately submitted jobs, each joined through its
 //! own handle (`pool_fan_in`), every job pays for its allocation and two
 //! trips through the lock. The second queue policy
-//! ([`QueuePolicy::Stealing`]) runs beside the default in every bench
+//! ([`StealingQueues`]) runs beside the default in every bench
 //! group.
 //!
 //! ## The rules the code keeps
@@ -119,7 +122,7 @@ pub use builder::Builder;
 pub use error::JobError;
 pub use handle::{Handle, ScopedHandle};
 pub use map::{MapResults, BATCHES_PER_WORKER, ONE_JOB_PER_ITEM_UP_TO};
-pub use policy::QueuePolicy;
+pub use policy::{QueuePolicy, QueuedJob, SharedQueue, StealingQueues};
 pub use pool::ThreadPool;
 pub use scope::Scope;
 pub use worker::current_worker;

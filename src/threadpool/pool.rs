@@ -8,12 +8,11 @@ use super::builder::{Builder, Config};
 use super::gil::allow_threads;
 use super::handle::Handle;
 use super::map::MapResults;
-use super::policy::Queues;
+use super::policy::{QueuePolicy, QueuedJob};
 use super::queue::Job;
 use super::scope::Scope;
 use super::task::Task;
 use super::worker::run_pool_worker;
-use crate::tuning::affinity;
 
 /// A fixed set of worker threads that run submitted jobs, first in first out.
 ///
@@ -36,7 +35,7 @@ use crate::tuning::affinity;
 pub struct ThreadPool {
     /// Where jobs wait (one shared queue, or per-worker deques). Shared with
     /// every worker thread; workers hold a clone until they exit.
-    queue: Arc<Queues>,
+    queue: Arc<dyn QueuePolicy>,
     /// One per worker, in index order; joined on drop.
     threads: Vec<JoinHandle<()>>,
     /// What the pool was built with.
@@ -65,17 +64,11 @@ impl ThreadPool {
 
     /// Spawns the workers of a validated configuration.
     pub(crate) fn start(config: Config) -> io::Result<ThreadPool> {
-        let queue = Arc::new(Queues::new(config.policy, config.workers));
+        let queue: Arc<dyn QueuePolicy> = Arc::from((config.policy.make)(config.workers));
         let mut pool = ThreadPool {
             queue,
             threads: Vec::with_capacity(config.workers),
             config,
-        };
-        // Tuning, off by default: the core each worker is pinned to.
-        let cores = if pool.config.pin_workers {
-            affinity::cores_for_workers(pool.config.workers)?
-        } else {
-            Vec::new()
         };
         for index in 0..pool.config.workers {
             let queue = Arc::clone(&pool.queue);
@@ -87,13 +80,8 @@ impl ThreadPool {
             }
             // On error, `pool` is dropped here, which closes the queue and
             // joins the workers already started.
-            let handle = thread.spawn(move || run_pool_worker(index, &queue, gil))?;
-            let pinned = match cores.get(index) {
-                Some(&cpu) => affinity::pin_thread(&handle, cpu),
-                None => Ok(()),
-            };
+            let handle = thread.spawn(move || run_pool_worker(index, &*queue, gil))?;
             pool.threads.push(handle);
-            pinned?;
         }
         Ok(pool)
     }
@@ -131,8 +119,8 @@ impl ThreadPool {
     {
         let task = Arc::new(Task::new(job));
         let runnable: Job<'static> = task.clone();
-        if let Err(refused) = self.queue.push(runnable) {
-            refused.cancel();
+        if let Err(refused) = self.queue.push(QueuedJob(runnable)) {
+            refused.0.cancel();
         }
         Handle::new(task)
     }
@@ -162,13 +150,13 @@ impl ThreadPool {
             .into_iter()
             .map(|job| Arc::new(Task::new(job)))
             .collect();
-        let runnables: Vec<Job<'static>> = tasks
+        let runnables: Vec<QueuedJob> = tasks
             .iter()
-            .map(|task| Arc::clone(task) as Job<'static>)
+            .map(|task| QueuedJob(Arc::clone(task) as Job<'static>))
             .collect();
         if let Err(refused) = self.queue.push_batch(runnables) {
             for job in refused {
-                job.cancel();
+                job.0.cancel();
             }
         }
         tasks.into_iter().map(|task| Handle::new(task)).collect()
@@ -289,7 +277,7 @@ impl ThreadPool {
     pub fn shutdown_now(&self) {
         // Cancel outside the queue's lock: cancelling wakes waiters.
         for job in self.queue.close_and_drain() {
-            job.cancel();
+            job.0.cancel();
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The second queue policy: one deque per worker, and idle workers steal.
+//! The second built-in queue policy (`StealingQueues`): one deque per worker, and idle workers steal.
 //!
 //! The shared queue of `queue.rs` has one lock that every submitter and
 //! every worker takes for every job. With tiny jobs that lock is where the
@@ -22,7 +22,7 @@
 //!   there is no lock order to get wrong.
 //! - **Sleep**: only after a full round found nothing. A count of queued
 //!   jobs and a count of sleepers, both `SeqCst`, make sure a push never
-//!   misses a worker that is about to sleep (see [`StealingQueues::pop`]).
+//!   misses a worker that is about to sleep (see [`Deques::pop`]).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
@@ -31,14 +31,14 @@ use std::sync::{Condvar, Mutex};
 use super::queue::Job;
 use super::sync::{lock, wait};
 
-/// Sleeping bookkeeping, guarded by `StealingQueues::sleep`.
+/// Sleeping bookkeeping, guarded by `Deques::sleep`.
 struct SleepState {
     /// Signals sent to sleepers that have not woken yet (as in `queue.rs`).
     wakeups_pending: usize,
 }
 
 /// Per-worker deques with stealing.
-pub(crate) struct StealingQueues {
+pub(crate) struct Deques {
     /// One deque per worker, by worker index. Each behind its own lock;
     /// never two held at once.
     deques: Box<[Mutex<VecDeque<Job<'static>>>]>,
@@ -65,10 +65,10 @@ pub(crate) struct StealingQueues {
     wake: Condvar,
 }
 
-impl StealingQueues {
+impl Deques {
     /// Empty deques for `workers` workers.
-    pub(crate) fn new(workers: usize) -> StealingQueues {
-        StealingQueues {
+    pub(crate) fn new(workers: usize) -> Deques {
+        Deques {
             deques: (0..workers.max(1))
                 .map(|_| Mutex::new(VecDeque::new()))
                 .collect(),

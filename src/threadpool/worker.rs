@@ -15,7 +15,7 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use super::gil::{is_held, GilGuard};
-use super::policy::Queues;
+use super::policy::QueuePolicy;
 use super::queue::{Job, JobQueue};
 use super::task::Runnable;
 
@@ -44,9 +44,9 @@ pub fn current_worker() -> Option<usize> {
 }
 
 /// The body of pool worker number `index`.
-pub(crate) fn run_pool_worker(index: usize, queues: &Queues, gil: Option<Duration>) {
+pub(crate) fn run_pool_worker(index: usize, queue: &dyn QueuePolicy, gil: Option<Duration>) {
     WORKER_INDEX.set(Some(index));
-    work(|| queues.pop(index), gil);
+    work(|| queue.pop(index).map(|job| job.0), gil);
 }
 
 /// The body of a scope's helper thread.

@@ -5,10 +5,6 @@
 //! machine lives here, where a reader can skip it on the first pass and find
 //! it all on the second:
 //!
-//! - [`affinity`] — *pinning*: binding a pool's worker to one core, so the
-//!   kernel cannot put two busy workers on one core while another idles.
-//!   Off by default; both pools take it through `Builder::pin_workers`, and
-//!   `handspun compare` turns it on (`--no-pin` to compare).
 //! - `spin` — *spinning before sleeping*: a waiter that expects its answer
 //!   within microseconds looks again for a moment before it sleeps, so the
 //!   thread that answers need not wake it. Both pools use the one helper,
@@ -24,8 +20,8 @@
 //! Each piece says what it buys and what it costs; the measurements, with
 //! the commands that reproduce them, are in `docs/benchmarks/tuning.md`. A
 //! piece that no longer buys a gain a rerun can show is deleted, not kept
-//! "just in case".
+//! "just in case" — pinning workers to cores went that way
+//! (`docs/benchmarks/tuning.md`, "Pinning, removed").
 
-pub mod affinity;
 pub(crate) mod in_place;
 pub(crate) mod spin;

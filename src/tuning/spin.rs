@@ -70,8 +70,7 @@ pub(crate) fn spin_then_sleep<T>(mut look: impl FnMut() -> Option<T>) -> Option<
 /// last: after a tiny job, the next reply will likely come within
 /// microseconds, and looking for it saves a wake-up; after a long job, the
 /// next is likely long too, and spinning through its start only takes CPU
-/// time from the worker that computes it (on the very core, when the pool
-/// is pinned). So the waiter for a reply records how long each one took
+/// time from the worker that computes it. So the waiter for a reply records how long each one took
 /// ([`wait`](QuickAnswers::wait)), and every waiter for that pool's answers
 /// spins only while the last one was quick
 /// ([`spin_then_sleep`](QuickAnswers::spin_then_sleep)).

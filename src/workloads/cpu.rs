@@ -132,12 +132,8 @@ pub fn cpu_ideal_s(
 /// takes the `t`-th contiguous share of the list — and returns the wrapping
 /// sum of every result. What the machine itself allows in parallel right
 /// now, as a yardstick for the pools (`handspun compare` reports it).
-///
-/// With `pin`, thread `t` first pins itself to the `t`-th allowed CPU, as a
-/// pinned pool's workers are. Unpinned, a burst this short can run both
-/// threads on one core: the kernel places a new thread near the thread that
-/// made it and moves it only a few milliseconds later
-/// (`docs/benchmarks/workloads.md`, "Bare threads are pinned too").
+/// The kernel places the threads, as it places the pools' workers, so the
+/// yardstick and the pools meet the same scheduler.
 ///
 /// # Examples
 ///
@@ -146,27 +142,15 @@ pub fn cpu_ideal_s(
 ///
 /// let numbers = [10, 20, 30];
 /// let sum = numbers.iter().map(|&n| cpu_bound(n)).fold(0, u64::wrapping_add);
-/// assert_eq!(bare_threads(&numbers, 2, true), sum);
-/// assert_eq!(bare_threads(&numbers, 2, false), sum);
+/// assert_eq!(bare_threads(&numbers, 2), sum);
 /// ```
-pub fn bare_threads(numbers: &[u64], threads: usize, pin: bool) -> u64 {
-    let cpus = if pin {
-        crate::tuning::affinity::allowed_cpus().unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+pub fn bare_threads(numbers: &[u64], threads: usize) -> u64 {
     let share = numbers.len().div_ceil(threads.max(1)).max(1);
     std::thread::scope(|scope| {
         let parts: Vec<_> = numbers
             .chunks(share)
-            .enumerate()
-            .map(|(t, part)| {
-                let cpu = crate::tuning::affinity::cpu_for_worker(&cpus, t);
+            .map(|part| {
                 scope.spawn(move || {
-                    if let Some(cpu) = cpu {
-                        // Not pinned is still a correct sum, only slower.
-                        let _ = crate::tuning::affinity::pin_current_thread(cpu);
-                    }
                     part.iter()
                         .map(|&n| cpu_bound(n))
                         .fold(0, u64::wrapping_add)

@@ -84,7 +84,6 @@ pub fn download(
         workers: workers_for(model, workers, cores()),
         pool_limit: DEFAULT_POOL_LIMIT,
         trace: false,
-        pin_workers: false,
         progress: Arc::clone(&progress),
     };
     progress.start(&format!("download / {model}"), fetches.len() as u64);

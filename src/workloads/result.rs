@@ -75,6 +75,14 @@ pub struct RunResult {
     /// `sync wall_s / wall_s` for the same workload.
     #[serde(serialize_with = "ratio_opt")]
     pub speedup_vs_sync: Option<f64>,
+    /// cpu only, for the multi-core models (`threads`, `processes`) when
+    /// sync ran: the model's speed as a share of the bare threads'
+    /// ([`Yardstick`]). In every round the bare threads run just before the
+    /// model, so each of its runs has a partner that met the same moment of
+    /// the machine; this is the median of `bare wall / model wall` over
+    /// those pairs. The target is at least 0.9 (shared/WORKLOADS.md).
+    #[serde(serialize_with = "ratio_opt")]
+    pub share_of_yardstick: Option<f64>,
     /// TCP connections opened (io only).
     pub connections_opened: Option<u64>,
     /// Peak resident memory of the run, KiB.

@@ -2,15 +2,17 @@
 //! bare threads; each row is its model's median run, and the bare threads'
 //! median is the yardstick.
 //!
-//! One round runs every model once, sync first, then the list on bare
-//! threads ([`bare_threads`]: no pool, no queue, one thread per core, a
-//! fixed share of the list each). Taking turns round by round spreads the
-//! machine's slow moments (a busy neighbour, a host that takes a core for a
-//! while) over every model and the yardstick alike. So the yardstick says
-//! what the machine allowed in parallel during this very run, and a
-//! multi-core model's target is relative to it: a speedup over sync of at
-//! least 0.9 × the yardstick's (shared/WORKLOADS.md; the summary says
-//! whether each row reached it).
+//! One round runs every model once, sync first. Just before each
+//! multi-core model (`threads`, `processes`), the list runs on bare threads
+//! ([`bare_threads`]: no pool, no queue, one thread per core, a fixed share
+//! of the list each), so each of the model's runs has a partner that met
+//! the same moment of the machine (a busy neighbour, a host that takes a
+//! core for a while). The yardstick says what the machine allowed in
+//! parallel during this very run, and a multi-core model's target is
+//! relative to it: at least 0.9 of the bare threads' speed
+//! (shared/WORKLOADS.md), judged on the median of the per-round pairs
+//! ([`RunResult::share_of_yardstick`]); the summary says whether each row
+//! reached it.
 //!
 //! Every run's results are checked against the first run of all — sync's,
 //! when sync is among the models: a sum that differs is a failed job.
@@ -56,9 +58,12 @@ struct Rounds {
     count: usize,
     /// `runs[m]`: model `m`'s runs (in run order), one per round so far.
     runs: Vec<Vec<Measured<u64>>>,
-    /// The bare threads' wall time in each round so far; empty unless sync
-    /// runs (without sync's time a yardstick means nothing).
+    /// Every bare-thread run's wall time so far; empty unless sync runs
+    /// (without sync's time a yardstick means nothing).
     bare: Vec<Duration>,
+    /// `shares[m]`: for a multi-core model `m`, `bare wall / model wall` of
+    /// each round's pair; empty for the other models.
+    shares: Vec<Vec<f64>>,
     /// The first run's model and outcomes, which every run's must equal.
     reference: Option<(Model, Vec<Result<u64, String>>)>,
 }
@@ -76,14 +81,19 @@ impl Rounds {
             count: experiment.config.cpu_runs.max(1),
             runs: (0..models).map(|_| Vec::new()).collect(),
             bare: Vec::new(),
+            shares: (0..models).map(|_| Vec::new()).collect(),
             reference: None,
         }
     }
 
-    /// One round: every model runs the list once, in order, then bare
-    /// threads do (when sync is among the models).
+    /// One round: every model runs the list once, in order; when sync is
+    /// among the models, bare threads run just before each multi-core
+    /// model (or once at the end, if there is none, for the yardstick).
     fn run_round(&mut self, experiment: &Experiment, models: &[Model]) -> Result<(), CompareError> {
-        for (&model, runs) in models.iter().zip(&mut self.runs) {
+        let yardstick = models.contains(&Model::Sync);
+        let cores = experiment.cores;
+        for (m, &model) in models.iter().enumerate() {
+            let partner = (yardstick && is_multi_core(model)).then(|| self.time_bare(cores));
             let offset_us = experiment.now_us();
             let mut measured =
                 runners::run_cpu(model, &self.numbers, &experiment.settings_for(model))?;
@@ -92,15 +102,25 @@ impl Rounds {
                 Some((first, expected)) => check_against(&mut measured.outcomes, *first, expected),
                 None => self.reference = Some((model, measured.outcomes.clone())),
             }
-            runs.push(measured);
+            if let Some(bare) = partner {
+                let model_wall = measured.wall.max(Duration::from_nanos(1));
+                self.shares[m].push(bare.as_secs_f64() / model_wall.as_secs_f64());
+            }
+            self.runs[m].push(measured);
         }
-        if models.contains(&Model::Sync) {
-            let pin = experiment.config.pin_workers;
-            let began = Instant::now();
-            std::hint::black_box(bare_threads(&self.numbers, experiment.cores, pin));
-            self.bare.push(began.elapsed());
+        if yardstick && !models.iter().copied().any(is_multi_core) {
+            self.time_bare(cores);
         }
         Ok(())
+    }
+
+    /// Runs the list on bare threads once, records the time and returns it.
+    fn time_bare(&mut self, cores: usize) -> Duration {
+        let began = Instant::now();
+        std::hint::black_box(bare_threads(&self.numbers, cores));
+        let wall = began.elapsed();
+        self.bare.push(wall);
+        wall
     }
 
     /// Each model's typical run as a row (sync's first: its wall time is
@@ -109,7 +129,7 @@ impl Rounds {
         let cores = experiment.cores;
         let mut rows = Vec::with_capacity(models.len());
         let mut sync_wall_s = None;
-        for (&model, mut runs) in models.iter().zip(self.runs) {
+        for ((&model, mut runs), shares) in models.iter().zip(self.runs).zip(self.shares) {
             let walls: Vec<Duration> = runs.iter().map(|measured| measured.wall).collect();
             let spread = Spread::of(&walls);
             let measured = runs.swap_remove(typical_run(&runs));
@@ -130,11 +150,12 @@ impl Rounds {
                 spread,
             };
             let numbers = &self.numbers;
-            let result = row.finish(
+            let mut result = row.finish(
                 &measured,
                 |value| *value,
                 |i| format!("cpu_bound({})", numbers[i]),
             );
+            result.share_of_yardstick = median(shares);
             let mut timeline = measured.timeline;
             timeline.title = format!("cpu / {model}");
             rows.push((result, timeline));
@@ -155,6 +176,19 @@ impl Rounds {
     }
 }
 
+/// Whether `model` can use more than one core: the models judged against
+/// the yardstick.
+fn is_multi_core(model: Model) -> bool {
+    matches!(model, Model::Threads | Model::Processes)
+}
+
+/// The median of `values` (the upper one for an even count); `None` if
+/// there are none.
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
+}
+
 /// Turns every result that differs from `expected` (what `first` computed)
 /// into a failure.
 fn check_against(
@@ -173,7 +207,7 @@ fn check_against(
 
 #[cfg(test)]
 mod tests {
-    use super::check_against;
+    use super::{check_against, median};
     use crate::workloads::Model;
 
     #[test]
@@ -186,5 +220,12 @@ mod tests {
             Err("result 5 differs from sync's 4".to_owned())
         );
         assert_eq!(outcomes[2], Err("boom".to_owned()), "a failure stays");
+    }
+
+    #[test]
+    fn the_median_of_the_pairs_is_the_middle_one() {
+        assert_eq!(median(vec![0.95, 0.7, 1.02]), Some(0.95));
+        assert_eq!(median(vec![0.9, 1.0]), Some(1.0), "the upper of two");
+        assert_eq!(median(Vec::new()), None, "no pairs: no share");
     }
 }

@@ -58,11 +58,6 @@ pub struct CompareConfig {
     pub pool_limit: usize,
     /// Whether to record timelines for a trace.
     pub trace: bool,
-    /// Whether the pools pin each worker to a core of its own, in turn, and
-    /// the cpu workload's bare threads likewise (default: yes; `--no-pin`
-    /// turns it off). See [`affinity`](crate::tuning::affinity) for why a
-    /// short cpu run needs it.
-    pub pin_workers: bool,
     /// Whether to also run the io workload under `threads` with each pool
     /// size of [`SWEEP_WORKERS`].
     pub sweep: bool,
@@ -79,7 +74,6 @@ impl Default for CompareConfig {
             cpu_runs: DEFAULT_CPU_RUNS,
             pool_limit: DEFAULT_POOL_LIMIT,
             trace: false,
-            pin_workers: true,
             sweep: false,
         }
     }
@@ -251,13 +245,12 @@ impl<'a> Experiment<'a> {
     }
 
     /// The settings `model` runs with: its pool size (`--workers` or its
-    /// default), the connection-pool limit, tracing, pinning, progress.
+    /// default), the connection-pool limit, tracing, progress.
     fn settings_for(&self, model: Model) -> RunSettings {
         RunSettings {
             workers: workers_for(model, self.config.workers, self.cores),
             pool_limit: self.config.pool_limit,
             trace: self.config.trace,
-            pin_workers: self.config.pin_workers,
             progress: Arc::clone(&self.progress),
         }
     }

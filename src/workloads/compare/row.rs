@@ -61,6 +61,7 @@ impl Row {
             ideal_s: self.ideal_s,
             efficiency: self.ideal_s.map(|ideal| ideal / wall_s),
             speedup_vs_sync: self.sync_wall_s.map(|sync| sync / wall_s),
+            share_of_yardstick: None,
             connections_opened: measured.connections_opened,
             peak_rss_kib: measured.peak_rss_kib,
             checksum,

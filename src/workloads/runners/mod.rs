@@ -43,9 +43,6 @@ pub struct RunSettings {
     pub pool_limit: usize,
     /// Whether to record a [`Timeline`].
     pub trace: bool,
-    /// Whether the pools pin each worker to a core of its own, in turn
-    /// ([`affinity`](crate::tuning::affinity)).
-    pub pin_workers: bool,
     /// Told about every finished job.
     pub progress: Arc<dyn Progress>,
 }

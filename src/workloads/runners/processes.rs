@@ -106,7 +106,6 @@ where
     let start_unix = unix_us();
     let pool = ProcessPool::builder()
         .workers(settings.workers)
-        .pin_workers(settings.pin_workers)
         .build()
         .map_err(|source| RunError::Start {
             model: Model::Processes,

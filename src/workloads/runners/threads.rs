@@ -41,9 +41,7 @@ struct Ran<T> {
 }
 
 fn build_pool(settings: &RunSettings, with_gil: bool) -> Result<ThreadPool, RunError> {
-    let mut builder = ThreadPool::builder()
-        .workers(settings.workers)
-        .pin_workers(settings.pin_workers);
+    let mut builder = ThreadPool::builder().workers(settings.workers);
     let model = if with_gil {
         builder = builder.gil(SWITCH_INTERVAL);
         Model::ThreadsGil
