@@ -3,7 +3,9 @@
 //! The loop hands every ready task to a `Scheduler` together with a
 //! `TaskMeta` (id, ready-since, priority, polls so far, time spent polling so
 //! far) and asks it for the next one. Here a fair-share policy, in the spirit
-//! of glommio's vruntime queues, takes a dozen lines. The same workload — one
+//! of glommio's vruntime queues, takes a dozen lines on a heap of `Keyed`
+//! tasks; the loop times polls on the precise clock so that busy times
+//! compare. The same workload — one
 //! greedy task that computes in long slices and three light tasks that do
 //! short steps — then runs under three policies, and the order of the steps
 //! shows what each policy favours.
@@ -17,48 +19,34 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use handspun::event_loop::{
-    self, EventLoop, NewestReady, OldestReady, ReadyTask, Scheduler, TaskMeta,
+    self, EventLoop, Keyed, NewestReady, OldestReady, PollClock, ReadyTask, Scheduler, TaskMeta,
 };
 
-/// Runs the task that has spent the least time being polled.
+/// Runs the task that has spent the least time being polled; among equals,
+/// the one that became ready first.
+///
+/// It compares tasks' busy times, so the loop must time polls precisely
+/// (`PollClock::Precise`): on the default coarse clock a light task's short
+/// polls often read zero, and the policy would quietly become FIFO.
 #[derive(Default)]
-struct LeastBusyFirst {
-    /// Min-heap on (time used, arrival); `Slot` only carries the task.
-    heap: BinaryHeap<(Reverse<(Duration, u64)>, Slot)>,
+pub struct LeastBusyFirst {
+    /// Popped greatest first: `Reverse` makes it the least busy, then the
+    /// earliest arrival.
+    heap: BinaryHeap<Keyed<Reverse<(Duration, u64)>>>,
     arrivals: u64,
 }
 
 impl Scheduler for LeastBusyFirst {
     fn push(&mut self, task: ReadyTask, meta: TaskMeta) {
         self.arrivals += 1;
-        let key = Reverse((meta.busy, self.arrivals));
-        self.heap.push((key, Slot(task)));
+        self.heap
+            .push(Keyed::new(Reverse((meta.busy, self.arrivals)), task));
     }
     fn pop(&mut self) -> Option<ReadyTask> {
-        self.heap.pop().map(|(_, slot)| slot.0)
+        self.heap.pop().map(Keyed::into_task)
     }
     fn len(&self) -> usize {
         self.heap.len()
-    }
-}
-
-/// A ready task inside the heap; compares equal to every other (the heap
-/// orders by the key next to it).
-struct Slot(ReadyTask);
-impl PartialEq for Slot {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-impl Eq for Slot {}
-impl PartialOrd for Slot {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Slot {
-    fn cmp(&self, _: &Self) -> std::cmp::Ordering {
-        std::cmp::Ordering::Equal
     }
 }
 
@@ -104,6 +92,7 @@ fn main() -> std::io::Result<()> {
     let fair = workload(
         EventLoop::builder()
             .scheduler(LeastBusyFirst::default())
+            .poll_clock(PollClock::Precise)
             .build()?,
     );
     println!("LeastBusyFirst (custom, fair share): {fair}");

@@ -12,6 +12,9 @@
 //!   and a condition variable, with per-worker state in thread-locals.
 //! - [`procpool`]: a pool of `fork`ed worker processes talking over pipes.
 //!
+//! Beside the loop, [`sim`] runs the same async code on a simulated loop
+//! (virtual time, seeded schedules) to find and replay concurrency bugs.
+//!
 //! On top sits a small HTTP/1.1 client and server ([`http`]), which makes the
 //! I/O workload real, and the workloads themselves ([`workloads`]) with their
 //! reports ([`report`]).
@@ -67,6 +70,7 @@
 //! report ──► workloads ──► http ──► event_loop
 //!                 ├──────────────────► threadpool
 //!                 └──────────────────► procpool
+//!                               sim ──► event_loop
 //! ```
 //!
 //! The three runtimes never import one another. A pool's job handle is a
@@ -82,6 +86,7 @@ pub mod event_loop;
 pub mod http;
 pub mod procpool;
 pub mod report;
+pub mod sim;
 pub mod threadpool;
 pub mod tuning;
 pub mod workloads;

@@ -3,24 +3,31 @@
 //! One turn of the loop:
 //!
 //! 1. if the `block_on` future was woken, poll it; if it is done, return;
-//! 2. pop up to [`BATCH`] ready tasks from the scheduler and poll each once;
+//! 2. pop up to [`BATCH`] ready tasks from the scheduler and poll each once,
+//!    each poll with a fresh operation budget (`budget.rs`), so that no
+//!    poll runs on without end;
 //! 3. *park*: move tasks woken from other threads into the scheduler; ask
 //!    `epoll` for I/O events — without waiting if work is ready, else until
 //!    the nearest timer deadline (or forever, if there is none); read the
 //!    clocks; fire the timers that are due; wake the tasks those events and
-//!    timers concern.
+//!    timers concern, then the tasks that spent their budget in step 2.
 //!
 //! Polling a task is a few state changes around `poll`; what the loop
-//! measures about it (counters, trace, slow-poll check, the coarse clock)
+//! measures about it (counters, trace, slow-poll check, the poll clock)
 //! sits behind two calls, `poll_started` and `poll_finished`, of the
 //! loop's [`Instruments`] (`instrument.rs`).
 //!
 //! Clocks (see `clock.rs`): the *precise* clock (`Instant`) is read once per
 //! turn, after the park (and once before a blocking wait, to size its
-//! timeout); timers and schedulers use it. The *coarse* clock is read by the
-//! instruments once per turn and at the end of every poll, for statistics and
-//! slow-poll reports. Neither is read per wake: a task woken during a turn is
-//! stamped "ready since" with the readings the loop already has.
+//! timeout); timers and schedulers use it. The *poll* clock (coarse unless
+//! the builder chose the precise one) is read by the instruments once per
+//! turn and at the end of every poll, for statistics and slow-poll reports.
+//! Neither is read per wake: a task woken during a turn is stamped "ready
+//! since" with the readings the loop already has.
+//!
+//! Both clocks and the wait itself come from the loop's driver
+//! (`driver.rs`), chosen when the loop is built: epoll and the machine's
+//! clocks, or a simulation's virtual clock. This file never asks which.
 
 #![forbid(unsafe_code)]
 
@@ -28,18 +35,22 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use super::budget;
+use super::clock::VirtualClock;
 use super::context;
+use super::driver::{Driver, Parked, Stuck};
 use super::instrument::Instruments;
 use super::join::JoinHandle;
+use super::options::TaskOptions;
 use super::reactor::Reactor;
 use super::scheduler::{ReadyTask, Scheduler, TaskMeta};
 use super::slab::Slab;
-use super::stats::Stats;
+use super::stats::{Stats, TaskStats};
 use super::task::{Header, PollOutcome, TaskCell, TaskId, TaskObj, TaskState};
 use super::timer::TimerQueue;
 use super::trace::TraceEvent;
@@ -82,7 +93,9 @@ pub(crate) struct Core {
     /// Never ahead of real time, so timers compared against it never fire
     /// early.
     precise_now: Cell<Instant>,
-    /// Counters, trace, slow-poll check and the coarse clock: what the loop
+    /// Where time comes from and how the loop waits (real or simulated).
+    driver: Driver,
+    /// Counters, trace, slow-poll check and the poll clock: what the loop
     /// measures, kept out of the run path.
     instruments: Instruments,
     /// Next task id.
@@ -95,19 +108,23 @@ pub(crate) struct Core {
     idle_waiter: RefCell<Option<Waker>>,
     /// Scratch buffer: wakers collected during a park (reused every turn).
     woken: RefCell<Vec<Waker>>,
+    /// Wakers of tasks that spent their operation budget this turn; called
+    /// at the next park, after the I/O and timer wakers.
+    deferred: RefCell<Vec<Waker>>,
     /// Scratch buffer: tasks taken from the cross-thread inbox.
     remote: RefCell<Vec<Arc<dyn TaskObj>>>,
 }
 
 impl Core {
-    /// A new loop with this policy and these settings.
+    /// A new loop with this policy, these instruments and this driver.
     pub(crate) fn new(
         scheduler: Box<dyn Scheduler>,
-        slow_poll_threshold: Duration,
-        tracing: bool,
+        instruments: Instruments,
+        driver: Driver,
     ) -> std::io::Result<Core> {
         let id = NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed);
-        let (reactor, mio_waker) = Reactor::new()?;
+        let simulated = matches!(driver, Driver::Virtual(_));
+        let (reactor, mio_waker) = Reactor::new(simulated)?;
         let shared = Arc::new(Shared::new(id, mio_waker));
         let main_waker = Waker::from(Arc::new(MainWaker {
             shared: shared.clone(),
@@ -119,12 +136,14 @@ impl Core {
             reactor: Rc::new(reactor),
             timers: Rc::new(TimerQueue::default()),
             registry: RefCell::new(Slab::default()),
-            precise_now: Cell::new(Instant::now()),
-            instruments: Instruments::new(slow_poll_threshold, tracing),
+            precise_now: Cell::new(driver.now()),
+            driver,
+            instruments,
             next_task_id: Cell::new(1),
             main_waker,
             idle_waiter: RefCell::new(None),
             woken: RefCell::new(Vec::new()),
+            deferred: RefCell::new(Vec::new()),
             remote: RefCell::new(Vec::new()),
         })
     }
@@ -138,8 +157,7 @@ impl Core {
     /// Creates a task around `future` and queues it.
     pub(crate) fn spawn<F>(
         self: &Rc<Self>,
-        name: Option<Arc<str>>,
-        priority: i32,
+        options: TaskOptions,
         future: F,
     ) -> JoinHandle<F::Output>
     where
@@ -147,24 +165,14 @@ impl Core {
     {
         let id = TaskId(self.next_task_id.get());
         self.next_task_id.set(id.0 + 1);
-        let header = Header {
+        let header = Header::new(
             id,
-            name,
-            priority,
-            shared: self.shared.clone(),
-            remote_queued: AtomicBool::new(false),
-            state: Cell::new(TaskState::Ready),
-            ready_since_precise: Cell::new(self.precise_now.get()),
-            ready_since_coarse_ns: Cell::new(self.instruments.coarse_now_ns()),
-            polls: Cell::new(0),
-            busy: Cell::new(Duration::ZERO),
-            registry_key: Cell::new(0),
-            woken_while_running: Cell::new(false),
-            abort_requested: Cell::new(false),
-            detached: Cell::new(false),
-            join_waker: Cell::new(None),
-            self_waker: Cell::new(None),
-        };
+            options.name,
+            options.priority,
+            self.shared.clone(),
+            self.precise_now.get(),
+            self.instruments.clock_now_ns(),
+        );
         let task = TaskCell::new(header, future);
         let key = self.registry.borrow_mut().insert(task.clone());
         task.header.registry_key.set(key);
@@ -193,6 +201,14 @@ impl Core {
         }
     }
 
+    /// The task being polled has spent its operation budget and is made to
+    /// yield (`budget.rs`): `waker` is called at the next park, so the task
+    /// runs again only after the loop has looked for I/O and timers.
+    pub(crate) fn budget_exhausted(&self, waker: &Waker) {
+        self.instruments.budget_exhausted();
+        self.deferred.borrow_mut().push(waker.clone());
+    }
+
     /// Queues a waiting (or just-polled) task.
     pub(crate) fn enqueue(&self, task: Arc<dyn TaskObj>) {
         let header = task.header();
@@ -213,7 +229,7 @@ impl Core {
         self.read_clocks();
         loop {
             if self.shared.main_woken.swap(false, Ordering::AcqRel) {
-                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                if let Poll::Ready(output) = budget::with_budget(|| future.as_mut().poll(&mut cx)) {
                     return output;
                 }
             }
@@ -246,7 +262,7 @@ impl Core {
             .self_waker
             .take()
             .unwrap_or_else(|| task.clone().into_waker());
-        let outcome = task.poll_once(&mut Context::from_waker(&waker));
+        let outcome = budget::with_budget(|| task.poll_once(&mut Context::from_waker(&waker)));
         self.instruments.poll_finished(header, timer);
 
         match outcome {
@@ -315,28 +331,25 @@ impl Core {
         self.shared.clear_notified();
         self.drain_inbox();
         let has_work = !self.scheduler.borrow().is_empty()
+            || !self.deferred.borrow().is_empty()
             || self.shared.main_woken.load(Ordering::SeqCst)
             || self.shared.inbox_dirty();
 
         let mut woken = std::mem::take(&mut *self.woken.borrow_mut());
-        if !has_work || self.reactor.source_count() > 0 {
-            let timeout = if has_work {
-                Some(Duration::ZERO)
-            } else {
-                // About to block: measure the wait from a fresh reading.
-                self.precise_now.set(Instant::now());
-                self.timers.next_deadline().map(|deadline| {
-                    round_up_to_ms(deadline.saturating_duration_since(self.precise_now()))
-                })
-            };
-            self.reactor.turn(timeout, &mut woken);
+        match self
+            .driver
+            .park(&self.reactor, &self.timers, has_work, &mut woken)
+        {
+            Parked::Skipped => {}
             // Wakes from other threads that ended the wait run this turn.
-            self.drain_inbox();
+            Parked::Waited => self.drain_inbox(),
+            Parked::Stuck => self.stuck(),
         }
         self.read_clocks();
         if self.timers.len() > 0 {
             self.timers.fire_expired(self.precise_now.get(), &mut woken);
         }
+        woken.append(&mut self.deferred.borrow_mut());
         for waker in woken.drain(..) {
             waker.wake();
         }
@@ -345,8 +358,40 @@ impl Core {
 
     /// Reads both clocks (once per turn).
     fn read_clocks(&self) {
-        self.precise_now.set(Instant::now());
-        self.instruments.read_coarse_clock();
+        self.precise_now.set(self.driver.now());
+        self.instruments.read_poll_clock();
+    }
+
+    /// Now, on the loop's precise clock (virtual in a simulation): what a
+    /// new timer's deadline counts from.
+    pub(crate) fn now(&self) -> Instant {
+        self.driver.now()
+    }
+
+    /// The virtual clock, if this loop is simulated.
+    pub(crate) fn virtual_clock(&self) -> Option<&VirtualClock> {
+        match &self.driver {
+            Driver::Virtual(clock) => Some(clock),
+            Driver::Os(_) => None,
+        }
+    }
+
+    /// Every task waits and nothing can wake one (only a simulated loop can
+    /// tell): leaves `block_on` by unwinding with the waiting tasks' names,
+    /// which the simulation catches and reports. Never returns.
+    #[cold]
+    fn stuck(&self) -> ! {
+        let mut waiting: Vec<(TaskId, String)> = self
+            .registry
+            .borrow()
+            .iter()
+            .map(|task| task.header())
+            .filter(|header| header.state.get() == TaskState::Waiting)
+            .map(|header| (header.id, header.display_name().to_string()))
+            .collect();
+        waiting.sort();
+        let waiting = waiting.into_iter().map(|(_, name)| name).collect();
+        std::panic::resume_unwind(Box::new(Stuck { waiting }))
     }
 
     /// Moves tasks woken from other threads into the scheduler.
@@ -385,6 +430,11 @@ impl Core {
         self.instruments.take_trace()
     }
 
+    /// The figures of the tasks finished so far (if the builder kept them).
+    pub(crate) fn finished_task_stats(&self) -> Vec<TaskStats> {
+        self.instruments.finished_task_stats()
+    }
+
     /// Tears the loop down: drops every task's future (closing its sockets,
     /// cancelling its timers), then every stored waker.
     pub(crate) fn shutdown(&self) {
@@ -417,6 +467,8 @@ impl Core {
         self.shared.take_inbox(&mut remote);
         drop(remote);
         drop(self.idle_waiter.borrow_mut().take());
+        let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
+        drop(deferred);
         self.reactor.clear_waiters();
         self.timers.clear();
     }
@@ -431,11 +483,4 @@ fn meta_of(header: &Header) -> TaskMeta {
         polls: header.polls.get(),
         busy: header.busy.get(),
     }
-}
-
-/// Rounds up to a whole millisecond: `epoll_wait` counts in milliseconds, and
-/// rounding down would wake the loop before the deadline.
-fn round_up_to_ms(duration: Duration) -> Duration {
-    let millis = duration.as_nanos().div_ceil(1_000_000);
-    Duration::from_millis(u64::try_from(millis).unwrap_or(u64::MAX))
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use super::core::{Core, Ending};
+use super::stats::TaskStats;
 use super::task::{Joinable, TaskId, TaskState};
 
 /// Why a task produced no output.
@@ -65,6 +66,28 @@ impl<T> JoinHandle<T> {
     /// The task's id.
     pub fn id(&self) -> TaskId {
         self.task.header().id
+    }
+
+    /// The task's figures so far: polls, busy time, total and longest
+    /// ready-wait (final once it is done).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use handspun::event_loop::{self, EventLoop, TaskState};
+    ///
+    /// let mut ev = EventLoop::new().unwrap();
+    /// let stats = ev.block_on(async {
+    ///     let handle = event_loop::spawn(async { event_loop::yield_now().await });
+    ///     while !handle.is_finished() {
+    ///         event_loop::yield_now().await;
+    ///     }
+    ///     handle.stats()
+    /// });
+    /// assert_eq!((stats.state, stats.polls), (TaskState::Done, 2));
+    /// ```
+    pub fn stats(&self) -> TaskStats {
+        TaskStats::of(self.task.header())
     }
 
     /// Whether the task is done (finished, panicked or aborted).

@@ -26,18 +26,42 @@
 //! task waits a second (the loop reports such *slow polls*, see
 //! [`Builder::slow_poll_threshold`]).
 //!
+//! ## Taking turns: the operation budget
+//!
+//! A task also keeps the thread when what it awaits is always ready. A socket
+//! whose client reads as fast as we write, or sends request after request,
+//! never answers `WouldBlock`; the task's `.await`s all finish at once, and it
+//! never returns `Pending` — one client holds the loop, and every other
+//! client, timer and shutdown waits until it leaves.
+//!
+//! So every poll of a task comes with a budget of [`BUDGET`] operations.
+//! Each socket read, write or accept that succeeds, and each value received
+//! from (or sent into) a channel, spends one. When the budget is spent, the
+//! next operation does not run: it returns `Pending`, and the loop calls the
+//! task's waker at its next park, after asking `epoll` for events — so the
+//! task goes to the back of the ready queue, behind every task those events
+//! made ready, through the ordinary waker path. The next poll starts with a
+//! full budget. A task that does fewer operations than
+//! that per poll never notices. tokio does the same (128 operations a task,
+//! its `coop` module); nginx caps how much each connection writes per turn
+//! of its loop. A loop that computes without awaiting can take part with
+//! [`consume_budget`]. The mechanism is in `budget.rs`; how often it
+//! strikes is [`Stats::budget_yields`].
+//!
 //! ## What the loop does, one turn at a time
 //!
 //! 1. If the future given to [`EventLoop::block_on`] was woken, poll it; if it
 //!    is done, return its output.
-//! 2. Pop up to 128 ready tasks from the [`Scheduler`] and poll each once. A
-//!    task that returns `Ready` is *done*: its output goes to its
-//!    [`JoinHandle`]. A task that returns `Pending` is *waiting*.
+//! 2. Pop up to 128 ready tasks from the [`Scheduler`] and poll each once,
+//!    each with a full operation budget. A task that returns `Ready` is
+//!    *done*: its output goes to its [`JoinHandle`]. A task that returns
+//!    `Pending` is *waiting* — or, if it woke itself (it yielded, or spent
+//!    its budget), ready again, at the back of the queue.
 //! 3. Park: ask `epoll` for events — without waiting if tasks are ready,
 //!    otherwise until the nearest timer deadline; fire the timers that are
-//!    due; call the wakers of the tasks those events and timers concern. Each
-//!    woken task is pushed into the scheduler, stamped with the time it became
-//!    ready.
+//!    due; call the wakers of the tasks those events and timers concern, then
+//!    those of the tasks that spent their budget in step 2. Each woken task is
+//!    pushed into the scheduler, stamped with the time it became ready.
 //!
 //! Invariants: a task is in the ready queue at most once; a waiting task is in
 //! no queue; a done task is never polled again and its future has been
@@ -48,8 +72,11 @@
 //! 1. `task.rs` — what a task is: the future plus its bookkeeping, and its
 //!    states [`TaskState`] (ready / running / waiting / done).
 //! 2. `scheduler.rs` — the [`Scheduler`] trait (the pluggable "who runs
-//!    next"), [`OldestReady`], [`NewestReady`], [`Priority`].
-//! 3. `core.rs` — the run loop: one turn, step by step.
+//!    next"), [`OldestReady`], [`NewestReady`], [`Priority`]; `keyed.rs`
+//!    ([`Keyed`], a ready task with a sort key, for heap-based policies) and
+//!    `options.rs` ([`TaskOptions`]: spawn with a name and a priority).
+//! 3. `core.rs` — the run loop: one turn, step by step; then `budget.rs` —
+//!    the operation budget each poll gets, so that no task keeps the thread.
 //! 4. `waker.rs` and `context.rs` — how a wake-up finds its way back, from
 //!    this thread or another.
 //! 5. `reactor.rs` and `net.rs` — sockets that wait instead of blocking.
@@ -57,9 +84,13 @@
 //! 7. `channel/` — oneshot and mpsc channels between tasks.
 //! 8. `join.rs` and `slab.rs` — handles, and the slot vector everything is
 //!    indexed by.
-//! 9. `instrument.rs`, `stats.rs`, `trace.rs`, `clock.rs` — what the loop
-//!    measures about its tasks, kept out of the run path: the two calls
-//!    around each poll, the counters, tracing, and the two clocks.
+//! 9. `instrument.rs`, `stats.rs`, `trace.rs`, `perfetto.rs`, `clock.rs` —
+//!    what the loop measures about its tasks, kept out of the run path: the
+//!    two calls around each poll, the counters and per-task figures, tracing
+//!    and its Perfetto file, and the two clocks.
+//! 10. `driver.rs` — where time comes from and how the loop waits: epoll and
+//!     the machine's clock, or (for [`crate::sim`]) a virtual clock that jumps
+//!     to the next timer.
 //!
 //! ## Example
 //!
@@ -98,9 +129,11 @@
 //! - **Timers.** A binary heap with lazy cancellation (exact deadlines,
 //!   `O(log n)`), where tokio uses a hierarchical wheel (`O(1)`, 1 ms
 //!   resolution).
-//! - **Fairness.** We poll the reactor after every batch of 128 tasks; tokio
-//!   also gives each task an operation *budget* so that a task whose sockets
-//!   are always ready still yields now and then.
+//! - **Fairness.** We poll the reactor after every batch of 128 tasks and
+//!   give each poll an operation budget, as tokio does; tokio's budget also
+//!   covers its timers, join handles and every synchronisation primitive,
+//!   and it can take the budget away around code that must not yield
+//!   (`unconstrained`). Ours covers sockets and channels.
 //! - **Breadth.** Only TCP, one timer API and two channel kinds; no
 //!   `AsyncRead`/`AsyncWrite` traits (the futures ecosystem's), no UDP, no
 //!   signals, no blocking-task pool.
@@ -108,11 +141,16 @@
 //! The benchmarks (`benches/event_loop.rs`, results in
 //! `docs/benchmarks/event_loop.md`) measure this loop against tokio's.
 
+mod budget;
 mod clock;
 mod context;
 mod core;
+mod driver;
 mod instrument;
 mod join;
+mod keyed;
+mod options;
+mod perfetto;
 mod reactor;
 mod scheduler;
 mod slab;
@@ -130,18 +168,27 @@ pub mod time;
 use std::future::Future;
 use std::io;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::Duration;
 
+pub use self::budget::{consume_budget, BUDGET};
+pub use self::clock::PollClock;
 pub use self::join::{JoinError, JoinHandle};
+pub use self::keyed::Keyed;
+pub use self::options::TaskOptions;
+pub use self::perfetto::{perfetto_json, write_perfetto};
 pub use self::scheduler::{NewestReady, OldestReady, Priority, ReadyTask, Scheduler, TaskMeta};
-pub use self::stats::Stats;
+pub use self::stats::{Stats, TaskStats};
 pub use self::task::{TaskId, TaskState};
 pub use self::time::{interval, sleep, sleep_until, timeout, Elapsed, Interval, Sleep};
 pub use self::trace::{TraceEvent, TraceKind};
 pub use self::yield_now::{yield_now, YieldNow};
 
+pub(crate) use self::clock::VirtualClock;
 use self::core::Core;
+pub(crate) use self::driver::{Stuck, TooLong};
+
+use self::driver::Driver;
+use self::instrument::{Instruments, Settings};
 
 /// A single-threaded event loop: spawns tasks and runs them until a future
 /// completes. One per thread at a time; `!Send`.
@@ -226,7 +273,26 @@ impl EventLoop {
     where
         F: Future + 'static,
     {
-        self.core.spawn(None, 0, future)
+        self.core.spawn(TaskOptions::new(), future)
+    }
+
+    /// Like [`EventLoop::spawn`], with a name and a priority together.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use handspun::event_loop::{EventLoop, TaskOptions};
+    ///
+    /// let mut ev = EventLoop::builder().keep_task_stats(true).build().unwrap();
+    /// let handle = ev.spawn_with(TaskOptions::new().name("job").priority(3), async { 5 });
+    /// assert_eq!(ev.block_on(handle), Ok(5));
+    /// assert_eq!(ev.task_stats()[0].name.as_deref(), Some("job"));
+    /// ```
+    pub fn spawn_with<F>(&self, options: TaskOptions, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        self.core.spawn(options, future)
     }
 
     /// Like [`EventLoop::spawn`], with a name for slow-poll reports, stats
@@ -235,7 +301,7 @@ impl EventLoop {
     where
         F: Future + 'static,
     {
-        self.core.spawn(Some(Arc::from(name.into())), 0, future)
+        self.core.spawn(TaskOptions::new().name(name), future)
     }
 
     /// Like [`EventLoop::spawn`], with a priority for the [`Priority`]
@@ -244,13 +310,22 @@ impl EventLoop {
     where
         F: Future + 'static,
     {
-        self.core.spawn(None, priority, future)
+        self.core
+            .spawn(TaskOptions::new().priority(priority), future)
     }
 
     /// The loop's counters: tasks ready / waiting / done, polls, time spent
-    /// ready but not running, slow polls.
+    /// ready but not running, slow polls. (Inside a task: [`stats`].)
     pub fn stats(&self) -> Stats {
         self.core.stats()
+    }
+
+    /// The figures of every task finished so far (polls, busy time, total
+    /// and longest ready-wait), in the order they finished. Empty unless the
+    /// loop was built with [`Builder::keep_task_stats`]`(true)`; a task still
+    /// running gives its figures through [`JoinHandle::stats`].
+    pub fn task_stats(&self) -> Vec<TaskStats> {
+        self.core.finished_task_stats()
     }
 
     /// The task events recorded so far (empty unless built with
@@ -293,16 +368,22 @@ impl std::fmt::Debug for EventLoop {
 /// ```
 pub struct Builder {
     scheduler: Box<dyn Scheduler>,
-    slow_poll_threshold: Duration,
-    tracing: bool,
+    instruments: Settings,
+    /// Set by the simulation (`crate::sim`): virtual time, no sockets.
+    virtual_clock: Option<Rc<VirtualClock>>,
 }
 
 impl Default for Builder {
     fn default() -> Self {
         Builder {
             scheduler: Box::new(OldestReady::new()),
-            slow_poll_threshold: Duration::from_millis(100),
-            tracing: false,
+            instruments: Settings {
+                slow_poll_threshold: Duration::from_millis(100),
+                tracing: false,
+                poll_clock: PollClock::Coarse,
+                keep_task_stats: false,
+            },
+            virtual_clock: None,
         }
     }
 }
@@ -318,13 +399,42 @@ impl Builder {
     /// task's name and counted in [`Stats::slow_polls`] (default 100 ms, like
     /// asyncio's debug mode).
     pub fn slow_poll_threshold(mut self, threshold: Duration) -> Builder {
-        self.slow_poll_threshold = threshold;
+        self.instruments.slow_poll_threshold = threshold;
         self
     }
 
     /// Whether to record [`TraceEvent`]s (default off).
     pub fn tracing(mut self, on: bool) -> Builder {
-        self.tracing = on;
+        self.instruments.tracing = on;
+        self
+    }
+
+    /// Which clock times every poll (default [`PollClock::Coarse`]): choose
+    /// [`PollClock::Precise`] when a scheduler compares tasks'
+    /// [`TaskMeta::busy`], or to read exact per-task figures.
+    pub fn poll_clock(mut self, clock: PollClock) -> Builder {
+        self.instruments.poll_clock = clock;
+        self
+    }
+
+    /// Whether to keep every finished task's [`TaskStats`] for
+    /// [`EventLoop::task_stats`] (default off: a long-running server's
+    /// finished tasks would pile up).
+    pub fn keep_task_stats(mut self, on: bool) -> Builder {
+        self.instruments.keep_task_stats = on;
+        self
+    }
+
+    /// The policy, already boxed (for `crate::sim`).
+    pub(crate) fn boxed_scheduler(mut self, scheduler: Box<dyn Scheduler>) -> Builder {
+        self.scheduler = scheduler;
+        self
+    }
+
+    /// Makes the loop a simulated one, on this virtual clock (for
+    /// `crate::sim`).
+    pub(crate) fn virtual_clock(mut self, clock: Rc<VirtualClock>) -> Builder {
+        self.virtual_clock = Some(clock);
         self
     }
 
@@ -334,7 +444,12 @@ impl Builder {
     ///
     /// If the operating system refuses an `epoll` instance or an `eventfd`.
     pub fn build(self) -> io::Result<EventLoop> {
-        let core = Core::new(self.scheduler, self.slow_poll_threshold, self.tracing)?;
+        let driver = match self.virtual_clock {
+            Some(clock) => Driver::Virtual(clock),
+            None => Driver::Os(self.instruments.poll_clock),
+        };
+        let instruments = Instruments::new(self.instruments, driver.clone());
+        let core = Core::new(self.scheduler, instruments, driver)?;
         Ok(EventLoop {
             core: Rc::new(core),
         })
@@ -344,8 +459,7 @@ impl Builder {
 impl std::fmt::Debug for Builder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Builder")
-            .field("slow_poll_threshold", &self.slow_poll_threshold)
-            .field("tracing", &self.tracing)
+            .field("instruments", &self.instruments)
             .finish_non_exhaustive()
     }
 }
@@ -369,7 +483,41 @@ pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
 {
-    context::current("spawn").spawn(None, 0, future)
+    context::current("spawn").spawn(TaskOptions::new(), future)
+}
+
+/// Like [`spawn`], with a name and a priority together (see
+/// [`TaskOptions`]).
+///
+/// # Panics
+///
+/// Outside a running loop.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::event_loop::{self, EventLoop, TaskOptions};
+///
+/// let mut ev = EventLoop::new().unwrap();
+/// let name = ev.block_on(async {
+///     let handle = event_loop::spawn_with(TaskOptions::new().name("n").priority(2), async {});
+///     let name = handle.stats().name;
+///     handle.await.unwrap();
+///     name
+/// });
+/// assert_eq!(name.as_deref(), Some("n"));
+/// ```
+pub fn spawn_with<F>(options: TaskOptions, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    context::current("spawn_with").spawn(options, future)
+}
+
+/// Runs `f` with the running loop's virtual clock; `None` outside a
+/// simulated loop (for `crate::sim`).
+pub(crate) fn with_virtual_clock<R>(f: impl FnOnce(&VirtualClock) -> R) -> Option<R> {
+    context::with_current(|core| core.and_then(Core::virtual_clock).map(f))
 }
 
 /// Like [`spawn`], with a name for slow-poll reports, stats and traces.
@@ -381,7 +529,7 @@ pub fn spawn_named<F>(name: impl Into<String>, future: F) -> JoinHandle<F::Outpu
 where
     F: Future + 'static,
 {
-    context::current("spawn_named").spawn(Some(Arc::from(name.into())), 0, future)
+    context::current("spawn_named").spawn(TaskOptions::new().name(name), future)
 }
 
 /// Like [`spawn`], with a priority for the [`Priority`] scheduler.
@@ -393,5 +541,29 @@ pub fn spawn_with_priority<F>(priority: i32, future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
 {
-    context::current("spawn_with_priority").spawn(None, priority, future)
+    context::current("spawn_with_priority").spawn(TaskOptions::new().priority(priority), future)
+}
+
+/// The counters of the loop running on this thread (what
+/// [`EventLoop::stats`] returns, for code running inside the loop).
+///
+/// # Panics
+///
+/// Outside a running loop.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::event_loop::{self, EventLoop};
+///
+/// let mut ev = EventLoop::new().unwrap();
+/// let turns = ev.block_on(async {
+///     let before = event_loop::stats().turns;
+///     event_loop::yield_now().await;
+///     event_loop::stats().turns - before
+/// });
+/// assert!(turns >= 1);
+/// ```
+pub fn stats() -> Stats {
+    context::current("stats").stats()
 }

@@ -6,6 +6,10 @@
 //! it when `epoll` reports the socket ready, and it tries again. `Interrupted`
 //! is retried at once.
 //!
+//! A socket that is always ready would let its task run on without end, so
+//! every operation that completes spends one unit of the task's operation
+//! budget (`budget.rs`): once it is spent, the next operation yields first.
+//!
 //! Constructors ([`TcpListener::bind`], [`TcpStream::connect`]) must run inside
 //! a running loop (inside `block_on` or a task): that is where they find the
 //! reactor.
@@ -21,6 +25,7 @@ use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use super::budget;
 use super::context;
 use super::reactor::{Direction, Reactor};
 
@@ -40,13 +45,18 @@ impl<S: mio::event::Source> Registered<S> {
     }
 
     /// Runs `op` until it does not return `WouldBlock`; on `WouldBlock`,
-    /// parks the task for `direction`.
+    /// parks the task for `direction`. Each call that completes spends one
+    /// unit of the task's operation budget; with none left, the task yields
+    /// instead of trying (`budget.rs`).
     fn poll_io<T>(
         &self,
         cx: &Context<'_>,
         direction: Direction,
         mut op: impl FnMut(&S) -> io::Result<T>,
     ) -> Poll<io::Result<T>> {
+        if budget::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
         loop {
             match op(&self.io) {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
@@ -54,7 +64,10 @@ impl<S: mio::event::Source> Registered<S> {
                     return Poll::Pending;
                 }
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-                result => return Poll::Ready(result),
+                result => {
+                    budget::spend();
+                    return Poll::Ready(result);
+                }
             }
         }
     }

@@ -68,12 +68,15 @@ pub(crate) struct Reactor {
     /// One slot per registered source; the slot's key is its token.
     /// Borrowed briefly, never while a waker runs.
     sources: RefCell<Slab<IoSlot>>,
+    /// True in a simulated loop: its time is virtual, so a real socket would
+    /// make runs unrepeatable; [`Reactor::register`] refuses every source.
+    simulated: bool,
 }
 
 impl Reactor {
     /// Creates a reactor around a new `epoll` instance, and the `mio::Waker`
-    /// that interrupts it.
-    pub(crate) fn new() -> io::Result<(Reactor, mio::Waker)> {
+    /// that interrupts it. A `simulated` one refuses sockets.
+    pub(crate) fn new(simulated: bool) -> io::Result<(Reactor, mio::Waker)> {
         let poll = Poll::new()?;
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
@@ -82,6 +85,7 @@ impl Reactor {
             registry,
             events: RefCell::new(Events::with_capacity(1024)),
             sources: RefCell::new(Slab::default()),
+            simulated,
         };
         Ok((reactor, waker))
     }
@@ -90,8 +94,16 @@ impl Reactor {
     ///
     /// # Errors
     ///
-    /// The error of `epoll_ctl` (for example too many watches).
+    /// The error of `epoll_ctl` (for example too many watches). In a
+    /// simulated loop, always an `Unsupported` error holding
+    /// [`SimError::RealSocket`](crate::sim::SimError::RealSocket).
     pub(crate) fn register(&self, source: &mut impl Source) -> io::Result<usize> {
+        if self.simulated {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                crate::sim::SimError::RealSocket,
+            ));
+        }
         let key = self.sources.borrow_mut().insert(IoSlot::default());
         let interest = Interest::READABLE | Interest::WRITABLE;
         if let Err(error) = self.registry.register(source, Token(key), interest) {

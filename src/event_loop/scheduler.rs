@@ -17,10 +17,15 @@
 //!   among equals. Low priorities can starve while high ones stay busy.
 //!
 //! Writing your own takes a few lines: see `examples/custom_scheduler.rs`.
+//! The kit for it: [`Keyed`](super::Keyed) (a ready task with a sort key, for
+//! heaps), [`ReadyTask::for_test`] and [`TaskMeta::new`] (to unit-test a
+//! policy's `push` and `pop` without a loop), [`TaskOptions`](super::TaskOptions)
+//! (spawn with a name and a priority), and [`PollClock::Precise`](super::PollClock)
+//! (busy times exact enough to compare tasks).
 
 #![forbid(unsafe_code)]
 
-use std::cmp::Ordering as CmpOrdering;
+use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
 use std::marker::PhantomData;
@@ -28,10 +33,29 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::task::{TaskId, TaskObj};
+use super::keyed::Keyed;
+use super::task::{self, TaskId, TaskObj};
 
 /// What the loop tells the scheduler about a task that just became ready.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// In a unit test of a scheduler, build one with [`TaskMeta::new`] and change
+/// the fields the policy looks at.
+///
+/// # Which clock
+///
+/// `ready_since` is on the precise clock (`Instant`), read once per turn.
+/// `busy` is summed on the loop's [`PollClock`](super::PollClock), read once
+/// at the end of each poll:
+///
+/// - with [`PollClock::Coarse`](super::PollClock::Coarse) (the default) its
+///   resolution is one kernel tick (1–4 ms). A task whose polls are shorter
+///   than a tick may read zero after thousands of polls, or jump by a whole
+///   tick on one: fine for "has this task been hogging the thread for
+///   seconds", useless for comparing two light tasks;
+/// - with [`PollClock::Precise`](super::PollClock::Precise)
+///   (`Builder::poll_clock`) it is exact to the nanosecond, less the few tens
+///   of nanoseconds of the loop's own bookkeeping around the poll. Choose it
+///   for fair-share policies (least-busy-first, vruntime).
 pub struct TaskMeta {
     /// The task's id (ids grow with spawn order).
     pub id: TaskId,
@@ -39,14 +63,41 @@ pub struct TaskMeta {
     /// turn, so tasks woken in the same turn share this instant).
     pub ready_since: Instant,
     /// The priority given at spawn (0 unless spawned with
-    /// [`spawn_with_priority`](super::spawn_with_priority)).
+    /// [`spawn_with_priority`](super::spawn_with_priority) or
+    /// [`TaskOptions::priority`](super::TaskOptions::priority)).
     pub priority: i32,
     /// How many times the task has been polled before.
     pub polls: u64,
     /// Total time the task has spent being polled so far, summed on the
-    /// loop's coarse clock like [`Stats::busy`](super::Stats::busy) (for
+    /// loop's poll clock like [`Stats::busy`](super::Stats::busy) (for
     /// fair-share policies that favour tasks which used the thread least).
+    /// Coarse by default: see "Which clock" above.
     pub busy: Duration,
+}
+
+impl TaskMeta {
+    /// The meta of a task `id` that was just spawned: ready since now,
+    /// priority 0, never polled. For unit tests of schedulers; change the
+    /// fields your policy reads with struct update syntax.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use handspun::event_loop::{TaskId, TaskMeta};
+    ///
+    /// let meta = TaskMeta { busy: Duration::from_millis(3), ..TaskMeta::new(TaskId(2)) };
+    /// assert_eq!((meta.id, meta.polls, meta.priority), (TaskId(2), 0, 0));
+    /// ```
+    pub fn new(id: TaskId) -> TaskMeta {
+        TaskMeta {
+            id,
+            ready_since: Instant::now(),
+            priority: 0,
+            polls: 0,
+            busy: Duration::ZERO,
+        }
+    }
 }
 
 /// A task that is ready to run, on its way through a [`Scheduler`].
@@ -72,6 +123,50 @@ impl ReadyTask {
     pub fn id(&self) -> TaskId {
         self.task.header().id
     }
+
+    /// A ready task `id` that belongs to no loop, to unit-test a scheduler's
+    /// `push` and `pop` without running one. Its future never finishes, and a
+    /// real loop that is handed it ignores it.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system refuses the `epoll` instance that every
+    /// task's waker needs (one per thread, made on first use).
+    ///
+    /// # Examples
+    ///
+    /// A unit test of a small scheduler, "highest priority first":
+    ///
+    /// ```
+    /// use std::collections::BinaryHeap;
+    /// use handspun::event_loop::{Keyed, ReadyTask, Scheduler, TaskId, TaskMeta};
+    ///
+    /// #[derive(Default)]
+    /// struct HighestFirst(BinaryHeap<Keyed<i32>>);
+    /// impl Scheduler for HighestFirst {
+    ///     fn push(&mut self, task: ReadyTask, meta: TaskMeta) {
+    ///         self.0.push(Keyed::new(meta.priority, task));
+    ///     }
+    ///     fn pop(&mut self) -> Option<ReadyTask> {
+    ///         self.0.pop().map(Keyed::into_task)
+    ///     }
+    ///     fn len(&self) -> usize {
+    ///         self.0.len()
+    ///     }
+    /// }
+    ///
+    /// let mut scheduler = HighestFirst::default();
+    /// for (id, priority) in [(1, 0), (2, 5), (3, 1)] {
+    ///     let meta = TaskMeta { priority, ..TaskMeta::new(TaskId(id)) };
+    ///     scheduler.push(ReadyTask::for_test(meta.id), meta);
+    /// }
+    /// let order: Vec<u64> = std::iter::from_fn(|| scheduler.pop()).map(|t| t.id().0).collect();
+    /// assert_eq!(order, [2, 3, 1]);
+    /// assert!(scheduler.is_empty());
+    /// ```
+    pub fn for_test(id: TaskId) -> ReadyTask {
+        ReadyTask::new(task::loose_task(id, 0))
+    }
 }
 
 impl fmt::Debug for ReadyTask {
@@ -88,27 +183,23 @@ impl fmt::Debug for ReadyTask {
 ///
 /// # Examples
 ///
-/// A scheduler that runs the task with the smallest id first:
+/// A scheduler that runs the task with the smallest id first, on a heap of
+/// [`Keyed`](super::Keyed) tasks:
 ///
 /// ```
 /// use std::cmp::Reverse;
 /// use std::collections::BinaryHeap;
-/// use handspun::event_loop::{EventLoop, ReadyTask, Scheduler, TaskMeta};
+/// use handspun::event_loop::{EventLoop, Keyed, ReadyTask, Scheduler, TaskMeta};
 ///
 /// #[derive(Default)]
-/// struct SmallestIdFirst(BinaryHeap<(Reverse<u64>, Keep)>);
-/// struct Keep(ReadyTask);
-/// impl PartialEq for Keep { fn eq(&self, _: &Self) -> bool { true } }
-/// impl Eq for Keep {}
-/// impl PartialOrd for Keep { fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> { Some(self.cmp(o)) } }
-/// impl Ord for Keep { fn cmp(&self, _: &Self) -> std::cmp::Ordering { std::cmp::Ordering::Equal } }
+/// struct SmallestIdFirst(BinaryHeap<Keyed<Reverse<u64>>>);
 ///
 /// impl Scheduler for SmallestIdFirst {
 ///     fn push(&mut self, task: ReadyTask, meta: TaskMeta) {
-///         self.0.push((Reverse(meta.id.0), Keep(task)));
+///         self.0.push(Keyed::new(Reverse(meta.id.0), task));
 ///     }
 ///     fn pop(&mut self) -> Option<ReadyTask> {
-///         self.0.pop().map(|(_, keep)| keep.0)
+///         self.0.pop().map(Keyed::into_task)
 ///     }
 ///     fn len(&self) -> usize {
 ///         self.0.len()
@@ -193,12 +284,15 @@ impl Scheduler for NewestReady {
 
 /// Highest priority first; among equal priorities, oldest-ready first.
 ///
-/// Priorities come from [`spawn_with_priority`](super::spawn_with_priority)
+/// Priorities come from [`spawn_with_priority`](super::spawn_with_priority) or
+/// [`TaskOptions::priority`](super::TaskOptions::priority)
 /// (plain `spawn` gives 0). While higher-priority tasks stay ready, lower ones
 /// wait: strict priority can starve.
 #[derive(Debug, Default)]
 pub struct Priority {
-    heap: BinaryHeap<ByPriority>,
+    /// Ordered by priority, then by arrival (earlier first): the heap pops
+    /// the greatest key, so the arrival number is reversed.
+    heap: BinaryHeap<Keyed<(i32, Reverse<u64>)>>,
     /// Arrival counter: breaks ties so equal priorities keep FIFO order.
     arrivals: u64,
 }
@@ -210,49 +304,15 @@ impl Priority {
     }
 }
 
-/// A heap entry: ordered by priority, then by arrival (earlier first).
-#[derive(Debug)]
-struct ByPriority {
-    priority: i32,
-    arrival: u64,
-    task: ReadyTask,
-}
-
-impl PartialEq for ByPriority {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == CmpOrdering::Equal
-    }
-}
-
-impl Eq for ByPriority {}
-
-impl PartialOrd for ByPriority {
-    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for ByPriority {
-    fn cmp(&self, other: &Self) -> CmpOrdering {
-        // BinaryHeap pops the greatest: greater priority, then smaller arrival.
-        self.priority
-            .cmp(&other.priority)
-            .then_with(|| other.arrival.cmp(&self.arrival))
-    }
-}
-
 impl Scheduler for Priority {
     fn push(&mut self, task: ReadyTask, meta: TaskMeta) {
         self.arrivals += 1;
-        self.heap.push(ByPriority {
-            priority: meta.priority,
-            arrival: self.arrivals,
-            task,
-        });
+        let key = (meta.priority, Reverse(self.arrivals));
+        self.heap.push(Keyed::new(key, task));
     }
 
     fn pop(&mut self) -> Option<ReadyTask> {
-        self.heap.pop().map(|entry| entry.task)
+        self.heap.pop().map(Keyed::into_task)
     }
 
     fn len(&self) -> usize {

@@ -87,6 +87,14 @@ impl<T> Slab<T> {
         }
     }
 
+    /// The occupied slots' values, in key order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
+        self.slots.iter().filter_map(|slot| match slot {
+            Slot::Occupied(value) => Some(value),
+            Slot::Vacant(_) => None,
+        })
+    }
+
     /// Number of occupied slots.
     pub(crate) fn len(&self) -> usize {
         self.len

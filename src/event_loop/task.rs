@@ -103,14 +103,21 @@ pub(crate) struct Header {
     /// When the task last became ready, on the precise clock: the loop's
     /// reading of that turn. What the scheduler sees (`TaskMeta::ready_since`).
     pub(crate) ready_since_precise: Cell<Instant>,
-    /// The same moment on the coarse clock, in nanoseconds: the instruments'
-    /// last reading. Only for the ready-wait statistics.
-    pub(crate) ready_since_coarse_ns: Cell<u64>,
+    /// The same moment on the loop's poll clock (coarse or precise, see
+    /// `PollClock`), in nanoseconds: the instruments' last reading. Only for
+    /// the ready-wait figures.
+    pub(crate) ready_since_ns: Cell<u64>,
     /// How many times the task has been polled (kept by the instruments).
     pub(crate) polls: Cell<u64>,
-    /// Total time spent inside this task's `poll`, summed on the coarse
+    /// Total time spent inside this task's `poll`, summed on the loop's poll
     /// clock (kept by the instruments).
     pub(crate) busy: Cell<Duration>,
+    /// Total time spent ready but not running, on the poll clock (kept by
+    /// the instruments).
+    pub(crate) ready_wait: Cell<Duration>,
+    /// The longest single stretch spent ready but not running (kept by the
+    /// instruments).
+    pub(crate) longest_ready_wait: Cell<Duration>,
     /// Its slot in the loop's registry of live tasks (valid until `Done`).
     pub(crate) registry_key: Cell<usize>,
     /// Set when the task is woken while it is being polled (a `yield_now`,
@@ -132,6 +139,38 @@ pub(crate) struct Header {
 }
 
 impl Header {
+    /// A new task's header: ready since `ready_since` (precise) and
+    /// `ready_since_ns` (poll clock), never polled.
+    pub(crate) fn new(
+        id: TaskId,
+        name: Option<Arc<str>>,
+        priority: i32,
+        shared: Arc<Shared>,
+        ready_since: Instant,
+        ready_since_ns: u64,
+    ) -> Header {
+        Header {
+            id,
+            name,
+            priority,
+            shared,
+            remote_queued: AtomicBool::new(false),
+            state: Cell::new(TaskState::Ready),
+            ready_since_precise: Cell::new(ready_since),
+            ready_since_ns: Cell::new(ready_since_ns),
+            polls: Cell::new(0),
+            busy: Cell::new(Duration::ZERO),
+            ready_wait: Cell::new(Duration::ZERO),
+            longest_ready_wait: Cell::new(Duration::ZERO),
+            registry_key: Cell::new(0),
+            woken_while_running: Cell::new(false),
+            abort_requested: Cell::new(false),
+            detached: Cell::new(false),
+            join_waker: Cell::new(None),
+            self_waker: Cell::new(None),
+        }
+    }
+
     /// The task's name, or `"unnamed"`.
     pub(crate) fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or("unnamed")
@@ -293,6 +332,29 @@ impl<F: Future + 'static> Wake for TaskCell<F> {
     fn wake_by_ref(self: &Arc<Self>) {
         super::waker::wake_by_ref(&self.header, || self.clone());
     }
+}
+
+/// A task that belongs to no loop, for unit tests of schedulers
+/// (`ReadyTask::for_test`). Its future never finishes; it belongs to the
+/// loop id 0, which no loop has, so a real loop handed one ignores it.
+pub(crate) fn loose_task(id: TaskId, priority: i32) -> Arc<dyn TaskObj> {
+    thread_local! {
+        /// One shared half for every loose task of this thread: its
+        /// `mio::Waker` needs a `mio::Poll`, kept here with it.
+        static LOOSE: Option<(mio::Poll, Arc<Shared>)> = loose_shared();
+    }
+    let shared = LOOSE.with(|loose| loose.as_ref().map(|(_, shared)| shared.clone()));
+    let shared = shared.expect("could not create an epoll instance for a test task");
+    let header = Header::new(id, None, priority, shared, Instant::now(), 0);
+    TaskCell::new(header, std::future::pending::<()>())
+}
+
+/// The shared half for loose tasks (loop id 0), or `None` if the operating
+/// system refuses an `epoll` instance.
+fn loose_shared() -> Option<(mio::Poll, Arc<Shared>)> {
+    let poll = mio::Poll::new().ok()?;
+    let waker = mio::Waker::new(poll.registry(), super::reactor::WAKER_TOKEN).ok()?;
+    Some((poll, Arc::new(Shared::new(0, waker))))
 }
 
 /// Extracts the message of a panic payload (`&str` or `String`), as `std`

@@ -40,7 +40,7 @@ pub struct Elapsed;
 /// assert!(start.elapsed() >= Duration::from_millis(5));
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(deadline_after(Instant::now(), duration))
+    sleep_until(deadline_after(now(), duration))
 }
 
 /// Waits until `deadline`.
@@ -53,6 +53,12 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
         deadline,
         state: SleepState::Unarmed,
     }
+}
+
+/// Now, on the running loop's clock (virtual in a simulation), or the
+/// machine's outside a loop.
+fn now() -> Instant {
+    context::with_current(|core| core.map_or_else(Instant::now, |core| core.now()))
 }
 
 /// `start + duration`, or about a century ahead if that overflows.
@@ -192,7 +198,7 @@ pub fn interval(period: Duration) -> Interval {
     );
     Interval {
         period,
-        next: Instant::now(),
+        next: now(),
     }
 }
 
@@ -210,7 +216,7 @@ impl Interval {
         sleep_until(self.next).await;
         let scheduled = self.next;
         self.next = deadline_after(scheduled, self.period);
-        let now = Instant::now();
+        let now = now();
         if self.next <= now {
             self.next = deadline_after(now, self.period);
         }

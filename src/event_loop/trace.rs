@@ -2,8 +2,10 @@
 //!
 //! Off by default, and then it costs one predictable branch per event. When
 //! on ([`Builder::tracing`]), the loop appends a [`TraceEvent`] for every
-//! spawn, wake, poll start, poll end and completion; [`EventLoop::take_trace`]
-//! hands them over, ready to be exported as a Chrome/Perfetto trace.
+//! spawn, wake, poll start, poll end and completion, with the number of tasks
+//! ready and waiting at that moment; [`EventLoop::take_trace`] hands them
+//! over, and [`write_perfetto`](super::write_perfetto) turns them into a file
+//! Perfetto opens.
 //!
 //! [`Builder::tracing`]: super::Builder::tracing
 //! [`EventLoop::take_trace`]: super::EventLoop::take_trace
@@ -41,6 +43,20 @@ pub struct TraceEvent {
     pub kind: TraceKind,
     /// When it happened.
     pub at: Instant,
+    /// How many tasks were ready (queued, not running) when it was recorded.
+    pub ready: u64,
+    /// How many tasks were waiting (parked on something) when it was
+    /// recorded. (At `PollEnd` the polled task still counts as running.)
+    pub waiting: u64,
+}
+
+/// When an event happened (on the loop's clock: virtual in a simulation)
+/// and the loop's counts at that moment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TraceCounts {
+    pub(crate) at: Instant,
+    pub(crate) ready: u64,
+    pub(crate) waiting: u64,
 }
 
 /// The loop's recorder.
@@ -60,21 +76,29 @@ impl Tracer {
         }
     }
 
-    /// Records `kind` for the task (a single branch when tracing is off).
+    /// Records `kind` for the task (a single branch when tracing is off);
+    /// `counts` is called only when tracing is on.
     #[inline]
-    pub(crate) fn record(&self, header: &Header, kind: TraceKind) {
+    pub(crate) fn record(
+        &self,
+        header: &Header,
+        kind: TraceKind,
+        counts: impl FnOnce() -> TraceCounts,
+    ) {
         if self.enabled {
-            self.push(header, kind);
+            self.push(header, kind, counts());
         }
     }
 
     #[cold]
-    fn push(&self, header: &Header, kind: TraceKind) {
+    fn push(&self, header: &Header, kind: TraceKind, counts: TraceCounts) {
         self.events.borrow_mut().push(TraceEvent {
             task: header.id.0,
             name: header.name.as_deref().map(str::to_string),
             kind,
-            at: Instant::now(),
+            at: counts.at,
+            ready: counts.ready,
+            waiting: counts.waiting,
         });
     }
 

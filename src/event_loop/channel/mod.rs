@@ -13,6 +13,10 @@
 //!
 //! The rule every operation follows: take the lock, change the state, pull
 //! out the wakers to call, *release the lock*, then wake.
+//!
+//! A value received (or sent without waiting) spends one unit of the task's
+//! operation budget (`budget.rs` in the loop), so a task draining a channel
+//! that is never empty still gives way to the others.
 
 #![forbid(unsafe_code)]
 

@@ -41,6 +41,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
 use super::lock;
+use crate::event_loop::budget;
 
 /// A send failed because the receiver is gone; the value comes back.
 #[derive(Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -241,6 +242,9 @@ impl<T> Future for SendFuture<'_, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
+        if budget::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
         let mut state = lock(&this.chan.state);
         let Some(value) = this.value.take() else {
             return Poll::Ready(Ok(())); // polled after completion
@@ -255,6 +259,7 @@ impl<T> Future for SendFuture<'_, T> {
             }
             let receiver = state.receiver_waker.take();
             drop(state);
+            budget::spend();
             if let Some(waker) = receiver {
                 waker.wake();
             }
@@ -324,16 +329,21 @@ impl<T> Receiver<T> {
     ///
     /// [`recv`]: Receiver::recv
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        if budget::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
         let mut state = lock(&self.chan.state);
         if let Some(value) = state.queue.pop_front() {
             let sender = state.waiting_senders.pop_front().map(|(_, waker)| waker);
             drop(state);
+            budget::spend();
             if let Some(waker) = sender {
                 waker.wake();
             }
             return Poll::Ready(Some(value));
         }
         if state.senders == 0 {
+            budget::spend();
             return Poll::Ready(None);
         }
         let old = match &state.receiver_waker {

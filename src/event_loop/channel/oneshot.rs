@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
 use super::lock;
+use crate::event_loop::budget;
 
 /// The receiver's error: the sender was dropped without sending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -146,12 +147,19 @@ impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if budget::poll_proceed(cx).is_pending() {
+            return Poll::Pending;
+        }
         let old_waker = {
             let mut state = lock(&self.shared);
             if let Some(value) = state.value.take() {
+                drop(state);
+                budget::spend();
                 return Poll::Ready(Ok(value));
             }
             if state.sender_gone {
+                drop(state);
+                budget::spend();
                 return Poll::Ready(Err(RecvError));
             }
             match &state.receiver_waker {

@@ -17,6 +17,14 @@
 //! arrived with this one stay buffered, and the next turn of the loop finds
 //! them before reading the socket again — so answers go out in request order.
 //!
+//! Every read and write goes through the loop's socket operations, each of
+//! which spends the task's operation budget (`event_loop/budget.rs`), so a
+//! client that never makes this connection wait — an endless download read
+//! at full speed, endless pipelining — still gives way to the others after
+//! at most [`BUDGET`](crate::event_loop::BUDGET) operations. Nothing here
+//! loops without one of them: between two writes the chunked writer encodes
+//! one block, and each pipelined request is answered with a write.
+//!
 //! Every wait is bounded: the time to send a request
 //! ([`request_timeout`](super::ServerConfig::request_timeout)), to stay idle
 //! ([`idle_timeout`](super::ServerConfig::idle_timeout)), to take a write

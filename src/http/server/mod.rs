@@ -34,6 +34,16 @@
 //! Each hostile connection costs one parked task and a bounded buffer, so a
 //! well-behaved client is still served meanwhile.
 //!
+//! A *greedy* client is one that never makes the server wait: it reads an
+//! endless body as fast as it is written, or pipelines requests without end.
+//! Its socket never says `WouldBlock`, so its task would never give the
+//! thread back on its own; the event loop's operation budget makes it (see
+//! "Taking turns" in [`crate::event_loop`]): after a bounded number of reads
+//! and writes the connection's task goes to the back of the ready queue, so
+//! other clients are answered within a few turns of the loop, and a shutdown
+//! closes the listener at once and ends the greedy response when the grace
+//! runs out.
+//!
 //! # What a production server would add
 //!
 //! This is a teaching server and a benchmark target, and it cuts corners a
