@@ -50,6 +50,7 @@ mod idle;
 pub mod routes;
 pub mod shutdown;
 mod signal;
+mod tls;
 
 use std::io::{self, Write as _};
 use std::net::SocketAddr;
@@ -207,14 +208,17 @@ impl Server {
             shared.stats.connection_started();
             let conn_shared = shared.clone();
             drop(spawn_named("http-connection", async move {
-                connection::serve(
-                    stream,
-                    &conn_shared.config,
-                    &conn_shared.stats,
-                    &conn_shared.shutdown,
-                    &conn_shared.idle,
-                )
-                .await;
+                // Plain, or TLS after its handshake (`tls.rs`).
+                if let Some(stream) = tls::accept(stream, &conn_shared.config).await {
+                    connection::serve(
+                        stream,
+                        &conn_shared.config,
+                        &conn_shared.stats,
+                        &conn_shared.shutdown,
+                        &conn_shared.idle,
+                    )
+                    .await;
+                }
                 conn_shared.stats.connection_finished();
                 if conn_shared.shutdown.is_triggered()
                     && ServerStats::get(&conn_shared.stats.active) == 0
@@ -393,7 +397,8 @@ pub fn spawn_background_with(
 }
 
 /// Runs the slow site on `addr` on the calling thread until SIGINT or
-/// SIGTERM, printing `listening on http://ADDR` once it accepts connections.
+/// SIGTERM, printing `listening on http://ADDR` (`https://` with
+/// [`ServerConfig::tls`]) once it accepts connections.
 /// In-flight responses finish before it returns. This is `handspun serve`.
 ///
 /// Call it before the program starts other threads: it blocks the two
@@ -439,9 +444,10 @@ pub fn serve_until_signal_with(addr: SocketAddr, config: ServerConfig) -> io::Re
     signal::block_and_watch(shutdown.clone())?;
     let mut event_loop = EventLoop::new()?;
     event_loop.block_on(async move {
+        let scheme = if config.is_tls() { "https" } else { "http" };
         let server = Server::bind_with(addr, config)?;
         let mut stdout = io::stdout();
-        writeln!(stdout, "listening on http://{}", server.local_addr())?;
+        writeln!(stdout, "listening on {scheme}://{}", server.local_addr())?;
         stdout.flush()?;
         server.run(shutdown).await;
         Ok(())
