@@ -336,17 +336,25 @@ fn garbage_records_are_a_protocol_error() {
         let mut hello = [0u8; 512];
         let _ = stream.read(&mut hello);
         // A handshake record header, then bytes that are no handshake message.
-        send(&mut stream, &[22, 3, 3, 0, 8, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4]);
+        send(
+            &mut stream,
+            &[22, 3, 3, 0, 8, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4],
+        );
         let mut sink = [0u8; 512];
         while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
     });
-    let results = both(TlsClientConfig::webpki_roots(), &format!("https://{}/", server.addr()));
+    let results = both(
+        TlsClientConfig::webpki_roots(),
+        &format!("https://{}/", server.addr()),
+    );
     assert_tls_error(results, |e| matches!(e, TlsError::Protocol(_)));
 }
 
 /// Reads from `stream` until the server closes it (or 5 s pass); the bytes.
 fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
-    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     let mut received = Vec::new();
     let mut buf = [0u8; 1024];
     loop {
@@ -364,7 +372,9 @@ fn the_tls_server_closes_plain_http_at_once_with_an_alert() {
     let ca = Ca::new();
     let server = tls_site(ca.server(&["127.0.0.1"], false), Duration::from_secs(60));
     let mut stream = TcpStream::connect(server.addr()).unwrap();
-    stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let answer = read_until_closed(&mut stream);
     assert_eq!(answer.first(), Some(&21), "a TLS alert record: {answer:?}");
 }
@@ -386,7 +396,9 @@ fn the_tls_server_closes_a_stalled_handshake_after_the_request_timeout() {
 #[test]
 fn bad_pem_input_is_a_setup_error() {
     assert!(matches!(
-        TlsClientConfig::from_ca_pem(b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"),
+        TlsClientConfig::from_ca_pem(
+            b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"
+        ),
         Err(Error::TlsSetup { .. })
     ));
     assert!(matches!(

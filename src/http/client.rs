@@ -223,12 +223,8 @@ impl Session {
                     self.inner.config.connect_timeout,
                     TimeoutKind::Connect,
                 )?;
-                let handshake = super::tls::TlsStream::connect(
-                    tcp,
-                    &self.inner.config.tls,
-                    url.host(),
-                    kind,
-                );
+                let handshake =
+                    super::tls::TlsStream::connect(tcp, &self.inner.config.tls, url.host(), kind);
                 let tls = timeout(wait, handshake)
                     .await
                     .map_err(|_elapsed| Error::Timeout(kind))??;

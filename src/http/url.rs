@@ -164,11 +164,21 @@ impl Url {
             Ok(self.clone())
         } else if location.starts_with('?') {
             let path = self.target.split('?').next().unwrap_or("/");
-            Url::parse(&format!("{scheme}://{}{}{}", self.authority(), path, location))
+            Url::parse(&format!(
+                "{scheme}://{}{}{}",
+                self.authority(),
+                path,
+                location
+            ))
         } else {
             let path = self.target.split('?').next().unwrap_or("/");
             let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
-            Url::parse(&format!("{scheme}://{}{}{}", self.authority(), dir, location))
+            Url::parse(&format!(
+                "{scheme}://{}{}{}",
+                self.authority(),
+                dir,
+                location
+            ))
         }
     }
 

@@ -116,7 +116,10 @@ impl TlsClientConfig {
     /// ```
     pub fn from_ca_pem(pem: &[u8]) -> Result<TlsClientConfig, Error> {
         let roots = parse_roots(CertificateDer::pem_slice_iter(pem), "CA certificates")?;
-        Ok(TlsClientConfig::with_roots(Arc::new(roots), "CA certificates given as PEM".into()))
+        Ok(TlsClientConfig::with_roots(
+            Arc::new(roots),
+            "CA certificates given as PEM".into(),
+        ))
     }
 
     /// The rustls configuration for a connection.

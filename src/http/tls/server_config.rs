@@ -65,7 +65,8 @@ impl TlsServerConfig {
         let chain = CertificateDer::pem_slice_iter(cert_pem)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| setup("certificate", e.to_string()))?;
-        let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| setup("key", e.to_string()))?;
+        let key =
+            PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| setup("key", e.to_string()))?;
         TlsServerConfig::from_parts(chain, key, "certificate")
     }
 
@@ -81,7 +82,8 @@ impl TlsServerConfig {
         let cert_pem = made.cert.pem();
         let key = PrivateKeyDer::try_from(made.signing_key.serialize_der())
             .map_err(|e| setup("the generated key", e.to_string()))?;
-        let config = TlsServerConfig::from_parts(vec![made.cert.der().clone()], key, "certificate")?;
+        let config =
+            TlsServerConfig::from_parts(vec![made.cert.der().clone()], key, "certificate")?;
         Ok(SelfSigned { config, cert_pem })
     }
 
