@@ -122,6 +122,10 @@ struct CompareArgs {
     /// Also run the io workload with 1 to 64 threads and chart it.
     #[arg(long)]
     sweep: bool,
+    /// Run the io workload over https (the embedded site serves TLS with a
+    /// certificate made at start): what handshakes cost each model.
+    #[arg(long)]
+    tls: bool,
     /// Run the cpu workload in N rounds, every model once per round, and
     /// report each model's median run (default 5; 3 with --quick).
     #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
@@ -289,6 +293,14 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
     }
     check_workers_apply("compare", args.workers, &config.models);
     config.workers = args.workers;
+    #[cfg(feature = "tls")]
+    {
+        config.tls = args.tls;
+    }
+    #[cfg(not(feature = "tls"))]
+    if args.tls {
+        return Err("--tls: this handspun was built without the `tls` feature".into());
+    }
     if let Some(requests) = args.requests {
         config.requests = requests;
     }

@@ -94,3 +94,28 @@ fn a_missing_ca_file_is_an_error_before_any_download() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("/no/such/ca.pem"));
 }
+
+#[test]
+fn compare_tls_runs_the_io_workload_over_https() {
+    let json =
+        std::env::temp_dir().join(format!("handspun-compare-tls-{}.json", std::process::id()));
+    let output = Command::new(env!("CARGO_BIN_EXE_handspun"))
+        .args(["compare", "--workload", "io", "--quick", "--tls"])
+        .args(["--models", "sync,event-loop,processes", "--json"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&json);
+    let rows = report["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    for row in rows {
+        assert_eq!(row["failed"], 0, "{row}");
+        assert!(row["ok"].as_u64().unwrap() > 0, "{row}");
+    }
+}

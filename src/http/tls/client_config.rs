@@ -1,7 +1,7 @@
 //! Whom an `https://` client trusts, and the TLS session cache its connections share.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use rustls::pki_types::pem::PemObject;
@@ -48,8 +48,10 @@ pub struct TlsClientConfig {
 const WEBPKI_ROOTS: &str = "webpki-roots (Mozilla's root program)";
 
 /// The roots every [`TlsClientConfig::default`] trusts, when
-/// [`set_default_ca_file`] set them.
-static DEFAULT_TRUST: OnceLock<(Arc<RootCertStore>, PathBuf)> = OnceLock::new();
+/// [`set_default_ca_file`] or [`set_default_ca_pem`] set them, and where
+/// they came from. A `OnceLock`, not a lock: a forked worker process reads
+/// it without any lock another thread could have held at the fork.
+static DEFAULT_TRUST: OnceLock<(Arc<RootCertStore>, String)> = OnceLock::new();
 
 /// Makes every [`TlsClientConfig::default`] built afterwards — and so every
 /// default session, in every model's threads and forked processes — trust
@@ -71,12 +73,36 @@ static DEFAULT_TRUST: OnceLock<(Arc<RootCertStore>, PathBuf)> = OnceLock::new();
 pub fn set_default_ca_file(path: impl AsRef<Path>) -> Result<(), Error> {
     let path = path.as_ref();
     let roots = read_ca_file(path)?;
-    DEFAULT_TRUST
-        .set((Arc::new(roots), path.to_path_buf()))
-        .map_err(|_| Error::TlsSetup {
-            what: format!("CA file {}", path.display()),
-            reason: "a default CA file was set already".into(),
+    set_default_trust(roots, ca_file(path))
+}
+
+/// Like [`set_default_ca_file`], with the CA certificates given as PEM
+/// text; setting the same PEM again is allowed (`compare --tls` trusts its
+/// embedded site's certificate this way, once per process).
+///
+/// # Errors
+///
+/// [`Error::TlsSetup`] if `pem` holds no usable certificate, or another
+/// default was set already.
+pub fn set_default_ca_pem(pem: &str) -> Result<(), Error> {
+    let roots = parse_roots(
+        CertificateDer::pem_slice_iter(pem.as_bytes()),
+        "CA certificates",
+    )?;
+    set_default_trust(roots, format!("CA certificates {pem}"))
+}
+
+/// Sets [`DEFAULT_TRUST`] once; the same source again is no error.
+fn set_default_trust(roots: RootCertStore, source: String) -> Result<(), Error> {
+    let set = DEFAULT_TRUST.get_or_init(|| (Arc::new(roots), source.clone()));
+    if set.1 == source {
+        Ok(())
+    } else {
+        Err(Error::TlsSetup {
+            what: source,
+            reason: format!("the default trust was set already, to {}", set.1),
         })
+    }
 }
 
 impl TlsClientConfig {
@@ -144,12 +170,13 @@ impl TlsClientConfig {
 }
 
 impl Default for TlsClientConfig {
-    /// The CAs of [`set_default_ca_file`] if it was called, else
+    /// The CAs of [`set_default_ca_file`] or [`set_default_ca_pem`] if one
+    /// was called, else
     /// [`webpki_roots`](TlsClientConfig::webpki_roots). Each call makes a
     /// new session cache.
     fn default() -> Self {
         match DEFAULT_TRUST.get() {
-            Some((roots, path)) => TlsClientConfig::with_roots(roots.clone(), ca_file(path)),
+            Some((roots, source)) => TlsClientConfig::with_roots(roots.clone(), source.clone()),
             None => TlsClientConfig::webpki_roots(),
         }
     }

@@ -60,7 +60,7 @@ mod failure;
 mod server_config;
 
 pub(crate) use blocking::BlockingTlsStream;
-pub use client_config::{set_default_ca_file, TlsClientConfig};
+pub use client_config::{set_default_ca_file, set_default_ca_pem, TlsClientConfig};
 pub(crate) use evented::TlsStream;
 pub(crate) use failure::{io_tls_error, tls_error};
 pub use server_config::{SelfSigned, TlsServerConfig};

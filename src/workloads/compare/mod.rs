@@ -61,6 +61,10 @@ pub struct CompareConfig {
     /// Whether to also run the io workload under `threads` with each pool
     /// size of [`SWEEP_WORKERS`].
     pub sweep: bool,
+    /// Whether the io workload runs over https (`--tls`): the embedded
+    /// site serves TLS, and each session pays its handshakes.
+    #[cfg(feature = "tls")]
+    pub tls: bool,
 }
 
 impl Default for CompareConfig {
@@ -75,6 +79,8 @@ impl Default for CompareConfig {
             pool_limit: DEFAULT_POOL_LIMIT,
             trace: false,
             sweep: false,
+            #[cfg(feature = "tls")]
+            tls: false,
         }
     }
 }
@@ -189,7 +195,15 @@ pub fn compare(
     let mut io = io_run::IoRows::default();
     let runs_io = config.workloads.contains(&Workload::Io);
     if runs_io || config.sweep {
-        let server = SlowSite::start().map_err(CompareError::Server)?;
+        #[cfg(feature = "tls")]
+        let server = if config.tls {
+            SlowSite::start_tls()
+        } else {
+            SlowSite::start()
+        };
+        #[cfg(not(feature = "tls"))]
+        let server = SlowSite::start();
+        let server = server.map_err(CompareError::Server)?;
         let jobs = io_run::IoRun::new(config, &server);
         if runs_io {
             io.rows = jobs.run_models(&experiment)?;
