@@ -2,8 +2,11 @@
 //!
 //! `get` walks these steps, blocking the calling thread on each socket call:
 //!
-//! 1. take an idle connection to `host:port` from the pool (checking that
-//!    the server has not closed it meanwhile), or open a new one;
+//! 1. take an idle connection to `scheme://host:port` from the pool
+//!    (checking that the server has not closed it meanwhile), or open a new
+//!    one — for `https://`, a TCP connection plus a TLS handshake, which
+//!    resumes an earlier TLS session when the session has one
+//!    (`tls/blocking.rs`);
 //! 2. write the request, then read and [feed](super::codec) until the
 //!    response is complete, each read bounded by the read timeout and the
 //!    time left of the total timeout;

@@ -3,8 +3,9 @@
 //! It does what [`blocking::Session`](super::blocking::Session) does —
 //! keep-alive pool per `host:port`, one retry of a GET on a connection the
 //! server had closed, redirects with loop detection, connect/read/total
-//! timeouts — but every wait parks the task instead of the thread, so one
-//! thread can have hundreds of downloads in flight.
+//! timeouts, `https://` through the event loop's TLS stream
+//! (`tls/evented.rs`) — but every wait parks the task instead of the
+//! thread, so one thread can have hundreds of downloads in flight.
 //!
 //! The new part is the **pool limit**: at most
 //! [`ClientConfig::pool_limit`] connections exist at once (idle or busy,

@@ -21,6 +21,8 @@
 //! 3. This file — binding, the accept loop with its connection cap, graceful
 //!    shutdown, and running the server on a background thread.
 //! 4. [`shutdown`] and `signal.rs` — the stop flag and how SIGINT reaches it.
+//! 5. `tls.rs` — with [`ServerConfig::tls`], the TLS handshake each
+//!    connection runs before `connection.rs` serves it.
 //!
 //! # Hostile clients
 //!
@@ -38,7 +40,8 @@
 //!
 //! This is a teaching server and a benchmark target, and it cuts corners a
 //! public server could not: no `Date` header (RFC 9110 asks origin servers
-//! with a clock to send one), no TLS, no HTTP/2, no per-address connection
+//! with a clock to send one), TLS with one certificate and no reloading
+//! (`tls.rs`), no HTTP/2, no per-address connection
 //! limits (one client may take every slot up to the cap), no `sendfile`
 //! (bodies are generated in memory), and one thread — a production server
 //! runs one such loop per core behind a shared listener (`SO_REUSEPORT`).
