@@ -65,6 +65,15 @@ impl fmt::Display for ParseError {
 /// The certificate variants are the ones a user can act on (trust a CA
 /// with `--ca-file`, fix the clock or the certificate, use the right name);
 /// the rest say how the conversation broke.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::http::{Error, TlsError};
+///
+/// let error = Error::Tls { host: "example.test".into(), error: TlsError::UnknownIssuer };
+/// assert!(error.to_string().contains("--ca-file"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TlsError {
     /// The certificate does not chain to a trusted authority: a private or
