@@ -422,3 +422,45 @@ fn bad_pem_input_is_a_setup_error() {
         Err(Error::TlsSetup { .. })
     ));
 }
+
+#[test]
+fn a_pooled_tls_connection_the_server_closed_is_replaced() {
+    use handspun::http::server::ServerStats;
+
+    let ca = Ca::new();
+    let config = ServerConfig {
+        tls: Some(ca.server(&["127.0.0.1"], false)),
+        idle_timeout: Duration::from_millis(50),
+        ..ServerConfig::default()
+    };
+    let server = spawn_background_with("127.0.0.1:0".parse().unwrap(), config).unwrap();
+    let url = https(&server, "/bytes/8");
+    // Waits (bounded) until the server has closed every connection.
+    let until_all_closed = || {
+        let until = Instant::now() + Duration::from_secs(5);
+        while ServerStats::get(&server.stats().active) > 0 {
+            assert!(
+                Instant::now() < until,
+                "the idle timeout did not close the connection"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+
+    let session = builder::<blocking::Session>(ca.client()).build();
+    session.get(&url).unwrap();
+    until_all_closed();
+    assert_eq!(session.get(&url).unwrap().body, b"abcdefgh");
+    assert_eq!(session.connections_opened(), 2);
+    assert_eq!(session.tls_resumptions(), 1);
+
+    let mut event_loop = EventLoop::new().unwrap();
+    let session = builder::<Session>(ca.client()).build();
+    event_loop.block_on(async { session.get(&url).await.unwrap() });
+    until_all_closed();
+    // The async pool does not check idle connections: the request goes out
+    // on the closed one, meets the server's close_notify, and is retried.
+    let body = event_loop.block_on(async { session.get(&url).await.unwrap().body });
+    assert_eq!(body, b"abcdefgh");
+    assert_eq!(session.connections_opened(), 2);
+}
