@@ -69,8 +69,8 @@ struct ServeTls {
     /// The private key (PEM) of --tls-cert.
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
-    /// Serve HTTPS with a certificate made at start for localhost and
-    /// 127.0.0.1; its PEM is written to a file whose path is printed (give
+    /// Serve HTTPS with a certificate made at start for localhost,
+    /// 127.0.0.1 and the --addr IP; its PEM is written to a file whose path is printed (give
     /// it to `download --ca-file`).
     #[arg(long)]
     tls_self_signed: bool,
@@ -296,6 +296,9 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
     #[cfg(feature = "tls")]
     {
         config.tls = args.tls;
+        if args.tls {
+            eprintln!("the io workload runs over https:// (a certificate made at start)");
+        }
     }
     #[cfg(not(feature = "tls"))]
     if args.tls {
@@ -387,7 +390,7 @@ fn run_serve(
     if let Some(cap) = max_connections {
         config.max_connections = cap;
     }
-    serve_tls(&mut config, tls)?;
+    serve_tls(&mut config, tls, addr)?;
     serve_until_signal_with(addr, config).map_err(|e| format!("cannot serve on {addr}: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -397,13 +400,17 @@ fn run_serve(
 fn serve_tls(
     config: &mut handspun::http::server::ServerConfig,
     tls: ServeTls,
+    addr: std::net::SocketAddr,
 ) -> Result<(), String> {
     use handspun::http::tls::TlsServerConfig;
 
     if let (Some(cert), Some(key)) = (&tls.tls_cert, &tls.tls_key) {
         config.tls = Some(TlsServerConfig::from_pem_files(cert, key).map_err(|e| e.to_string())?);
     } else if tls.tls_self_signed {
-        let names = ["localhost".to_string(), "127.0.0.1".to_string()];
+        let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+        if !addr.ip().is_unspecified() && !addr.ip().is_loopback() {
+            names.push(addr.ip().to_string());
+        }
         let made = TlsServerConfig::self_signed(&names).map_err(|e| e.to_string())?;
         let path = std::env::temp_dir().join(format!("handspun-serve-{}.pem", std::process::id()));
         std::fs::write(&path, &made.cert_pem)
@@ -419,7 +426,11 @@ fn serve_tls(
 
 /// Without the `tls` feature, `serve`'s TLS flags are refused.
 #[cfg(not(feature = "tls"))]
-fn serve_tls(_: &mut handspun::http::server::ServerConfig, tls: ServeTls) -> Result<(), String> {
+fn serve_tls(
+    _: &mut handspun::http::server::ServerConfig,
+    tls: ServeTls,
+    _: std::net::SocketAddr,
+) -> Result<(), String> {
     if tls.tls_cert.is_some() || tls.tls_self_signed {
         return Err("this handspun was built without the `tls` feature".into());
     }
