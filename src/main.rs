@@ -45,12 +45,35 @@ enum Command {
         /// limit allows, raised to its hard limit at start).
         #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
         max_connections: Option<usize>,
+        #[command(flatten)]
+        tls: ServeTls,
     },
     /// Download URLs with one model, as the tutorial's scripts do.
     ///
     /// Prints `Read N from URL` per page and `Downloaded M in S seconds`.
     /// Exit status 1 if any download failed.
     Download(DownloadArgs),
+}
+
+/// `serve`'s HTTPS options (feature `tls`).
+#[derive(Debug, clap::Args)]
+struct ServeTls {
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key.
+    #[arg(
+        long,
+        value_name = "PEM",
+        requires = "tls_key",
+        conflicts_with = "tls_self_signed"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate made at start for localhost,
+    /// 127.0.0.1 and the --addr IP; its PEM is written to a file whose path is printed (give
+    /// it to `download --ca-file`).
+    #[arg(long)]
+    tls_self_signed: bool,
 }
 
 /// Which workloads `compare` runs.
@@ -132,6 +155,10 @@ struct CompareArgs {
     /// Also run the io workload with 1 to 64 threads and chart it.
     #[arg(long)]
     sweep: bool,
+    /// Run the io workload over https (the embedded site serves TLS with a
+    /// certificate made at start): what handshakes cost each model.
+    #[arg(long)]
+    tls: bool,
     /// Run the cpu workload in N rounds, every model once per round, and
     /// report each model's median run (default 5; 3 with --quick).
     #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
@@ -161,7 +188,12 @@ struct DownloadArgs {
     /// Print one JSON summary instead of a line per page.
     #[arg(long)]
     json: bool,
-    /// The pages to download (http:// only).
+    /// Trust only the CA certificates in this PEM file for https://
+    /// (a private CA, or `serve --tls-self-signed`'s certificate) instead
+    /// of the bundled Mozilla roots.
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
+    /// The pages to download (http://, and https:// with the `tls` feature).
     #[arg(required = true, value_name = "URL", value_parser = parse_url)]
     urls: Vec<String>,
 }
@@ -216,7 +248,8 @@ fn main() -> ExitCode {
         Command::Serve {
             addr,
             max_connections,
-        } => run_serve(addr, max_connections),
+            tls,
+        } => run_serve(addr, max_connections, tls),
         Command::Download(args) => run_download(args),
     };
     match outcome {
@@ -294,6 +327,17 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
     }
     check_workers_apply("compare", args.workers, &config.models);
     config.workers = args.workers;
+    #[cfg(feature = "tls")]
+    {
+        config.tls = args.tls;
+        if args.tls {
+            eprintln!("the io workload runs over https:// (a certificate made at start)");
+        }
+    }
+    #[cfg(not(feature = "tls"))]
+    if args.tls {
+        return Err("--tls: this handspun was built without the `tls` feature".into());
+    }
     if let Some(requests) = args.io_tasks {
         config.requests = requests;
     }
@@ -419,6 +463,7 @@ fn write_charts(
 fn run_serve(
     addr: std::net::SocketAddr,
     max_connections: Option<usize>,
+    tls: ServeTls,
 ) -> Result<ExitCode, String> {
     use handspun::http::server::{raise_fd_limit, serve_until_signal_with, ServerConfig};
 
@@ -428,12 +473,66 @@ fn run_serve(
     if let Some(cap) = max_connections {
         config.max_connections = cap;
     }
+    serve_tls(&mut config, tls, addr)?;
     serve_until_signal_with(addr, config).map_err(|e| format!("cannot serve on {addr}: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// Sets up `serve`'s TLS from its flags (nothing without them).
+#[cfg(feature = "tls")]
+fn serve_tls(
+    config: &mut handspun::http::server::ServerConfig,
+    tls: ServeTls,
+    addr: std::net::SocketAddr,
+) -> Result<(), String> {
+    use handspun::http::tls::TlsServerConfig;
+
+    if let (Some(cert), Some(key)) = (&tls.tls_cert, &tls.tls_key) {
+        config.tls = Some(TlsServerConfig::from_pem_files(cert, key).map_err(|e| e.to_string())?);
+    } else if tls.tls_self_signed {
+        let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+        if !addr.ip().is_unspecified() && !addr.ip().is_loopback() {
+            names.push(addr.ip().to_string());
+        }
+        let made = TlsServerConfig::self_signed(&names).map_err(|e| e.to_string())?;
+        let path = std::env::temp_dir().join(format!("handspun-serve-{}.pem", std::process::id()));
+        std::fs::write(&path, &made.cert_pem)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!(
+            "wrote the self-signed certificate to {0} (trust it with: handspun download --ca-file {0} ...)",
+            path.display()
+        );
+        config.tls = Some(made.config);
+    }
+    Ok(())
+}
+
+/// Without the `tls` feature, `serve`'s TLS flags are refused.
+#[cfg(not(feature = "tls"))]
+fn serve_tls(
+    _: &mut handspun::http::server::ServerConfig,
+    tls: ServeTls,
+    _: std::net::SocketAddr,
+) -> Result<(), String> {
+    if tls.tls_cert.is_some() || tls.tls_self_signed {
+        return Err("this handspun was built without the `tls` feature".into());
+    }
+    Ok(())
+}
+
 fn run_download(args: DownloadArgs) -> Result<ExitCode, String> {
     check_workers_apply("download", args.workers, &[args.model]);
+    if let Some(path) = &args.ca_file {
+        // Before any session exists: every model's sessions (threads,
+        // forked processes) build their TLS settings from this default.
+        #[cfg(feature = "tls")]
+        handspun::http::tls::set_default_ca_file(path).map_err(|e| e.to_string())?;
+        #[cfg(not(feature = "tls"))]
+        return Err(format!(
+            "--ca-file {}: this handspun was built without the `tls` feature",
+            path.display()
+        ));
+    }
     let progress = Arc::new(progress::Bars::new());
     let downloaded =
         workloads::download::download(args.model, &args.urls, args.repeat, args.workers, progress)

@@ -50,7 +50,40 @@ impl SlowSite {
         })
     }
 
-    /// `http://127.0.0.1:PORT`, for [`IoJob::url`](super::io::IoJob::url).
+    /// Starts the server over TLS (`compare --tls`), with `config` (its
+    /// `tls` field set here) and a self-signed certificate made once per
+    /// process, which every default client session of the process then
+    /// trusts (see [`set_default_ca_pem`](crate::http::tls::set_default_ca_pem)).
+    ///
+    /// # Errors
+    ///
+    /// The certificate could not be made or trusted, or the server cannot listen.
+    #[cfg(feature = "tls")]
+    pub fn start_tls_with(config: ServerConfig) -> io::Result<SlowSite> {
+        use crate::http::tls::{set_default_ca_pem, SelfSigned, TlsServerConfig};
+        static CERTIFICATE: std::sync::OnceLock<SelfSigned> = std::sync::OnceLock::new();
+
+        let made = match CERTIFICATE.get() {
+            Some(made) => made,
+            None => {
+                let made = TlsServerConfig::self_signed(&["127.0.0.1".into()])
+                    .map_err(io::Error::other)?;
+                CERTIFICATE.get_or_init(|| made)
+            }
+        };
+        set_default_ca_pem(&made.cert_pem).map_err(io::Error::other)?;
+        let config = ServerConfig {
+            tls: Some(made.config.clone()),
+            ..config
+        };
+        let server = server::spawn_background_with(SocketAddr::from(([127, 0, 0, 1], 0)), config)?;
+        Ok(SlowSite {
+            base_url: format!("https://{}", server.addr()),
+            server,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT` (or `https://`), for [`IoJob::url`](super::io::IoJob::url).
     pub fn base_url(&self) -> &str {
         &self.base_url
     }

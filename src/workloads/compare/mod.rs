@@ -81,6 +81,10 @@ pub struct CompareConfig {
     /// Whether to also run the io workload under `threads` with each pool
     /// size of [`SWEEP_WORKERS`].
     pub sweep: bool,
+    /// Whether the io workload runs over https (`--tls`): the embedded
+    /// site serves TLS, and each session pays its handshakes.
+    #[cfg(feature = "tls")]
+    pub tls: bool,
 }
 
 impl Default for CompareConfig {
@@ -98,6 +102,8 @@ impl Default for CompareConfig {
             scale_models: super::scale::DEFAULT_MODELS.to_vec(),
             trace: false,
             sweep: false,
+            #[cfg(feature = "tls")]
+            tls: false,
         }
     }
 }
@@ -274,11 +280,19 @@ pub fn compare(
     let mut io = io_run::IoRows::default();
     let runs_io = config.workloads.contains(&Workload::Io);
     if runs_io || config.sweep {
-        let server = SlowSite::start_with(ServerConfig {
+        let server_config = ServerConfig {
             max_connections: budget.server_cap(),
             ..ServerConfig::default()
-        })
-        .map_err(CompareError::Server)?;
+        };
+        #[cfg(feature = "tls")]
+        let server = if config.tls {
+            SlowSite::start_tls_with(server_config)
+        } else {
+            SlowSite::start_with(server_config)
+        };
+        #[cfg(not(feature = "tls"))]
+        let server = SlowSite::start_with(server_config);
+        let server = server.map_err(CompareError::Server)?;
         let jobs = io_run::IoRun::new(config, &server);
         if runs_io {
             io.rows = jobs.run_models(&experiment, &server)?;
