@@ -12,6 +12,10 @@
 //!   and a condition variable, with per-worker state in thread-locals.
 //! - [`procpool`]: a pool of `fork`ed worker processes talking over pipes.
 //!
+//! Beside the loop, [`stealing`] runs the same kind of tasks on every core:
+//! per-worker queues, an injection queue, and idle workers stealing half of
+//! a busy one's queue (read it after `event_loop`).
+//!
 //! On top sits a small HTTP/1.1 client and server ([`http`]), which makes the
 //! I/O workload real, and the workloads themselves ([`workloads`]) with their
 //! reports ([`report`]).
@@ -64,7 +68,7 @@
 //! ## Module map
 //!
 //! ```text
-//! report ──► workloads ──► http ──► event_loop
+//! report ──► workloads ──► http ──► event_loop ◄── stealing
 //!                 ├──────────────────► threadpool
 //!                 └──────────────────► procpool
 //! ```
@@ -82,6 +86,7 @@ pub mod event_loop;
 pub mod http;
 pub mod procpool;
 pub mod report;
+pub mod stealing;
 pub mod threadpool;
 pub mod tuning;
 pub mod workloads;
