@@ -46,7 +46,10 @@ impl Drop for EnterGuard {
 
 /// This thread's runtime, if any.
 pub(crate) fn current() -> Option<Current> {
-    CURRENT.try_with(|cell| cell.borrow().clone()).ok().flatten()
+    CURRENT
+        .try_with(|cell| cell.borrow().clone())
+        .ok()
+        .flatten()
 }
 
 /// This thread's worker index, if it is a worker of `shared`'s runtime.

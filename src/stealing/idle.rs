@@ -24,8 +24,11 @@
 //!   published that it stopped searching, and notify if it sees work.
 //!   Either the notifier's check sees "nobody searches" and wakes a sleeper,
 //!   or the parking worker's re-check sees the notifier's task: each side
-//!   writes, then reads the other's variable, all `SeqCst` — Dekker's
-//!   pattern. `loom_tests.rs` model-checks this.
+//!   writes, then reads the other's variable (Dekker's pattern), and the
+//!   notifier's read is a read-modify-write of the state word, which orders
+//!   it against the parking worker's update (`should_notify`).
+//!   `loom_tests.rs` model-checks this; it found the lost wake-up that a
+//!   plain load there allows.
 
 use super::sync::{lock, AtomicUsize, Mutex, Ordering};
 
@@ -68,7 +71,14 @@ impl Idle {
     }
 
     fn should_notify(&self) -> bool {
-        let state = self.state.load(Ordering::SeqCst);
+        // A read-modify-write, not a load: it reads the latest value in the
+        // word's modification order, and it synchronizes with the parking
+        // worker's `fetch_sub`. Either it comes after that `fetch_sub` (and
+        // sees "nobody searches"), or the parking worker's re-check comes
+        // after it and sees the task queued before it. A plain load gives no
+        // such guarantee without relying on `SeqCst` alone, which `loom`
+        // does not model (tokio reads this word the same way).
+        let state = self.state.fetch_add(0, Ordering::SeqCst);
         Self::searching(state) == 0 && Self::unparked(state) < self.workers
     }
 
@@ -149,8 +159,36 @@ impl Idle {
     }
 
     /// How many workers search right now (a hint, for tests and docs).
-    #[cfg(any(test, loom))]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn num_searching(&self) -> usize {
         Self::searching(self.state.load(Ordering::SeqCst))
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_most_half_the_workers_search() {
+        let idle = Idle::new(4);
+        assert!(idle.try_start_searching());
+        assert!(idle.try_start_searching());
+        assert!(!idle.try_start_searching(), "two of four already search");
+        assert_eq!(idle.num_searching(), 2);
+        assert!(!idle.stop_searching());
+        assert!(idle.stop_searching(), "the last searcher is told so");
+    }
+
+    #[test]
+    fn a_notify_wakes_one_sleeper_and_counts_it_searching() {
+        let idle = Idle::new(2);
+        assert_eq!(idle.worker_to_notify(), None, "nobody sleeps");
+        assert!(!idle.park(0, false));
+        assert!(!idle.park(1, false));
+        let woken = idle.worker_to_notify().expect("someone sleeps");
+        assert!(!idle.is_parked(woken));
+        assert_eq!(idle.num_searching(), 1);
+        assert_eq!(idle.worker_to_notify(), None, "a searcher will find it");
     }
 }

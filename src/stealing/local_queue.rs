@@ -177,3 +177,49 @@ impl<T> LocalQueue<T> {
         all
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_ring_overflows_half_of_itself_plus_the_new_task() {
+        let queue = LocalQueue::new();
+        for task in 0..CAPACITY {
+            queue.push_back(task).unwrap();
+        }
+        let overflow = queue.push_back(CAPACITY).unwrap_err();
+        assert_eq!(overflow.len(), CAPACITY / 2 + 1);
+        assert_eq!(overflow[0], 0, "the oldest go first");
+        assert_eq!(*overflow.last().unwrap(), CAPACITY);
+        assert_eq!(queue.len(), CAPACITY / 2);
+    }
+
+    #[test]
+    fn steal_takes_half_rounded_up_then_the_lifo_slot() {
+        let queue = LocalQueue::new();
+        for task in 0..5 {
+            queue.push_back(task).unwrap();
+        }
+        assert!(!queue.push_lifo(9).unwrap());
+        assert_eq!(queue.steal_half(), [0, 1, 2]);
+        assert_eq!(queue.steal_half(), [3]);
+        assert_eq!(queue.steal_half(), [4]);
+        assert_eq!(queue.steal_half(), [9], "the slot, once the ring is empty");
+        assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn the_lifo_slot_runs_first_unless_the_worker_says_no() {
+        let queue = LocalQueue::new();
+        queue.push_back(1).unwrap();
+        queue.push_lifo(2).unwrap();
+        assert!(queue.push_lifo(3).unwrap(), "2 is displaced to the ring");
+        assert_eq!(queue.pop(true), Some((3, PoppedFrom::Lifo)));
+        queue.push_lifo(4).unwrap();
+        assert_eq!(queue.pop(false), Some((1, PoppedFrom::Ring)));
+        assert_eq!(queue.pop(false), Some((2, PoppedFrom::Ring)));
+        assert_eq!(queue.pop(false), Some((4, PoppedFrom::Ring)));
+        assert_eq!(queue.pop(true), None);
+    }
+}

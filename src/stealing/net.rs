@@ -30,7 +30,9 @@ impl<S: mio::event::Source> Registered<S> {
     fn new(mut io: S) -> io::Result<Registered<S>> {
         let shared = context::current()
             .ok_or_else(|| {
-                io::Error::other("socket created outside a stealing runtime (not in a task nor in block_on)")
+                io::Error::other(
+                    "socket created outside a stealing runtime (not in a task nor in block_on)",
+                )
             })?
             .shared;
         let source = shared.reactor.register(&mut io)?;
@@ -184,7 +186,11 @@ impl TcpStream {
     ///
     /// The `read(2)` error (for example, connection reset).
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.inner.poll_io(cx, Direction::Read, |mut io| io.read(buf))).await
+        poll_fn(|cx| {
+            self.inner
+                .poll_io(cx, Direction::Read, |mut io| io.read(buf))
+        })
+        .await
     }
 
     /// Writes some of `buf` (at least one byte).
@@ -193,7 +199,11 @@ impl TcpStream {
     ///
     /// The `write(2)` error (for example, broken pipe).
     pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.inner.poll_io(cx, Direction::Write, |mut io| io.write(buf))).await
+        poll_fn(|cx| {
+            self.inner
+                .poll_io(cx, Direction::Write, |mut io| io.write(buf))
+        })
+        .await
     }
 
     /// Reads exactly `buf.len()` bytes.

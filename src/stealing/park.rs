@@ -60,12 +60,10 @@ impl Parker {
 
     fn park_condvar(&self) {
         let mut guard = lock(&self.mutex);
-        if let Err(actual) = self.state.compare_exchange(
-            EMPTY,
-            PARKED_CONDVAR,
-            Ordering::SeqCst,
-            Ordering::SeqCst,
-        ) {
+        if let Err(actual) =
+            self.state
+                .compare_exchange(EMPTY, PARKED_CONDVAR, Ordering::SeqCst, Ordering::SeqCst)
+        {
             debug_assert_eq!(actual, NOTIFIED, "a parker is parked by its owner only");
             self.state.store(EMPTY, Ordering::SeqCst);
             return;
@@ -86,12 +84,10 @@ impl Parker {
     }
 
     fn park_driver(&self, turn: &mut dyn FnMut()) {
-        if let Err(actual) = self.state.compare_exchange(
-            EMPTY,
-            PARKED_DRIVER,
-            Ordering::SeqCst,
-            Ordering::SeqCst,
-        ) {
+        if let Err(actual) =
+            self.state
+                .compare_exchange(EMPTY, PARKED_DRIVER, Ordering::SeqCst, Ordering::SeqCst)
+        {
             debug_assert_eq!(actual, NOTIFIED, "a parker is parked by its owner only");
             self.state.store(EMPTY, Ordering::SeqCst);
             return;

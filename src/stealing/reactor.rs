@@ -42,7 +42,9 @@ const WAKER_TOKEN: mio::Token = mio::Token(usize::MAX);
 const EVENTS_PER_TURN: usize = 1024;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A direction a task can wait for.
@@ -169,7 +171,10 @@ pub(crate) fn new() -> io::Result<(Reactor, Driver)> {
 
 impl Reactor {
     /// Registers `source` for read and write readiness.
-    pub(crate) fn register(&self, source: &mut impl mio::event::Source) -> io::Result<Arc<IoSource>> {
+    pub(crate) fn register(
+        &self,
+        source: &mut impl mio::event::Source,
+    ) -> io::Result<Arc<IoSource>> {
         let token = mio::Token(self.next_token.fetch_add(1, Ordering::Relaxed));
         self.registry.register(
             source,

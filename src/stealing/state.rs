@@ -136,7 +136,8 @@ impl State {
     /// The owner finished the task (output, panic or cancel).
     pub(crate) fn finish(&self) {
         self.0.fetch_or(DONE, Ordering::AcqRel);
-        self.0.fetch_and(!(RUNNING | SCHEDULED | NOTIFIED), Ordering::AcqRel);
+        self.0
+            .fetch_and(!(RUNNING | SCHEDULED | NOTIFIED), Ordering::AcqRel);
     }
 
     /// `JoinHandle::abort`.

@@ -19,5 +19,7 @@ pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
 /// Locks `mutex`, ignoring poisoning: no user code ever runs while one of
 /// these locks is held, so a poisoned lock still guards consistent data.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

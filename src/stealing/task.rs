@@ -91,7 +91,9 @@ pub(crate) trait Joinable<T>: Runnable {
 /// Locks a task mutex; no user code runs under them, so poisoning cannot
 /// leave them inconsistent.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl<F> TaskCell<F>

@@ -96,7 +96,10 @@ impl Timers {
     /// The earliest deadline, cancelled entries included (a sleep that ends
     /// early on one is harmless: the driver just turns again).
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.lock().heap.peek().map(|Reverse((deadline, _))| *deadline)
+        self.lock()
+            .heap
+            .peek()
+            .map(|Reverse((deadline, _))| *deadline)
     }
 
     /// Whether no timer is live.

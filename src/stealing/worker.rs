@@ -211,7 +211,9 @@ impl Worker {
             let drove = match shared.driver.try_lock() {
                 Ok(mut driver) => {
                     let mut wakers = Vec::new();
-                    parker.park(Some(&mut || driver.turn(&shared.reactor, true, &mut wakers)));
+                    parker.park(Some(&mut || {
+                        driver.turn(&shared.reactor, true, &mut wakers)
+                    }));
                     drop(driver);
                     // Woken tasks go to this worker's own queue.
                     wakers.into_iter().for_each(|waker| waker.wake());
