@@ -36,6 +36,7 @@ impl<S: mio::event::Source> Registered<S> {
             })?
             .shared;
         let source = shared.reactor.register(&mut io)?;
+        shared.attend_reactor(false);
         Ok(Registered { io, source, shared })
     }
 

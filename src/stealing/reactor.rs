@@ -203,12 +203,9 @@ impl Reactor {
         let _ = self.waker.wake();
     }
 
-    /// A timer earlier than every other was added: interrupt the driver if
-    /// it sleeps, so it sleeps again with the new deadline.
-    pub(crate) fn earlier_deadline(&self) {
-        if self.driver_blocked.load(Ordering::SeqCst) {
-            self.wake_driver();
-        }
+    /// Whether a worker sleeps in the driver right now.
+    pub(crate) fn is_driver_blocked(&self) -> bool {
+        self.driver_blocked.load(Ordering::SeqCst)
     }
 
     /// Whether a sleeping worker is needed in the driver: some timer or

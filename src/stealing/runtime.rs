@@ -135,6 +135,21 @@ impl Shared {
             .unpark(|| self.reactor.wake_driver());
     }
 
+    /// A timer or socket was just added, which a sleeping worker must now
+    /// watch: interrupt the worker in the reactor (a new earliest timer
+    /// changes how long it may sleep), or, if every sleeper waits on its
+    /// condition variable, wake one so that it takes the reactor. It finds
+    /// itself still parked and sleeps again, in the reactor.
+    pub(crate) fn attend_reactor(&self, new_earliest_timer: bool) {
+        if self.reactor.is_driver_blocked() {
+            if new_earliest_timer {
+                self.reactor.wake_driver();
+            }
+        } else if let Some(sleeper) = self.idle.sleeper_other_than(usize::MAX) {
+            self.unpark(sleeper);
+        }
+    }
+
     /// Whether any queue holds a task (what a worker about to sleep as the
     /// last searcher checks).
     pub(crate) fn has_queued_work(&self) -> bool {
@@ -341,15 +356,10 @@ impl std::fmt::Debug for Handle {
 /// let rt = Runtime::builder().workers(3).build().unwrap();
 /// assert_eq!(rt.workers(), 3);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Builder {
+    /// `None`: one per core.
     workers: Option<usize>,
-}
-
-impl Default for Builder {
-    fn default() -> Self {
-        Builder { workers: None }
-    }
 }
 
 impl Builder {

@@ -83,9 +83,7 @@ impl Future for Sleep {
             None => context::expect_current("sleep"),
         };
         let (id, earliest) = shared.reactor.timers.add(self.deadline, cx.waker().clone());
-        if earliest {
-            shared.reactor.earlier_deadline();
-        }
+        shared.attend_reactor(earliest);
         self.timer = Some((shared, id));
         Poll::Pending
     }

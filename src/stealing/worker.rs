@@ -68,7 +68,7 @@ impl Worker {
     fn run(&mut self) {
         while !self.shared.is_shutdown() {
             self.tick = self.tick.wrapping_add(1);
-            if self.tick % GLOBAL_QUEUE_INTERVAL == 0 {
+            if self.tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) {
                 self.poll_reactor_now();
             }
             if let Some(task) = self.next_task() {
@@ -84,7 +84,7 @@ impl Worker {
     /// The next task from this worker's own queue or the injection queue.
     fn next_task(&mut self) -> Option<Task> {
         let shared = &self.shared;
-        if self.tick % GLOBAL_QUEUE_INTERVAL == 0 {
+        if self.tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL) {
             if let Some(task) = shared.inject.pop() {
                 return Some(task);
             }
@@ -258,5 +258,7 @@ impl Worker {
         if let Some(other) = shared.idle.sleeper_other_than(self.index) {
             shared.unpark(other);
         }
+        // (A timer or socket added later, while no worker is in the
+        // reactor, does the same: `Shared::attend_reactor`.)
     }
 }
