@@ -145,3 +145,22 @@ fn a_task_spawning_while_the_runtime_shuts_down_loses_nothing() {
         assert_eq!(drops.dropped(), created);
     });
 }
+
+#[test]
+fn a_task_may_drop_its_own_runtime() {
+    within_limit(|| {
+        let rt = Arc::new(std::sync::Mutex::new(Some(runtime(2))));
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let handle = rt.lock().unwrap().as_ref().unwrap().handle();
+        let owner = rt.clone();
+        let task = handle.spawn(async move {
+            let runtime = owner.lock().unwrap().take();
+            drop(runtime); // shuts down from inside: must not join itself
+            done_tx.send(()).unwrap();
+        });
+        done_rx.recv().unwrap();
+        // The dropping task finished its poll: its output is there.
+        assert_eq!(resolve(task), Ok(()));
+        assert!(rt.lock().unwrap().is_none());
+    });
+}

@@ -6,6 +6,8 @@
 //! thread (`std::thread::park`, which may also return spuriously: the flag
 //! says whether to poll again).
 
+#![forbid(unsafe_code)]
+
 use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -7,6 +7,8 @@
 //! runtime's workers (then the task goes to that worker's own queue) or
 //! elsewhere (then it goes to the injection queue).
 
+#![forbid(unsafe_code)]
+
 use std::cell::RefCell;
 use std::sync::Arc;
 

@@ -30,6 +30,8 @@
 //!   `loom_tests.rs` model-checks this; it found the lost wake-up that a
 //!   plain load there allows.
 
+#![forbid(unsafe_code)]
+
 use super::sync::{lock, AtomicUsize, Mutex, Ordering};
 
 /// Bits of [`Idle::state`] that count searching workers (the low half);

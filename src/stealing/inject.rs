@@ -12,6 +12,8 @@
 //!
 //! [`GLOBAL_QUEUE_INTERVAL`]: super::worker::GLOBAL_QUEUE_INTERVAL
 
+#![forbid(unsafe_code)]
+
 use std::collections::VecDeque;
 
 use super::sync::{lock, AtomicUsize, Mutex, Ordering};

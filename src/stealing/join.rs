@@ -1,6 +1,8 @@
 //! `JoinHandle`: awaiting a spawned task's output from any thread, or
 //! aborting it.
 
+#![forbid(unsafe_code)]
+
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;

@@ -23,6 +23,8 @@
 //! tail and thieves claim a range of the head with one compare-and-swap.
 //! The rules above are the same.
 
+#![forbid(unsafe_code)]
+
 use std::collections::VecDeque;
 
 use super::sync::{lock, AtomicUsize, Mutex, Ordering};

@@ -33,7 +33,7 @@
 //!               ┌────────────────────┐
 //!               │  injection queue   │ (mutex)
 //!               └─────────┬──────────┘
-//!            pop when own │queue is empty, and every 61 turns
+//!   pop when own queue is empty, and every GLOBAL_QUEUE_INTERVAL turns
 //!            ┌────────────┴────────────┐
 //!            ▼                         ▼
 //!   worker 0                     worker 1
@@ -99,10 +99,10 @@
 //!
 //! ## Where this differs from tokio's multi-thread runtime
 //!
-//! The plan is tokio's (local queues of 256, LIFO slot, injection queue,
-//! steal half, at most half the workers searching, the reactor driven by a
-//! sleeping worker, the injection queue checked every 61 turns). The
-//! differences:
+//! The plan is tokio's, down to its constants (the local queue's capacity,
+//! the LIFO slot and its cap, the injection queue checked every
+//! `GLOBAL_QUEUE_INTERVAL` turns, steal half, at most half the workers
+//! searching, the reactor driven by a sleeping worker). The differences:
 //!
 //! - **Locks instead of lock-free queues.** Our local queue is a `VecDeque`
 //!   behind a mutex that only its owner and a thief take; tokio's is a

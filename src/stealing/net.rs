@@ -8,6 +8,8 @@
 //! Constructors find the reactor in the thread's runtime context, so they
 //! must run inside a task or `block_on`.
 
+#![forbid(unsafe_code)]
+
 use std::fmt;
 use std::future::poll_fn;
 use std::io::{self, Read, Write};

@@ -12,6 +12,8 @@
 //! owned tasks the same way; it links the tasks themselves into intrusive
 //! lists rather than hashing their ids.)
 
+#![forbid(unsafe_code)]
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};

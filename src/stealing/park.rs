@@ -9,6 +9,8 @@
 //! before the worker sleeps ([`NOTIFIED`]), so it is never lost. This is
 //! tokio's `park.rs`, in the same four states.
 
+#![forbid(unsafe_code)]
+
 use super::sync::{lock, AtomicUsize, Condvar, Mutex, Ordering};
 
 /// Awake, and no wake-up pending.

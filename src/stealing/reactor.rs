@@ -26,6 +26,8 @@
 //! (same tick): otherwise an event that arrived in between would be erased
 //! and the reader would sleep forever.
 
+#![forbid(unsafe_code)]
+
 use std::collections::HashMap;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

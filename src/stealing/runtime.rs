@@ -1,6 +1,8 @@
 //! The runtime: what every worker shares, how a task is queued, and the
 //! public `Runtime`, `Builder` and `Handle`.
 
+#![forbid(unsafe_code)]
+
 use std::future::Future;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -170,6 +172,11 @@ impl Shared {
             self.unpark(index);
         }
         for thread in threads {
+            if thread.thread().id() == thread::current().id() {
+                // The runtime is being dropped by one of its own tasks: this
+                // worker leaves its loop when that poll returns.
+                continue;
+            }
             // A worker never panics (user panics are caught per poll); if
             // one did, there is nothing left to clean up for it.
             let _ = thread.join();

@@ -20,6 +20,8 @@
 //! `CANCELLED` (set by abort or shutdown) can join any state but `DONE`; the
 //! next worker or aborter that owns the task drops its future.
 
+#![forbid(unsafe_code)]
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The task is in a run queue. The queue entry holds the reference a worker

@@ -6,6 +6,8 @@
 //! either not shared between threads, or it is the task's own lock, which
 //! the state machine in `task.rs` already keeps uncontended.
 
+#![forbid(unsafe_code)]
+
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
 #[cfg(not(loom))]

@@ -1,5 +1,7 @@
 //! `sleep`: waiting for a deadline without holding a worker.
 
+#![forbid(unsafe_code)]
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;

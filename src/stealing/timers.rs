@@ -6,6 +6,8 @@
 //! single loop: a dropped [`Sleep`](super::Sleep) removes its waker from
 //! `wakers`; its heap entry stays and is skipped when it comes due.
 
+#![forbid(unsafe_code)]
+
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -13,6 +13,8 @@
 //! - at most [`MAX_LIFO_POLLS_IN_A_ROW`] tasks in a row come from the LIFO
 //!   slot.
 
+#![forbid(unsafe_code)]
+
 use std::sync::Arc;
 
 use super::context;
