@@ -102,6 +102,33 @@ fn parker_never_misses_an_unpark() {
     });
 }
 
+/// Two unparks race with a park: a stray one, and one that comes with news
+/// (a flag). The parker must come to see the news; it only may, if taking
+/// a notification reads the latest unpark instead of overwriting it.
+#[test]
+fn parker_never_erases_a_second_unpark() {
+    loom::model(|| {
+        let parker = Arc::new(Parker::new());
+        let news = Arc::new(AtomicUsize::new(0));
+        let stray = {
+            let parker = parker.clone();
+            thread::spawn(move || parker.unpark(|| unreachable!("no driver here")))
+        };
+        let messenger = {
+            let (parker, news) = (parker.clone(), news.clone());
+            thread::spawn(move || {
+                news.store(1, Ordering::Release);
+                parker.unpark(|| unreachable!("no driver here"));
+            })
+        };
+        while news.load(Ordering::Acquire) == 0 {
+            parker.park(None);
+        }
+        stray.join().unwrap();
+        messenger.join().unwrap();
+    });
+}
+
 /// The pool the protocol test runs: the real `Idle`, `Parker`s and
 /// `Inject`, and a worker loop that makes the same calls, in the same
 /// order, as `worker.rs`.

@@ -22,6 +22,14 @@ const PARKED_DRIVER: usize = 2;
 /// A wake-up arrived and has not been consumed by a `park` yet.
 const NOTIFIED: usize = 3;
 
+/// Back to `EMPTY`, taking whatever notification is there. A `swap`, not a
+/// `store`: a read-modify-write reads the latest `unpark` and acquires what
+/// the unparker wrote before it. A plain store could also land just after
+/// a second `unpark` and erase it; `loom` found exactly that lost wake-up.
+fn consume_notification(state: &AtomicUsize) {
+    state.swap(EMPTY, Ordering::SeqCst);
+}
+
 /// One worker's sleeping place.
 pub(crate) struct Parker {
     /// One of [`EMPTY`], [`PARKED_CONDVAR`], [`PARKED_DRIVER`], [`NOTIFIED`].
@@ -67,7 +75,7 @@ impl Parker {
                 .compare_exchange(EMPTY, PARKED_CONDVAR, Ordering::SeqCst, Ordering::SeqCst)
         {
             debug_assert_eq!(actual, NOTIFIED, "a parker is parked by its owner only");
-            self.state.store(EMPTY, Ordering::SeqCst);
+            consume_notification(&self.state);
             return;
         }
         loop {
@@ -91,12 +99,12 @@ impl Parker {
                 .compare_exchange(EMPTY, PARKED_DRIVER, Ordering::SeqCst, Ordering::SeqCst)
         {
             debug_assert_eq!(actual, NOTIFIED, "a parker is parked by its owner only");
-            self.state.store(EMPTY, Ordering::SeqCst);
+            consume_notification(&self.state);
             return;
         }
         turn();
         // Woken by an event, a timer, or `unpark`: either way awake now.
-        self.state.store(EMPTY, Ordering::SeqCst);
+        consume_notification(&self.state);
     }
 
     /// Wakes the worker, or makes its next `park` return at once.
