@@ -178,16 +178,20 @@ impl Reactor {
         source: &mut impl mio::event::Source,
     ) -> io::Result<Arc<IoSource>> {
         let token = mio::Token(self.next_token.fetch_add(1, Ordering::Relaxed));
-        self.registry.register(
-            source,
-            token,
-            mio::Interest::READABLE | mio::Interest::WRITABLE,
-        )?;
         let io = Arc::new(IoSource {
             token,
             state: Mutex::new(IoState::default()),
         });
+        // Known to the driver *before* epoll knows the socket: another
+        // worker may be in `epoll_wait` and get the socket's first event at
+        // once (a refused connect does), and an edge-triggered event that
+        // finds no source is lost for good.
         lock(&self.sources).insert(token.0, io.clone());
+        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
+        if let Err(error) = self.registry.register(source, token, interest) {
+            lock(&self.sources).remove(&token.0);
+            return Err(error);
+        }
         Ok(io)
     }
 
