@@ -177,15 +177,23 @@ fn a_task_queued_then_aborted_never_runs() {
     within_limit(|| {
         let rt = runtime(1);
         let ran = Arc::new(AtomicBool::new(false));
-        let (gate_tx, gate_rx) = oneshot::channel::<()>();
-        // Hold the only worker until the abort has happened.
-        let blocker = rt.spawn(async move { gate_rx.await.unwrap() });
+        let gate = Arc::new(AtomicBool::new(false));
+        // Hold the only worker (spinning, never yielding) until the abort
+        // has happened; the victim, queued behind it, cannot run before.
+        let blocker = rt.spawn({
+            let gate = gate.clone();
+            async move {
+                while !gate.load(Ordering::SeqCst) {
+                    std::hint::spin_loop();
+                }
+            }
+        });
         let victim = rt.spawn({
             let ran = ran.clone();
             async move { ran.store(true, Ordering::SeqCst) }
         });
         victim.abort();
-        gate_tx.send(()).unwrap();
+        gate.store(true, Ordering::SeqCst);
         rt.block_on(blocker).unwrap();
         assert_eq!(rt.block_on(victim), Err(JoinError::Aborted));
         assert!(!ran.load(Ordering::SeqCst));

@@ -81,7 +81,6 @@ impl<T> JoinHandle<T> {
         let header = self.task.header();
         if header.state.abort() == Abort::CancelNow {
             self.task.cancel();
-            header.shared.forget(header.id);
         }
     }
 }

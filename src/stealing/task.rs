@@ -118,9 +118,12 @@ where
         })
     }
 
-    /// Stores the outcome (or drops it, if nobody wants it), marks the task
-    /// done, and wakes the joiner — after releasing the lock.
+    /// Leaves the registry of live tasks, stores the outcome (or drops it,
+    /// if nobody wants it), marks the task done, and wakes the joiner —
+    /// after releasing the lock. (Leaving the registry first means a joiner
+    /// that wakes never counts its task as alive.)
     fn complete(&self, outcome: Result<F::Output, JoinError>) {
+        self.header.shared.forget(self.header.id);
         let mut join = lock(&self.join);
         let unwanted = if join.detached {
             Some(outcome)

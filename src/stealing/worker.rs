@@ -161,29 +161,20 @@ impl Worker {
                 self.shared.notify_parked();
             }
         }
+        // A task that finishes (output, panic or cancel) leaves the
+        // registry of live tasks by itself (`TaskCell::complete`).
         let header = task.header();
-        let finished = match header.state.start() {
-            Start::Cancel => {
-                task.cancel();
-                true
+        match header.state.start() {
+            Start::Cancel => task.cancel(),
+            Start::Poll => {
+                if task.clone().poll() == Polled::Pending {
+                    match header.state.after_pending() {
+                        AfterPoll::Idle => {}
+                        AfterPoll::Reschedule => self.shared.schedule_yield(task.clone()),
+                        AfterPoll::Cancel => task.cancel(),
+                    }
+                }
             }
-            Start::Poll => match task.clone().poll() {
-                Polled::Done => true,
-                Polled::Pending => match header.state.after_pending() {
-                    AfterPoll::Idle => false,
-                    AfterPoll::Reschedule => {
-                        self.shared.schedule_yield(task.clone());
-                        false
-                    }
-                    AfterPoll::Cancel => {
-                        task.cancel();
-                        true
-                    }
-                },
-            },
-        };
-        if finished {
-            self.shared.forget(header.id);
         }
     }
 
