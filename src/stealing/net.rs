@@ -2,7 +2,7 @@
 //! worker.
 //!
 //! The same recipe as the single loop's `net.rs`: try the system call; on
-//! `WouldBlock`, leave the task's waker with the socket's [`IoSource`] and
+//! `WouldBlock`, leave the task's waker with the socket's `IoSource` and
 //! return `Pending`; the worker driving the reactor wakes the task when
 //! `epoll` reports the socket ready, on whichever worker it then runs.
 //! Constructors find the reactor in the thread's runtime context, so they
