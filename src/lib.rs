@@ -14,6 +14,9 @@
 //!
 //! Beside the loop, [`sim`] runs the same async code on a simulated loop
 //! (virtual time, seeded schedules) to find and replay concurrency bugs.
+//! And [`stealing`] runs the same kind of tasks on every core:
+//! per-worker queues, an injection queue, and idle workers stealing half of
+//! a busy one's queue (read it after `event_loop`).
 //!
 //! On top sits a small HTTP/1.1 client and server ([`http`]), which makes the
 //! I/O workload real, and the workloads themselves ([`workloads`]) with their
@@ -67,7 +70,7 @@
 //! ## Module map
 //!
 //! ```text
-//! report ──► workloads ──► http ──► event_loop
+//! report ──► workloads ──► http ──► event_loop ◄── stealing
 //!                 ├──────────────────► threadpool
 //!                 └──────────────────► procpool
 //!                               sim ──► event_loop
@@ -87,6 +90,7 @@ pub mod http;
 pub mod procpool;
 pub mod report;
 pub mod sim;
+pub mod stealing;
 pub mod threadpool;
 pub mod tuning;
 pub mod workloads;
