@@ -84,6 +84,7 @@
 
 pub mod event_loop;
 pub mod http;
+pub mod lab;
 pub mod procpool;
 pub mod report;
 pub mod sim;

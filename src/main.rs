@@ -4,7 +4,8 @@
 //! - `handspun compare`: every workload under every model, as a table, with
 //!   optional JSON, SVG chart, sweep and trace;
 //! - `handspun serve`: the slow-site server alone;
-//! - `handspun download`: fetch URLs with one model.
+//! - `handspun download`: fetch URLs with one model;
+//! - `handspun lab`: score schedulers on standard scenarios, in virtual time.
 //!
 //! Bad arguments exit with status 2 and a message saying what to type
 //! instead (clap's usage errors do that; our own value parsers feed it).
@@ -51,6 +52,32 @@ enum Command {
     /// Prints `Read N from URL` per page and `Downloaded M in S seconds`.
     /// Exit status 1 if any download failed.
     Download(DownloadArgs),
+    /// Score event-loop schedulers on standard scenarios, in virtual time.
+    ///
+    /// Every figure is exact and the same on every machine: the scenarios
+    /// run on the simulated loop, where work moves a virtual clock.
+    Lab(LabArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct LabArgs {
+    /// A scheduler to run (repeatable; default: every built-in):
+    /// oldest-ready, newest-ready, priority, fair-share, random, pct.
+    #[arg(long = "scheduler", value_name = "NAME", value_parser = parse_lab_scheduler)]
+    schedulers: Vec<String>,
+    /// A scenario to run (repeatable; default: all): mixed, fan-out,
+    /// greedy, priority-inversion, io-burst, timers.
+    #[arg(long = "scenario", value_name = "NAME", value_parser = parse_lab_scenario)]
+    scenarios: Vec<handspun::lab::Scenario>,
+    /// The seed of the seeded schedulers (random, pct).
+    #[arg(long, value_name = "S", default_value = "0")]
+    seed: u64,
+    /// Write the figures as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write an SVG chart to FILE.svg.
+    #[arg(long, value_name = "FILE.svg", value_parser = parse_svg_path)]
+    plot: Option<PathBuf>,
 }
 
 /// Which workloads `compare` runs.
@@ -158,6 +185,19 @@ fn parse_svg_path(text: &str) -> Result<PathBuf, String> {
     }
 }
 
+/// A built-in lab scheduler's name (the error lists them).
+fn parse_lab_scheduler(text: &str) -> Result<String, String> {
+    handspun::lab::Lab::new()
+        .select(&[text])
+        .map(|_| text.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// A lab scenario's name (the error lists them).
+fn parse_lab_scenario(text: &str) -> Result<handspun::lab::Scenario, String> {
+    handspun::lab::scenario(text).map_err(|e| e.to_string())
+}
+
 fn parse_positive(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
@@ -185,6 +225,7 @@ fn main() -> ExitCode {
             max_connections,
         } => run_serve(addr, max_connections),
         Command::Download(args) => run_download(args),
+        Command::Lab(args) => run_lab(args),
     };
     match outcome {
         Ok(code) => code,
@@ -331,6 +372,33 @@ fn write_charts(
         eprintln!("wrote {}", sweep_path.display());
     }
     Ok(())
+}
+
+fn run_lab(args: LabArgs) -> Result<ExitCode, String> {
+    use handspun::lab::Lab;
+
+    check_output_folders(&[&args.json, &args.plot]);
+    let mut lab = Lab::new().seed(args.seed);
+    if !args.schedulers.is_empty() {
+        lab = lab.select(&args.schedulers).map_err(|e| e.to_string())?;
+    }
+    if !args.scenarios.is_empty() {
+        lab = lab.scenarios(&args.scenarios);
+    }
+    let report = lab.run().map_err(|e| e.to_string())?;
+    print!("{}", report.table());
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report.to_json()).map_err(|e| e.to_string())?;
+        std::fs::write(path, text + "\n")
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    if let Some(path) = &args.plot {
+        std::fs::write(path, report.svg())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_serve(

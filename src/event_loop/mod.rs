@@ -72,7 +72,8 @@
 //! 1. `task.rs` — what a task is: the future plus its bookkeeping, and its
 //!    states [`TaskState`] (ready / running / waiting / done).
 //! 2. `scheduler.rs` — the [`Scheduler`] trait (the pluggable "who runs
-//!    next"), [`OldestReady`], [`NewestReady`], [`Priority`]; `keyed.rs`
+//!    next"), [`OldestReady`], [`NewestReady`], [`Priority`]; `fair_share.rs`
+//!    ([`FairShare`], CFS-style virtual runtime); `keyed.rs`
 //!    ([`Keyed`], a ready task with a sort key, for heap-based policies) and
 //!    `options.rs` ([`TaskOptions`]: spawn with a name and a priority).
 //! 3. `core.rs` — the run loop: one turn, step by step; then `budget.rs` —
@@ -146,6 +147,7 @@ mod clock;
 mod context;
 mod core;
 mod driver;
+mod fair_share;
 mod instrument;
 mod join;
 mod keyed;
@@ -172,6 +174,7 @@ use std::time::Duration;
 
 pub use self::budget::{consume_budget, BUDGET};
 pub use self::clock::PollClock;
+pub use self::fair_share::FairShare;
 pub use self::join::{JoinError, JoinHandle};
 pub use self::keyed::Keyed;
 pub use self::options::TaskOptions;
