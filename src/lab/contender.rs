@@ -76,11 +76,9 @@ impl Contender {
     /// ```
     pub fn builtins() -> Vec<Contender> {
         vec![
-            Contender::new(
-                "oldest-ready",
-                "first in, first out (the default)",
-                |_| Box::new(OldestReady::new()),
-            ),
+            Contender::new("oldest-ready", "first in, first out (the default)", |_| {
+                Box::new(OldestReady::new())
+            }),
             Contender::new("newest-ready", "last in, first out", |_| {
                 Box::new(NewestReady::new())
             }),

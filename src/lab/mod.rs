@@ -177,7 +177,10 @@ impl Lab {
 
     /// The names of the schedulers entered.
     pub fn scheduler_names(&self) -> Vec<String> {
-        self.contenders.iter().map(|c| c.name().to_string()).collect()
+        self.contenders
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect()
     }
 
     /// Runs every scenario under every scheduler: a fresh simulated loop

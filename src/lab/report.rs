@@ -87,7 +87,14 @@ impl LabReport {
             let _ = writeln!(
                 out,
                 "{:<14} {:>12} {:>7} {:>10} {:>10} {:>10} {:>6} {:>8}",
-                "scheduler", "makespan ms", "polls", "mean wait", "p99 wait", "max wait", "jain", "starved"
+                "scheduler",
+                "makespan ms",
+                "polls",
+                "mean wait",
+                "p99 wait",
+                "max wait",
+                "jain",
+                "starved"
             );
             for row in self.rows_of(scenario) {
                 let f = &row.figures;
@@ -245,7 +252,11 @@ impl LabReport {
                         BAR - 2.0,
                         PALETTE[s % PALETTE.len()],
                         escape(&row.scheduler),
-                        if *relative { format!("{} ms", ms(row.figures.p99_ready_wait)) } else { format!("{raw:.3}") }
+                        if *relative {
+                            format!("{} ms", ms(row.figures.p99_ready_wait))
+                        } else {
+                            format!("{raw:.3}")
+                        }
                     );
                 }
                 let _ = writeln!(
