@@ -71,6 +71,7 @@
 //!                 ├──────────────────► threadpool
 //!                 └──────────────────► procpool
 //!                               sim ──► event_loop
+//!                        lab ──► sim
 //! ```
 //!
 //! The three runtimes never import one another. A pool's job handle is a
