@@ -35,6 +35,11 @@ pub struct LabReport {
     pub rows: Vec<Row>,
 }
 
+/// One panel of the chart: its title, the figure it draws, and whether
+/// bars are shares of the scenario's worst value (else drawn as they are,
+/// on a 0–1 scale).
+type Panel = (&'static str, fn(&Figures) -> f64, bool);
+
 /// Colours of the chart's bars, one per scheduler in order (then again).
 const PALETTE: [&str; 8] = [
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#9c755f",
@@ -202,7 +207,7 @@ impl LabReport {
             r#"<text x="{LEFT}" y="20" font-size="14">handspun lab: scheduler × scenario (virtual time, seed {})</text>"#,
             self.seed
         );
-        let panels: [(&str, fn(&Figures) -> f64, bool); 2] = [
+        let panels: [Panel; 2] = [
             (
                 "p99 ready-wait, share of the worst scheduler on the scenario (lower is better)",
                 |f| f.p99_ready_wait.as_secs_f64(),
