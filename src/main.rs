@@ -126,6 +126,10 @@ struct CompareArgs {
     /// Also run the io workload with 1 to 64 threads and chart it.
     #[arg(long)]
     sweep: bool,
+    /// The event-loop model's scheduler: oldest-ready (the default),
+    /// newest-ready, priority or fair-share.
+    #[arg(long, value_name = "NAME", value_parser = parse_scheduler)]
+    scheduler: Option<handspun::event_loop::SchedulerFactory>,
     /// Run the cpu workload in N rounds, every model once per round, and
     /// report each model's median run (default 5; 3 with --quick).
     #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
@@ -191,6 +195,11 @@ fn parse_lab_scheduler(text: &str) -> Result<String, String> {
         .select(&[text])
         .map(|_| text.to_string())
         .map_err(|e| e.to_string())
+}
+
+/// A built-in event-loop scheduler's name (the error lists them).
+fn parse_scheduler(text: &str) -> Result<handspun::event_loop::SchedulerFactory, String> {
+    handspun::event_loop::SchedulerFactory::builtin(text).map_err(|e| e.to_string())
 }
 
 /// A lab scenario's name (the error lists them).
@@ -312,6 +321,13 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
     }
     config.trace = args.trace.is_some();
     config.sweep = args.sweep;
+    if args.scheduler.is_some() && !config.models.contains(&Model::EventLoop) {
+        usage_error(
+            "compare",
+            "--scheduler chooses the event loop's scheduler, but event-loop is not among the models; add it to --models or drop --scheduler".to_string(),
+        );
+    }
+    config.scheduler = args.scheduler;
     let progress = Arc::new(progress::Bars::new());
     let comparison = workloads::compare(&config, progress).map_err(|e| e.to_string())?;
     let sweep = &comparison.sweep;

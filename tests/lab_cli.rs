@@ -124,3 +124,39 @@ fn the_chart_must_be_named_svg() {
     let output = handspun(&["lab", "--plot", "chart.png"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn compare_scheduler_takes_a_built_in_name_only() {
+    let output = handspun(&["compare", "--scheduler", "lottery"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for name in ["oldest-ready", "newest-ready", "priority", "fair-share"] {
+        assert!(stderr.contains(name), "{stderr}");
+    }
+    // Without the event-loop model there is no loop to schedule.
+    let output = handspun(&["compare", "--scheduler", "fair-share", "--models", "sync"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn compare_runs_the_event_loop_under_the_named_scheduler() {
+    let output = handspun(&[
+        "compare",
+        "--workload",
+        "cpu",
+        "--models",
+        "sync,event-loop",
+        "--scheduler",
+        "fair-share",
+        "--cpu-scale",
+        "0.01",
+        "--cpu-runs",
+        "1",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("event-loop"));
+}

@@ -6,7 +6,7 @@
 use std::fmt;
 use std::rc::Rc;
 
-use crate::event_loop::{FairShare, NewestReady, OldestReady, Priority, Scheduler};
+use crate::event_loop::{Scheduler, SchedulerFactory, BUILTIN_SCHEDULERS};
 use crate::sim::Policy;
 
 /// PCT's bug depth in the lab.
@@ -75,23 +75,21 @@ impl Contender {
     /// assert_eq!(names, ["oldest-ready", "newest-ready", "priority", "fair-share", "random", "pct"]);
     /// ```
     pub fn builtins() -> Vec<Contender> {
-        vec![
-            Contender::new("oldest-ready", "first in, first out (the default)", |_| {
-                Box::new(OldestReady::new())
-            }),
-            Contender::new("newest-ready", "last in, first out", |_| {
-                Box::new(NewestReady::new())
-            }),
-            Contender::new(
-                "priority",
-                "highest priority first, FIFO among equals",
-                |_| Box::new(Priority::new()),
-            ),
-            Contender::new(
-                "fair-share",
-                "least virtual runtime first (CFS-style)",
-                |_| Box::new(FairShare::new()),
-            ),
+        let abouts = [
+            "first in, first out (the default)",
+            "last in, first out",
+            "highest priority first, FIFO among equals",
+            "least virtual runtime first (CFS-style)",
+        ];
+        let mut builtins: Vec<Contender> = BUILTIN_SCHEDULERS
+            .into_iter()
+            .zip(abouts)
+            .map(|(name, about)| {
+                let factory = SchedulerFactory::builtin(name).expect("a built-in's own name");
+                Contender::new(name, about, move |_seed| factory.build())
+            })
+            .collect();
+        builtins.extend([
             Contender {
                 name: "random".to_string(),
                 about: "uniformly random among the ready tasks (seeded)".to_string(),
@@ -109,7 +107,8 @@ impl Contender {
                     steps: PCT_STEPS,
                 }),
             },
-        ]
+        ]);
+        builtins
     }
 
     /// The name the lab shows and the command line selects by.

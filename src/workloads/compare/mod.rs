@@ -29,6 +29,7 @@ use super::runners::{RunError, RunSettings};
 use super::site::SlowSite;
 use super::timeline::Timeline;
 use super::{Model, Workload};
+use crate::event_loop::SchedulerFactory;
 
 mod cpu_run;
 mod io_run;
@@ -61,6 +62,9 @@ pub struct CompareConfig {
     /// Whether to also run the io workload under `threads` with each pool
     /// size of [`SWEEP_WORKERS`].
     pub sweep: bool,
+    /// The scheduler of the `event-loop` model (`--scheduler`; `None`: the
+    /// loop's default, oldest-ready). Any `Scheduler`, through a factory.
+    pub scheduler: Option<SchedulerFactory>,
 }
 
 impl Default for CompareConfig {
@@ -75,6 +79,7 @@ impl Default for CompareConfig {
             pool_limit: DEFAULT_POOL_LIMIT,
             trace: false,
             sweep: false,
+            scheduler: None,
         }
     }
 }
@@ -252,6 +257,7 @@ impl<'a> Experiment<'a> {
             pool_limit: self.config.pool_limit,
             trace: self.config.trace,
             progress: Arc::clone(&self.progress),
+            scheduler: self.config.scheduler.clone(),
         }
     }
 
