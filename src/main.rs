@@ -46,6 +46,8 @@ enum Command {
         /// limit allows, raised to its hard limit at start).
         #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
         max_connections: Option<usize>,
+        #[command(flatten)]
+        tls: ServeTls,
     },
     /// Download URLs with one model, as the tutorial's scripts do.
     ///
@@ -80,6 +82,27 @@ struct LabArgs {
     plot: Option<PathBuf>,
 }
 
+/// `serve`'s HTTPS options (feature `tls`).
+#[derive(Debug, clap::Args)]
+struct ServeTls {
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key.
+    #[arg(
+        long,
+        value_name = "PEM",
+        requires = "tls_key",
+        conflicts_with = "tls_self_signed"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate made at start for localhost,
+    /// 127.0.0.1 and the --addr IP; its PEM is written to a file whose path is printed (give
+    /// it to `download --ca-file`).
+    #[arg(long)]
+    tls_self_signed: bool,
+}
+
 /// Which workloads `compare` runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum WorkloadChoice {
@@ -102,19 +125,52 @@ struct CompareArgs {
     models: Vec<Model>,
     /// Pool size of threads, processes and threads-gil (default: 5 threads,
     /// one process per core). Refused when only sync and event-loop run:
-    /// they use one thread.
+    /// they use one thread. Wins over --concurrency for the pools.
     #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
     workers: Option<usize>,
-    /// Downloads in the io job list (default 160; 20 with --quick).
-    #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
-    requests: Option<usize>,
+    /// Downloads in the io job list, sites A and B alternating (default
+    /// 160; 20 with --quick). `--requests` is the older name.
+    #[arg(
+        long,
+        visible_alias = "requests",
+        value_name = "N",
+        value_parser = parse_positive,
+        allow_negative_numbers = true
+    )]
+    io_tasks: Option<usize>,
+    /// Downloads in flight at most: the event loop's connection-pool limit
+    /// (default 100) and the pool size of threads, processes and
+    /// threads-gil (unless --workers is given). With --scale, every
+    /// model's ceiling. Refused when it cannot fit in the file-descriptor
+    /// limit, which client and embedded server share.
+    #[arg(long, value_name = "C", value_parser = parse_positive, allow_negative_numbers = true)]
+    concurrency: Option<usize>,
+    /// Also run the io workload at growing sizes (see --scale-sizes) under
+    /// threads (up to 1000), event-loop (up to 5000 in flight) and
+    /// processes (up to 100), or the --models given, counting wall time,
+    /// peak memory, threads and context switches; with --plot, also
+    /// writes FILE-scale.svg, with --json a `scale` array.
+    #[arg(long)]
+    scale: bool,
+    /// The --scale sweep's sizes, comma-separated (default
+    /// 160,1000,10000,100000).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        requires = "scale",
+        value_parser = parse_positive,
+        allow_negative_numbers = true
+    )]
+    scale_sizes: Vec<usize>,
     /// Multiply every cpu number by K (default 1; 0.2 with --quick).
     #[arg(long, value_name = "K", value_parser = parse_scale, allow_negative_numbers = true)]
     cpu_scale: Option<f64>,
     /// Write the results as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
-    /// Write an SVG chart to FILE.svg (with --sweep, also FILE-sweep.svg).
+    /// Write an SVG chart to FILE.svg (with --sweep, also FILE-sweep.svg;
+    /// with --scale, also FILE-scale.svg).
     #[arg(long, value_name = "FILE.svg", value_parser = parse_svg_path)]
     plot: Option<PathBuf>,
     /// Write a Chrome/Perfetto trace to FILE.json.
@@ -130,6 +186,10 @@ struct CompareArgs {
     /// newest-ready, priority or fair-share.
     #[arg(long, value_name = "NAME", value_parser = parse_scheduler)]
     scheduler: Option<handspun::event_loop::SchedulerFactory>,
+    /// Run the io workload over https (the embedded site serves TLS with a
+    /// certificate made at start): what handshakes cost each model.
+    #[arg(long)]
+    tls: bool,
     /// Run the cpu workload in N rounds, every model once per round, and
     /// report each model's median run (default 5; 3 with --quick).
     #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
@@ -159,7 +219,12 @@ struct DownloadArgs {
     /// Print one JSON summary instead of a line per page.
     #[arg(long)]
     json: bool,
-    /// The pages to download (http:// only).
+    /// Trust only the CA certificates in this PEM file for https://
+    /// (a private CA, or `serve --tls-self-signed`'s certificate) instead
+    /// of the bundled Mozilla roots.
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
+    /// The pages to download (http://, and https:// with the `tls` feature).
     #[arg(required = true, value_name = "URL", value_parser = parse_url)]
     urls: Vec<String>,
 }
@@ -232,7 +297,8 @@ fn main() -> ExitCode {
         Command::Serve {
             addr,
             max_connections,
-        } => run_serve(addr, max_connections),
+            tls,
+        } => run_serve(addr, max_connections, tls),
         Command::Download(args) => run_download(args),
         Command::Lab(args) => run_lab(args),
     };
@@ -306,12 +372,35 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
         WorkloadChoice::All => Workload::ALL.to_vec(),
     };
     if !args.models.is_empty() {
+        config.scale_models = args.models.clone();
         config.models = args.models;
     }
     check_workers_apply("compare", args.workers, &config.models);
     config.workers = args.workers;
-    if let Some(requests) = args.requests {
+    #[cfg(feature = "tls")]
+    {
+        config.tls = args.tls;
+        if args.tls {
+            eprintln!("the io workload runs over https:// (a certificate made at start)");
+        }
+    }
+    #[cfg(not(feature = "tls"))]
+    if args.tls {
+        return Err("--tls: this handspun was built without the `tls` feature".into());
+    }
+    if let Some(requests) = args.io_tasks {
         config.requests = requests;
+    }
+    if let Some(concurrency) = args.concurrency {
+        check_concurrency_applies(&config.models, args.scale);
+        config = config.with_concurrency(concurrency);
+    }
+    if args.scale {
+        config.scale = Some(if args.scale_sizes.is_empty() {
+            workloads::scale::DEFAULT_SIZES.to_vec()
+        } else {
+            args.scale_sizes
+        });
     }
     if let Some(scale) = args.cpu_scale {
         config.cpu_scale = scale;
@@ -328,6 +417,9 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
         );
     }
     config.scheduler = args.scheduler;
+    if let Err(error) = config.descriptor_budget() {
+        usage_error("compare", error.to_string());
+    }
     let progress = Arc::new(progress::Bars::new());
     let comparison = workloads::compare(&config, progress).map_err(|e| e.to_string())?;
     let sweep = &comparison.sweep;
@@ -344,15 +436,31 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
     if let Some(sentence) = summary::yardstick_sentence(yardstick, &comparison.results) {
         println!("{sentence}");
     }
+    if !comparison.scale.is_empty() {
+        println!("\nscale: the io workload as it grows (threads: the most at once; switches: context switches, every thread and worker)");
+        print!(
+            "{}",
+            handspun::report::scale_table::render(&comparison.scale)
+        );
+    }
     if let Some(path) = &args.json {
         JsonReport::new(comparison.cores, &comparison.results)
             .with_yardstick(yardstick)
+            .with_scale(&comparison.scale)
             .write(path)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
     if let Some(path) = &args.plot {
         write_charts(path, &comparison.results, sweep)?;
+        if !comparison.scale.is_empty() {
+            let scale_path = sibling_path(path, "scale");
+            let svg = handspun::report::scale_chart::scale_svg(&comparison.scale)
+                .map_err(|e| e.to_string())?;
+            std::fs::write(&scale_path, svg)
+                .map_err(|e| format!("cannot write {}: {e}", scale_path.display()))?;
+            eprintln!("wrote {}", scale_path.display());
+        }
     }
     if let Some(path) = &args.trace {
         handspun::report::trace::write_trace(path, &comparison.timelines)
@@ -362,12 +470,31 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
             path.display()
         );
     }
-    let any_failed = comparison.results.iter().any(|r| r.failed > 0);
+    let any_failed = comparison.results.iter().any(|r| r.failed > 0)
+        || comparison.scale.iter().any(|r| r.failed > 0);
     Ok(if any_failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `FILE.svg` -> `FILE-suffix.svg`, beside it.
+fn sibling_path(path: &std::path::Path, suffix: &str) -> PathBuf {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("chart");
+    path.with_file_name(format!("{stem}-{suffix}.svg"))
+}
+
+/// Stops with a usage error if `--concurrency` was given but nothing it
+/// sets runs: `sync` alone has one download in flight, always.
+fn check_concurrency_applies(models: &[Model], scale: bool) {
+    if scale || models.iter().any(|&model| model != Model::Sync) {
+        return;
+    }
+    usage_error(
+        "compare",
+        "--concurrency sets the event loop's pool limit and the pools' sizes, but sync runs one download at a time; drop --concurrency or add a model".to_string(),
+    );
 }
 
 fn write_charts(
@@ -420,6 +547,7 @@ fn run_lab(args: LabArgs) -> Result<ExitCode, String> {
 fn run_serve(
     addr: std::net::SocketAddr,
     max_connections: Option<usize>,
+    tls: ServeTls,
 ) -> Result<ExitCode, String> {
     use handspun::http::server::{raise_fd_limit, serve_until_signal_with, ServerConfig};
 
@@ -429,12 +557,66 @@ fn run_serve(
     if let Some(cap) = max_connections {
         config.max_connections = cap;
     }
+    serve_tls(&mut config, tls, addr)?;
     serve_until_signal_with(addr, config).map_err(|e| format!("cannot serve on {addr}: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// Sets up `serve`'s TLS from its flags (nothing without them).
+#[cfg(feature = "tls")]
+fn serve_tls(
+    config: &mut handspun::http::server::ServerConfig,
+    tls: ServeTls,
+    addr: std::net::SocketAddr,
+) -> Result<(), String> {
+    use handspun::http::tls::TlsServerConfig;
+
+    if let (Some(cert), Some(key)) = (&tls.tls_cert, &tls.tls_key) {
+        config.tls = Some(TlsServerConfig::from_pem_files(cert, key).map_err(|e| e.to_string())?);
+    } else if tls.tls_self_signed {
+        let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+        if !addr.ip().is_unspecified() && !addr.ip().is_loopback() {
+            names.push(addr.ip().to_string());
+        }
+        let made = TlsServerConfig::self_signed(&names).map_err(|e| e.to_string())?;
+        let path = std::env::temp_dir().join(format!("handspun-serve-{}.pem", std::process::id()));
+        std::fs::write(&path, &made.cert_pem)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!(
+            "wrote the self-signed certificate to {0} (trust it with: handspun download --ca-file {0} ...)",
+            path.display()
+        );
+        config.tls = Some(made.config);
+    }
+    Ok(())
+}
+
+/// Without the `tls` feature, `serve`'s TLS flags are refused.
+#[cfg(not(feature = "tls"))]
+fn serve_tls(
+    _: &mut handspun::http::server::ServerConfig,
+    tls: ServeTls,
+    _: std::net::SocketAddr,
+) -> Result<(), String> {
+    if tls.tls_cert.is_some() || tls.tls_self_signed {
+        return Err("this handspun was built without the `tls` feature".into());
+    }
+    Ok(())
+}
+
 fn run_download(args: DownloadArgs) -> Result<ExitCode, String> {
     check_workers_apply("download", args.workers, &[args.model]);
+    if let Some(path) = &args.ca_file {
+        // Before any session exists: every model's sessions (threads,
+        // forked processes) build their TLS settings from this default.
+        #[cfg(feature = "tls")]
+        handspun::http::tls::set_default_ca_file(path).map_err(|e| e.to_string())?;
+        #[cfg(not(feature = "tls"))]
+        return Err(format!(
+            "--ca-file {}: this handspun was built without the `tls` feature",
+            path.display()
+        ));
+    }
     let progress = Arc::new(progress::Bars::new());
     let downloaded =
         workloads::download::download(args.model, &args.urls, args.repeat, args.workers, progress)

@@ -142,10 +142,17 @@ fn urls_are_checked_as_arguments() {
         &["download", "--model", "sync", "http://127.0.0.1:1/", "nope"],
         "missing scheme",
     );
-    assert_usage_error(
-        &["download", "--model", "sync", "https://example.com/"],
-        "only http:// is supported",
-    );
+    if cfg!(feature = "tls") {
+        assert_usage_error(
+            &["download", "--model", "sync", "ftp://example.com/"],
+            "only http:// and https:// are supported",
+        );
+    } else {
+        assert_usage_error(
+            &["download", "--model", "sync", "https://example.com/"],
+            "only http:// is supported",
+        );
+    }
 }
 
 #[test]

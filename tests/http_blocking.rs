@@ -200,10 +200,18 @@ fn ten_redirects_are_allowed_and_the_eleventh_is_refused() {
 }
 
 #[test]
+#[cfg(not(feature = "tls"))]
 fn https_is_an_unsupported_scheme_not_a_hang() {
     let error = Session::new().get("https://127.0.0.1:1/").unwrap_err();
     assert!(matches!(error, Error::UnsupportedScheme { ref scheme } if scheme == "https"));
     assert!(error.to_string().contains("only http://"));
+}
+
+#[test]
+#[cfg(feature = "tls")]
+fn https_to_a_closed_port_is_a_connect_error_not_a_hang() {
+    let error = Session::new().get("https://127.0.0.1:1/").unwrap_err();
+    assert!(matches!(error, Error::Connect { .. }), "{error:?}");
 }
 
 #[test]
@@ -375,7 +383,14 @@ const BROKEN_REPLIES: &[BrokenReply] = &[
         reply:
             b"HTTP/1.1 301 Moved\r\nLocation: https://example.test/\r\nContent-Length: 0\r\n\r\n",
         then: Then::Waits,
-        expected: |e| matches!(e, Error::UnsupportedScheme { .. }),
+        // With TLS the redirect is followed, to a name that does not resolve.
+        expected: |e| {
+            if cfg!(feature = "tls") {
+                matches!(e, Error::Resolve { .. } | Error::Connect { .. })
+            } else {
+                matches!(e, Error::UnsupportedScheme { .. })
+            }
+        },
     },
 ];
 

@@ -40,7 +40,11 @@ fn host_header_leaves_out_port_80() {
 
 #[test]
 fn other_schemes_are_unsupported_and_bad_urls_invalid() {
-    for (input, scheme) in [("https://a.test/", "https"), ("FTP://a.test/", "ftp")] {
+    let mut unsupported = vec![("FTP://a.test/", "ftp")];
+    if cfg!(not(feature = "tls")) {
+        unsupported.push(("https://a.test/", "https"));
+    }
+    for (input, scheme) in unsupported {
         assert!(
             matches!(Url::parse(input), Err(Error::UnsupportedScheme { scheme: s }) if s == scheme)
         );
@@ -81,7 +85,34 @@ fn join_resolves_every_kind_of_location() {
         );
     }
     assert!(matches!(
-        base.join("https://secure.test/"),
+        base.join("ftp://files.test/"),
         Err(Error::UnsupportedScheme { .. })
     ));
+}
+
+#[test]
+#[cfg(feature = "tls")]
+fn https_urls_default_to_port_443_and_keep_their_scheme() {
+    use handspun::http::url::Scheme;
+
+    let url = Url::parse("HTTPS://Secure.Test/a/b?q=1").unwrap();
+    assert_eq!(url.scheme(), Scheme::Https);
+    assert_eq!((url.host(), url.port()), ("secure.test", 443));
+    assert_eq!(url.host_header(), "secure.test");
+    assert_eq!(url.to_string(), "https://secure.test:443/a/b?q=1");
+    assert_eq!(url.origin(), "https://secure.test:443");
+    // Relative redirects keep https; an explicit http:// leaves it.
+    assert_eq!(
+        url.join("c").unwrap().to_string(),
+        "https://secure.test:443/a/c"
+    );
+    assert_eq!(url.join("//other.test/").unwrap().scheme(), Scheme::Https);
+    assert_eq!(url.join("http://plain.test/").unwrap().port(), 80);
+    // A non-default port goes into the Host header; the origin tells
+    // http and https on one port apart.
+    let odd = Url::parse("https://a.test:8443/").unwrap();
+    assert_eq!(odd.host_header(), "a.test:8443");
+    let plain = Url::parse("http://a.test:8443/").unwrap();
+    assert_ne!(odd.origin(), plain.origin());
+    assert_eq!(odd.authority(), plain.authority());
 }

@@ -51,6 +51,23 @@ fn settings(workers: usize, trace: bool, progress: Arc<Counter>) -> RunSettings 
 const NUMBERS: [u64; 7] = [10_000, 3, 0, 20_000, 4_097, 1, 12_345];
 
 #[test]
+fn the_event_loop_gathers_several_spawn_batches_in_list_order() {
+    // More tasks than the runner spawns before it yields the loop (1024),
+    // so the gathering spans several batches.
+    let numbers: Vec<u64> = (0..3_000).map(|i| i % 97).collect();
+    let counter = Arc::new(Counter::default());
+    let measured = run_cpu(
+        Model::EventLoop,
+        &numbers,
+        &settings(1, false, Arc::clone(&counter)),
+    )
+    .unwrap();
+    let expected: Vec<Result<u64, String>> = numbers.iter().map(|&n| Ok(cpu_bound(n))).collect();
+    assert_eq!(measured.outcomes, expected);
+    assert_eq!(counter.advanced.load(Ordering::SeqCst), 3_000);
+}
+
+#[test]
 fn every_model_computes_the_same_results_in_list_order() {
     let expected: Vec<Result<u64, String>> = NUMBERS.iter().map(|&n| Ok(cpu_bound(n))).collect();
     for model in Model::ALL {

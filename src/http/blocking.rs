@@ -2,8 +2,11 @@
 //!
 //! `get` walks these steps, blocking the calling thread on each socket call:
 //!
-//! 1. take an idle connection to `host:port` from the pool (checking that
-//!    the server has not closed it meanwhile), or open a new one;
+//! 1. take an idle connection to `scheme://host:port` from the pool
+//!    (checking that the server has not closed it meanwhile), or open a new
+//!    one — for `https://`, a TCP connection plus a TLS handshake, which
+//!    resumes an earlier TLS session when the session has one
+//!    (`tls/blocking.rs`);
 //! 2. write the request, then read and [feed](super::codec) until the
 //!    response is complete, each read bounded by the read timeout and the
 //!    time left of the total timeout;
@@ -31,6 +34,8 @@ use super::exchange::{
     connect_error, get_request_bytes, next_wait, resolve, Completed, Exchange, Retry,
 };
 use super::redirect::RedirectTracker;
+use super::transport::{stream_error, BlockingTransport};
+use super::url::Scheme;
 use super::{ClientConfig, Error, Limits, Response, TimeoutKind, Url};
 
 /// A blocking HTTP/1.1 client session with a keep-alive connection pool.
@@ -53,12 +58,16 @@ use super::{ClientConfig, Error, Limits, Response, TimeoutKind, Url};
 pub struct Session {
     /// Timeouts, limits, pool sizes.
     config: ClientConfig,
-    /// Idle keep-alive connections by `host:port`. Guarded by its mutex,
-    /// which is held only to push or pop, never across I/O. Every stream in
-    /// it finished its last exchange cleanly with a reusable response.
-    idle: Mutex<HashMap<String, Vec<TcpStream>>>,
-    /// Connections this session opened, ever (the io workload reports it).
+    /// Idle keep-alive connections by origin (`scheme://host:port`).
+    /// Guarded by its mutex, which is held only to push or pop, never
+    /// across I/O. Every stream in it finished its last exchange cleanly
+    /// with a reusable response.
+    idle: Mutex<HashMap<String, Vec<BlockingTransport>>>,
+    /// TCP connections this session opened, ever (the io workload reports
+    /// it); a TLS connection counts once, like a plain one.
     connections_opened: AtomicU64,
+    /// TLS handshakes that resumed an earlier session instead of a full one.
+    tls_resumptions: AtomicU64,
 }
 
 /// Builds a [`Session`] with non-default settings: the [`ClientBuilder`]
@@ -86,6 +95,7 @@ impl From<ClientConfig> for Session {
             config,
             idle: Mutex::new(HashMap::new()),
             connections_opened: AtomicU64::new(0),
+            tls_resumptions: AtomicU64::new(0),
         }
     }
 }
@@ -133,6 +143,12 @@ impl Session {
         self.connections_opened.load(Ordering::Relaxed)
     }
 
+    /// TLS handshakes of this session that resumed an earlier TLS session
+    /// (cheaper than a full handshake: no certificate to send and check).
+    pub fn tls_resumptions(&self) -> u64 {
+        self.tls_resumptions.load(Ordering::Relaxed)
+    }
+
     /// Fetches `url` with `GET`, following redirects, and reads the whole body.
     ///
     /// Any status is returned as a response, 404 and 500 included; only
@@ -161,8 +177,8 @@ impl Session {
     /// One request for `url`, retried once on a fresh connection if a
     /// pooled connection turned out to be closed.
     fn fetch(&self, url: &Url, clocks: &Clocks) -> Result<Response, Error> {
-        let authority = url.authority();
-        let (mut stream, reused) = match self.checkout(&authority) {
+        let origin = url.origin();
+        let (mut stream, reused) = match self.checkout(&origin) {
             Some(stream) => (stream, true),
             None => (self.connect(url, clocks)?, false),
         };
@@ -175,35 +191,66 @@ impl Session {
         }
         .map_err(Retry::into_error)?;
         if completed.reusable {
-            self.checkin(authority, stream);
+            self.checkin(origin, stream);
         }
         Ok(completed.response)
     }
 
-    /// An idle connection to `authority` that still looks open.
-    fn checkout(&self, authority: &str) -> Option<TcpStream> {
+    /// An idle connection to `origin` that still looks open.
+    fn checkout(&self, origin: &str) -> Option<BlockingTransport> {
         loop {
             let stream = {
                 let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-                idle.get_mut(authority)?.pop()?
+                idle.get_mut(origin)?.pop()?
             };
-            if still_open(&stream) {
+            if still_open(stream.tcp()) {
                 return Some(stream);
             }
         }
     }
 
     /// Returns a connection to the pool (or drops it if the pool is full).
-    fn checkin(&self, authority: String, stream: TcpStream) {
+    fn checkin(&self, origin: String, stream: BlockingTransport) {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        let streams = idle.entry(authority).or_default();
+        let streams = idle.entry(origin).or_default();
         if streams.len() < self.config.max_idle_per_host {
             streams.push(stream);
         }
     }
 
-    /// Opens a new connection, trying each address the host resolves to.
-    fn connect(&self, url: &Url, clocks: &Clocks) -> Result<TcpStream, Error> {
+    /// Opens a new connection, trying each address the host resolves to,
+    /// and for `https://` runs the TLS handshake on it.
+    fn connect(&self, url: &Url, clocks: &Clocks) -> Result<BlockingTransport, Error> {
+        let tcp = self.connect_tcp(url, clocks)?;
+        match url.scheme() {
+            Scheme::Http => Ok(BlockingTransport::Plain(tcp)),
+            #[cfg(feature = "tls")]
+            Scheme::Https => {
+                // The handshake counts against the connect timeout, as in curl.
+                let (wait, kind) =
+                    clocks.next_wait(self.config.connect_timeout, TimeoutKind::Connect)?;
+                tcp.set_read_timeout(Some(wait))?;
+                tcp.set_write_timeout(Some(wait))?;
+                let tls = super::tls::BlockingTlsStream::connect(
+                    tcp,
+                    &self.config.tls,
+                    url.host(),
+                    kind,
+                )?;
+                if tls.resumed() {
+                    self.tls_resumptions.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(BlockingTransport::Tls(Box::new(tls)))
+            }
+            #[cfg(not(feature = "tls"))]
+            Scheme::Https => Err(Error::UnsupportedScheme {
+                scheme: "https".into(),
+            }),
+        }
+    }
+
+    /// Opens the TCP connection.
+    fn connect_tcp(&self, url: &Url, clocks: &Clocks) -> Result<TcpStream, Error> {
         let authority = url.authority();
         let mut last_error = None;
         for addr in resolve(url)? {
@@ -225,7 +272,7 @@ impl Session {
 
 /// Sends a GET for `url` on `stream` and reads the response.
 fn exchange(
-    stream: &mut TcpStream,
+    stream: &mut BlockingTransport,
     url: &Url,
     clocks: &Clocks,
     limits: Limits,
@@ -236,11 +283,12 @@ fn exchange(
         .next_wait(clocks.read_timeout, TimeoutKind::Read)
         .map_err(Retry::Fatal)?;
     stream
+        .tcp()
         .set_write_timeout(Some(wait))
         .map_err(|e| Retry::Fatal(e.into()))?;
     stream
         .write_all(&request)
-        .map_err(|e| classify(io_error(e, kind), false))?;
+        .map_err(|e| classify(io_error(e, kind, url, false), false))?;
 
     let mut response = Exchange::new(limits);
     let mut buf = vec![0u8; 16 * 1024];
@@ -249,12 +297,16 @@ fn exchange(
             .next_wait(clocks.read_timeout, TimeoutKind::Read)
             .map_err(Retry::Fatal)?;
         stream
+            .tcp()
             .set_read_timeout(Some(wait))
             .map_err(|e| Retry::Fatal(e.into()))?;
         let n = match stream.read(&mut buf) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(classify(io_error(e, kind), response.received_any())),
+            Err(e) => {
+                let received_any = response.received_any();
+                return Err(classify(io_error(e, kind, url, received_any), received_any));
+            }
         };
         if let Some(completed) = response.feed(&buf[..n])? {
             return Ok(completed);
@@ -262,11 +314,13 @@ fn exchange(
     }
 }
 
-/// Maps a socket error, turning an expired socket timeout into `Timeout(kind)`.
-fn io_error(e: io::Error, kind: TimeoutKind) -> Error {
+/// Maps a socket error, turning an expired socket timeout into
+/// `Timeout(kind)`, and TLS failures into [`Error::Tls`] (see
+/// `transport.rs`).
+fn io_error(e: io::Error, kind: TimeoutKind, url: &Url, received_any: bool) -> Error {
     match e.kind() {
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout(kind),
-        _ => Error::Io(e),
+        _ => stream_error(e, url.host(), received_any),
     }
 }
 

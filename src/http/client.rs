@@ -3,8 +3,9 @@
 //! It does what [`blocking::Session`](super::blocking::Session) does —
 //! keep-alive pool per `host:port`, one retry of a GET on a connection the
 //! server had closed, redirects with loop detection, connect/read/total
-//! timeouts — but every wait parks the task instead of the thread, so one
-//! thread can have hundreds of downloads in flight.
+//! timeouts, `https://` through the event loop's TLS stream
+//! (`tls/evented.rs`) — but every wait parks the task instead of the
+//! thread, so one thread can have hundreds of downloads in flight.
 //!
 //! The new part is the **pool limit**: at most
 //! [`ClientConfig::pool_limit`] connections exist at once (idle or busy,
@@ -29,6 +30,8 @@ use super::exchange::{
 };
 use super::pool::{Lease, Pool};
 use super::redirect::RedirectTracker;
+use super::transport::{stream_error, Transport};
+use super::url::Scheme;
 use super::{ClientConfig, Error, Response, TimeoutKind, Url};
 
 /// An async HTTP/1.1 client session for tasks on an [`EventLoop`](crate::event_loop::EventLoop).
@@ -81,8 +84,10 @@ struct Inner {
     config: ClientConfig,
     /// The connection pool (see `pool.rs`).
     pool: Rc<Pool>,
-    /// Connections opened, ever.
+    /// TCP connections opened, ever (a TLS connection counts once).
     connections_opened: Cell<u64>,
+    /// TLS handshakes that resumed an earlier session.
+    tls_resumptions: Cell<u64>,
 }
 
 /// Builds a [`Session`]: the [`ClientBuilder`] both clients share.
@@ -105,6 +110,7 @@ impl From<ClientConfig> for Session {
                 pool: Pool::new(config.pool_limit, config.max_idle_per_host),
                 config,
                 connections_opened: Cell::new(0),
+                tls_resumptions: Cell::new(0),
             }),
         }
     }
@@ -130,6 +136,12 @@ impl Session {
     /// TCP connections this session (all clones together) has opened.
     pub fn connections_opened(&self) -> u64 {
         self.inner.connections_opened.get()
+    }
+
+    /// TLS handshakes (all clones together) that resumed an earlier TLS
+    /// session instead of running a full one.
+    pub fn tls_resumptions(&self) -> u64 {
+        self.inner.tls_resumptions.get()
     }
 
     /// Connections open right now, idle or busy (never above the pool limit).
@@ -159,7 +171,7 @@ impl Session {
 
     /// One request, retried once on a fresh connection if a pooled one was stale.
     async fn fetch(&self, url: &Url, deadline: Option<Instant>) -> Result<Response, Error> {
-        let authority = url.authority();
+        let origin = url.origin();
         let mut lease = self.acquire(url, deadline).await?;
         let mut result = self.exchange(&mut lease, url, deadline).await;
         if lease.reused && matches!(result, Err(Retry::Stale(_))) {
@@ -171,7 +183,7 @@ impl Session {
         }
         let completed = result.map_err(Retry::into_error)?;
         if completed.reusable {
-            self.inner.pool.release(lease, authority);
+            self.inner.pool.release(lease, origin);
         }
         Ok(completed.response)
     }
@@ -180,8 +192,8 @@ impl Session {
     /// or a new one once a slot is free. Waiting for the slot counts
     /// against the total timeout.
     async fn acquire(&self, url: &Url, deadline: Option<Instant>) -> Result<Lease, Error> {
-        let authority = url.authority();
-        let slot = self.inner.pool.acquire(&authority);
+        let origin = url.origin();
+        let slot = self.inner.pool.acquire(&origin);
         let mut lease = match deadline {
             None => slot.await,
             Some(deadline) => {
@@ -198,8 +210,40 @@ impl Session {
         Ok(lease)
     }
 
-    /// Opens a connection (the caller already holds a pool slot).
-    async fn connect(&self, url: &Url, deadline: Option<Instant>) -> Result<TcpStream, Error> {
+    /// Opens a connection (the caller already holds a pool slot), and for
+    /// `https://` runs the TLS handshake on it.
+    async fn connect(&self, url: &Url, deadline: Option<Instant>) -> Result<Transport, Error> {
+        let tcp = self.connect_tcp(url, deadline).await?;
+        match url.scheme() {
+            Scheme::Http => Ok(Transport::Plain(tcp)),
+            #[cfg(feature = "tls")]
+            Scheme::Https => {
+                // The handshake counts against the connect timeout, as in curl.
+                let (wait, kind) = next_wait(
+                    deadline,
+                    self.inner.config.connect_timeout,
+                    TimeoutKind::Connect,
+                )?;
+                let handshake =
+                    super::tls::TlsStream::connect(tcp, &self.inner.config.tls, url.host(), kind);
+                let tls = timeout(wait, handshake)
+                    .await
+                    .map_err(|_elapsed| Error::Timeout(kind))??;
+                if tls.resumed() {
+                    let resumed = &self.inner.tls_resumptions;
+                    resumed.set(resumed.get() + 1);
+                }
+                Ok(Transport::Tls(Box::new(tls)))
+            }
+            #[cfg(not(feature = "tls"))]
+            Scheme::Https => Err(Error::UnsupportedScheme {
+                scheme: "https".into(),
+            }),
+        }
+    }
+
+    /// Opens the TCP connection.
+    async fn connect_tcp(&self, url: &Url, deadline: Option<Instant>) -> Result<TcpStream, Error> {
         let authority = url.authority();
         let mut last_error = None;
         for addr in resolve(url)? {
@@ -240,7 +284,7 @@ impl Session {
             next_wait(deadline, read_timeout, TimeoutKind::Read).map_err(Retry::Fatal)?;
         match timeout(wait, stream.write_all(&request)).await {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(Retry::classify(e.into(), false)),
+            Ok(Err(e)) => return Err(Retry::classify(stream_error(e, url.host(), false), false)),
             Err(_elapsed) => return Err(Retry::Fatal(Error::Timeout(kind))),
         }
         let mut response = Exchange::new(self.inner.config.limits);
@@ -251,7 +295,11 @@ impl Session {
             let n = match timeout(wait, stream.read(&mut buf)).await {
                 Ok(Ok(n)) => n,
                 Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Ok(Err(e)) => return Err(Retry::classify(e.into(), response.received_any())),
+                Ok(Err(e)) => {
+                    let received_any = response.received_any();
+                    let error = stream_error(e, url.host(), received_any);
+                    return Err(Retry::classify(error, received_any));
+                }
                 Err(_elapsed) => return Err(Retry::Fatal(Error::Timeout(kind))),
             };
             if let Some(completed) = response.feed(&buf[..n])? {

@@ -36,6 +36,11 @@ pub struct ClientConfig {
     /// Read by the async session only: a blocking session uses one
     /// connection per calling thread.
     pub pool_limit: usize,
+    /// Whom `https://` servers must prove they are: Mozilla's roots by
+    /// default, or a private CA (see [`TlsClientConfig`](super::tls::TlsClientConfig)).
+    /// Clones share one TLS session cache, so their connections resume.
+    #[cfg(feature = "tls")]
+    pub tls: super::tls::TlsClientConfig,
 }
 
 impl Default for ClientConfig {
@@ -48,6 +53,8 @@ impl Default for ClientConfig {
             limits: Limits::default(),
             max_idle_per_host: 100,
             pool_limit: 100,
+            #[cfg(feature = "tls")]
+            tls: super::tls::TlsClientConfig::default(),
         }
     }
 }
@@ -110,6 +117,22 @@ impl<S> ClientBuilder<S> {
     /// Most idle connections kept per `host:port`.
     pub fn max_idle_per_host(mut self, max: usize) -> Self {
         self.config.max_idle_per_host = max;
+        self
+    }
+
+    /// Whom `https://` servers must prove they are (default: Mozilla's roots).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use handspun::http::{blocking, tls::TlsClientConfig};
+    ///
+    /// let session = blocking::Session::builder().tls(TlsClientConfig::webpki_roots()).build();
+    /// assert_eq!(session.connections_opened(), 0);
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, tls: super::tls::TlsClientConfig) -> Self {
+        self.config.tls = tls;
         self
     }
 

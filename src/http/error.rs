@@ -60,6 +60,54 @@ impl fmt::Display for ParseError {
     }
 }
 
+/// Why TLS with a server failed (inside [`Error::Tls`]).
+///
+/// The certificate variants are the ones a user can act on (trust a CA
+/// with `--ca-file`, fix the clock or the certificate, use the right name);
+/// the rest say how the conversation broke.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::http::{Error, TlsError};
+///
+/// let error = Error::Tls { host: "example.test".into(), error: TlsError::UnknownIssuer };
+/// assert!(error.to_string().contains("--ca-file"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TlsError {
+    /// The certificate does not chain to a trusted authority: a private or
+    /// self-signed certificate (trust its CA with `--ca-file`).
+    #[error("the certificate is not signed by a trusted authority (a private CA? pass it with --ca-file)")]
+    UnknownIssuer,
+    /// The certificate's validity ended.
+    #[error("the certificate has expired")]
+    Expired,
+    /// The certificate's validity has not begun yet (or our clock is wrong).
+    #[error("the certificate is not valid yet")]
+    NotValidYet,
+    /// The certificate is valid, but for other host names.
+    #[error("the certificate is not valid for this host name")]
+    WrongHost,
+    /// The certificate was refused for another reason.
+    #[error("the certificate was refused: {0}")]
+    BadCertificate(String),
+    /// The server did not answer in TLS: a plain HTTP server behind an
+    /// `https://` URL.
+    #[error("the server does not speak TLS on this port (a plain http:// server?)")]
+    NotTls,
+    /// The server ended the handshake with an alert.
+    #[error("the server sent the alert `{0}`")]
+    AlertReceived(String),
+    /// The server broke the TLS protocol: garbage records, bad messages.
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    /// The connection ended without TLS's `close_notify` while the
+    /// response was still arriving: an attacker may have cut it short.
+    #[error("the connection closed without close_notify: the response may be truncated")]
+    Truncated,
+}
+
 /// Everything that can go wrong sending a request or reading a message.
 ///
 /// The first group comes from the URL and the network, the second from the
@@ -67,9 +115,16 @@ impl fmt::Display for ParseError {
 /// third from following redirects.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Only `http://` is spoken here; `https://` needs TLS, which handspun
-    /// does not implement.
-    #[error("unsupported URL scheme `{scheme}`: only http:// is supported (no TLS)")]
+    /// A scheme this build does not speak: only `http://`, and `https://`
+    /// when built with the `tls` feature (the default).
+    #[cfg_attr(
+        feature = "tls",
+        error("unsupported URL scheme `{scheme}`: only http:// and https:// are supported")
+    )]
+    #[cfg_attr(
+        not(feature = "tls"),
+        error("unsupported URL scheme `{scheme}`: only http:// is supported (built without the `tls` feature)")
+    )]
     UnsupportedScheme {
         /// The scheme the URL asked for, such as `https`.
         scheme: String,
@@ -100,6 +155,29 @@ pub enum Error {
         /// What the operating system said.
         #[source]
         source: io::Error,
+    },
+    /// TLS with an `https://` server failed: its certificate was refused,
+    /// it did not speak TLS, or the TLS stream broke. What exactly is in
+    /// the [`TlsError`].
+    #[error("TLS with {host} failed: {error}")]
+    Tls {
+        /// The host name the certificate had to match.
+        host: String,
+        /// What went wrong.
+        #[source]
+        error: TlsError,
+    },
+    /// The server answered a plain `http://` request with TLS records: it
+    /// speaks only TLS on that port, and the URL should say `https://`.
+    #[error("the server answered with TLS: try an https:// URL")]
+    UnexpectedTls,
+    /// A certificate, key or CA file could not be loaded.
+    #[error("cannot use {what}: {reason}")]
+    TlsSetup {
+        /// The file or item, such as `CA file ca.pem`.
+        what: String,
+        /// Why not.
+        reason: String,
     },
     /// A clock ran out; which one is in the [`TimeoutKind`].
     #[error("{0} timeout: the server took too long")]

@@ -119,6 +119,11 @@ impl Exchange {
         if bytes.is_empty() {
             self.decoder.feed_eof();
         } else {
+            if !self.received_any && looks_like_tls_record(bytes) {
+                // A TLS server answering our plaintext with a record (an
+                // alert, most likely): the URL should have said https://.
+                return Err(Error::UnexpectedTls);
+            }
             self.received_any = true;
             self.decoder.feed(bytes);
         }
@@ -164,6 +169,12 @@ impl Exchange {
             reusable,
         })
     }
+}
+
+/// Whether `bytes` open like a TLS record: a handshake (22) or alert (21)
+/// content type, then major version 3. No HTTP response starts so.
+fn looks_like_tls_record(bytes: &[u8]) -> bool {
+    matches!(bytes, [21 | 22, 3, ..])
 }
 
 /// Why an exchange failed: `Stale` failures happened before any byte of

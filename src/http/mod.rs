@@ -16,8 +16,9 @@
 //! ```text
 //!   blocking::Session ─┐                        ┌─ server (one task per connection)
 //!   Session (async) ───┴─► exchange ─► codec ◄──┘
-//!                                       ├─ head  (httparse)
-//!                                       └─ body  (Content-Length, chunked, until close)
+//!          │                            ├─ head  (httparse)
+//!          │                            └─ body  (Content-Length, chunked, until close)
+//!          └──────► transport: plain TCP, or TLS (rustls) over TCP ◄── server
 //! ```
 //!
 //! Hostile or broken peers are the normal case for a network program, so
@@ -31,7 +32,9 @@
 //! 2. [`head`] — request and response heads: `httparse` reads them, we write them.
 //! 3. [`body`] — the three body framings and the chunked state machine.
 //! 4. [`codec`] — the sans-I/O decoder that ties heads and bodies together.
-//! 5. [`url`], [`redirect`] and `exchange.rs` — what both clients share.
+//! 5. [`url`], [`redirect`] and `exchange.rs` — what both clients share;
+//!    `transport.rs` — the plain or TLS stream under them, and `tls`
+//!    (feature `tls`, on by default) — rustls as one more sans-I/O layer.
 //! 6. [`blocking`] — the blocking `Session` with its keep-alive pool.
 //! 7. `client.rs` — the async [`Session`]: the same on the event loop, and
 //!    `pool.rs` — its limit on open connections, which many tasks queue for.
@@ -72,11 +75,14 @@ pub mod limits;
 mod pool;
 pub mod redirect;
 pub mod server;
+#[cfg(feature = "tls")]
+pub mod tls;
+mod transport;
 pub mod url;
 
 pub use client::{Session, SessionBuilder};
 pub use config::{ClientBuilder, ClientConfig};
-pub use error::{Error, ParseError, TimeoutKind};
+pub use error::{Error, ParseError, TimeoutKind, TlsError};
 pub use exchange::Response;
 pub use head::{RequestHead, ResponseHead};
 pub use limits::Limits;

@@ -23,7 +23,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::event_loop::net::TcpStream;
+use super::transport::Transport;
 
 /// A limited set of keep-alive connections, shared by one session's tasks.
 pub(crate) struct Pool {
@@ -38,8 +38,8 @@ pub(crate) struct Pool {
 /// What changes as tasks take and return connections.
 #[derive(Default)]
 struct State {
-    /// Idle keep-alive connections by `host:port`.
-    idle: HashMap<String, Vec<TcpStream>>,
+    /// Idle keep-alive connections by origin (`scheme://host:port`).
+    idle: HashMap<String, Vec<Transport>>,
     /// Slots taken: idle connections plus live leases.
     /// Invariant: `open <= limit`.
     open: usize,
@@ -64,7 +64,7 @@ impl State {
 /// A pool slot, and the connection in it.
 pub(crate) struct Lease {
     /// The connection; `None` until the caller opens one.
-    pub(crate) stream: Option<TcpStream>,
+    pub(crate) stream: Option<Transport>,
     /// Whether the connection came from the idle pool (and may be stale).
     pub(crate) reused: bool,
     /// The pool whose slot this is.
@@ -96,12 +96,12 @@ impl Pool {
         self.state.borrow().open
     }
 
-    /// A slot for a connection to `authority`: holding an idle connection
+    /// A slot for a connection to `origin`: holding an idle connection
     /// to it if there is one, else empty for the caller to fill. Waits while
     /// every slot is busy.
-    pub(crate) async fn acquire(self: &Rc<Self>, authority: &str) -> Lease {
+    pub(crate) async fn acquire(self: &Rc<Self>, origin: &str) -> Lease {
         loop {
-            if let Some(lease) = self.try_acquire(authority) {
+            if let Some(lease) = self.try_acquire(origin) {
                 return lease;
             }
             SlotFreed {
@@ -113,9 +113,9 @@ impl Pool {
     }
 
     /// [`acquire`](Self::acquire) without waiting: `None` when every slot is busy.
-    fn try_acquire(self: &Rc<Self>, authority: &str) -> Option<Lease> {
+    fn try_acquire(self: &Rc<Self>, origin: &str) -> Option<Lease> {
         let mut state = self.state.borrow_mut();
-        let stream = if let Some(stream) = state.idle.get_mut(authority).and_then(Vec::pop) {
+        let stream = if let Some(stream) = state.idle.get_mut(origin).and_then(Vec::pop) {
             Some(stream)
         } else if state.open < self.limit {
             state.open += 1;
@@ -137,16 +137,16 @@ impl Pool {
     }
 
     /// Takes back a lease whose connection may carry another request: it
-    /// joins the idle connections of `authority` (or is closed if enough
+    /// joins the idle connections of `origin` (or is closed if enough
     /// are idle), and the oldest waiter gets a look.
-    pub(crate) fn release(&self, mut lease: Lease, authority: String) {
+    pub(crate) fn release(&self, mut lease: Lease, origin: String) {
         let Some(stream) = lease.stream.take() else {
             return;
         };
         lease.released = true;
         let waiter = {
             let mut state = self.state.borrow_mut();
-            let idle = state.idle.entry(authority).or_default();
+            let idle = state.idle.entry(origin).or_default();
             if idle.len() < self.max_idle_per_host {
                 idle.push(stream);
             } else {

@@ -58,7 +58,8 @@ impl RedirectTracker {
     /// [`Error::InvalidRedirect`] without a usable `Location`,
     /// [`Error::RedirectLoop`] for a URL already visited,
     /// [`Error::TooManyRedirects`] past the limit, and the URL errors of
-    /// [`Url::join`] (an `https://` target gives [`Error::UnsupportedScheme`]).
+    /// [`Url::join`] (an `ftp://` target gives [`Error::UnsupportedScheme`],
+    /// and so does `https://` without the `tls` feature).
     pub fn next(&mut self, current: &Url, response: &Response) -> Result<Option<Url>, Error> {
         if !is_redirect(response.status) {
             return Ok(None);

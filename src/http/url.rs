@@ -1,15 +1,65 @@
-//! `http://` URLs: just enough parsing to open a connection and follow a redirect.
+//! `http://` and `https://` URLs: just enough parsing to open a connection and follow a redirect.
 //!
 //! A full URL parser (WHATWG's) handles IDNA, percent-encoding rules and
 //! dot-segment removal; a production client would use one. Here a URL is
 //! four things — scheme, host, port, and the request target (path plus
 //! query) — which is all a client needs to write `GET target HTTP/1.1`.
+//! `https://` parses only when the crate is built with the `tls` feature
+//! (on by default); without it, it is an [`Error::UnsupportedScheme`].
 
 use std::fmt;
 
 use super::Error;
 
-/// A parsed absolute `http://` URL.
+/// Which protocol sits under HTTP: plain TCP, or TLS over TCP.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::http::url::Scheme;
+///
+/// assert_eq!(Scheme::Http.default_port(), 80);
+/// assert_eq!(Scheme::Https.default_port(), 443);
+/// assert_eq!(Scheme::Https.as_str(), "https");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// `http://`: HTTP straight over TCP, port 80 by default.
+    Http,
+    /// `https://`: HTTP over TLS over TCP, port 443 by default.
+    Https,
+}
+
+impl Scheme {
+    /// The port a URL of this scheme means when it names none.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        }
+    }
+
+    /// The scheme as written in a URL, lower case.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
+
+    /// The scheme named `name` (any case), if this build speaks it.
+    fn from_name(name: &str) -> Option<Scheme> {
+        if name.eq_ignore_ascii_case("http") {
+            Some(Scheme::Http)
+        } else if cfg!(feature = "tls") && name.eq_ignore_ascii_case("https") {
+            Some(Scheme::Https)
+        } else {
+            None
+        }
+    }
+}
+
+/// A parsed absolute `http://` or `https://` URL.
 ///
 /// # Examples
 ///
@@ -27,9 +77,11 @@ use super::Error;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Url {
+    /// `http` or `https`.
+    scheme: Scheme,
     /// Host name or IP address; an IPv6 address keeps its brackets.
     host: String,
-    /// TCP port; 80 when the URL names none.
+    /// TCP port; the scheme's default (80 or 443) when the URL names none.
     port: u16,
     /// Path and query, always starting with `/`; the fragment is dropped.
     target: String,
@@ -40,8 +92,8 @@ impl Url {
     ///
     /// # Errors
     ///
-    /// [`Error::UnsupportedScheme`] for any scheme but `http` (notably
-    /// `https`), [`Error::InvalidUrl`] when there is no scheme, no host, a
+    /// [`Error::UnsupportedScheme`] for any scheme but `http` and `https`
+    /// (and for `https` too without the `tls` feature), [`Error::InvalidUrl`] when there is no scheme, no host, a
     /// bad port, user info, or whitespace.
     pub fn parse(input: &str) -> Result<Url, Error> {
         let invalid = |reason| Error::InvalidUrl {
@@ -57,7 +109,7 @@ impl Url {
         let (scheme, rest) = input
             .split_once("://")
             .ok_or_else(|| invalid("missing scheme (expected http://host/path)"))?;
-        if !scheme.eq_ignore_ascii_case("http") {
+        let Some(scheme) = Scheme::from_name(scheme) else {
             if scheme.is_empty()
                 || !scheme
                     .bytes()
@@ -68,21 +120,22 @@ impl Url {
             return Err(Error::UnsupportedScheme {
                 scheme: scheme.to_ascii_lowercase(),
             });
-        }
+        };
         let rest = rest.split('#').next().unwrap_or_default();
         let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
         let (authority, target) = rest.split_at(authority_end);
         if authority.contains('@') {
             return Err(invalid("user info (user@host) is not supported"));
         }
-        let (host, port) =
-            split_host_port(authority).ok_or_else(|| invalid("invalid host or port"))?;
+        let (host, port) = split_host_port(authority, scheme.default_port())
+            .ok_or_else(|| invalid("invalid host or port"))?;
         let target = match target {
             "" => "/".to_string(),
             t if t.starts_with('?') => format!("/{t}"),
             t => t.to_string(),
         };
         Ok(Url {
+            scheme,
             host: host.to_ascii_lowercase(),
             port,
             target,
@@ -100,22 +153,38 @@ impl Url {
     /// The errors of [`Url::parse`] for the resolved URL.
     pub fn join(&self, location: &str) -> Result<Url, Error> {
         let location = location.trim();
+        let scheme = self.scheme.as_str();
         if location.contains("://") {
             Url::parse(location)
         } else if let Some(rest) = location.strip_prefix("//") {
-            Url::parse(&format!("http://{rest}"))
+            Url::parse(&format!("{scheme}://{rest}"))
         } else if location.starts_with('/') {
-            Url::parse(&format!("http://{}{}", self.authority(), location))
+            Url::parse(&format!("{scheme}://{}{}", self.authority(), location))
         } else if location.is_empty() {
             Ok(self.clone())
         } else if location.starts_with('?') {
             let path = self.target.split('?').next().unwrap_or("/");
-            Url::parse(&format!("http://{}{}{}", self.authority(), path, location))
+            Url::parse(&format!(
+                "{scheme}://{}{}{}",
+                self.authority(),
+                path,
+                location
+            ))
         } else {
             let path = self.target.split('?').next().unwrap_or("/");
             let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
-            Url::parse(&format!("http://{}{}{}", self.authority(), dir, location))
+            Url::parse(&format!(
+                "{scheme}://{}{}{}",
+                self.authority(),
+                dir,
+                location
+            ))
         }
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
     }
 
     /// The host, lower-cased; IPv6 addresses keep their brackets.
@@ -123,7 +192,7 @@ impl Url {
         &self.host
     }
 
-    /// The port (80 unless the URL says otherwise).
+    /// The port (the scheme's default, 80 or 443, unless the URL says otherwise).
     pub fn port(&self) -> u16 {
         self.port
     }
@@ -133,14 +202,21 @@ impl Url {
         &self.target
     }
 
-    /// `host:port`, the key of a connection pool and the address to dial.
+    /// `host:port`, the address to dial.
     pub fn authority(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }
 
-    /// The value of the `Host` header: the port is left out when it is 80.
+    /// `scheme://host:port`, the key of a connection pool: a plain and a
+    /// TLS connection to the same address are not interchangeable.
+    pub fn origin(&self) -> String {
+        format!("{}://{}:{}", self.scheme.as_str(), self.host, self.port)
+    }
+
+    /// The value of the `Host` header: the port is left out when it is
+    /// the scheme's default.
     pub fn host_header(&self) -> String {
-        if self.port == 80 {
+        if self.port == self.scheme.default_port() {
             self.host.clone()
         } else {
             self.authority()
@@ -150,13 +226,15 @@ impl Url {
 
 impl fmt::Display for Url {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "http://{}:{}{}", self.host, self.port, self.target)
+        let scheme = self.scheme.as_str();
+        write!(f, "{scheme}://{}:{}{}", self.host, self.port, self.target)
     }
 }
 
-/// Splits `host[:port]` or `[v6]:port`; `None` when the host is empty or the
-/// port is not a number in 1..=65535.
-fn split_host_port(authority: &str) -> Option<(&str, u16)> {
+/// Splits `host[:port]` or `[v6]:port` (`default_port` when none is
+/// given); `None` when the host is empty or the port is not a number in
+/// 1..=65535.
+fn split_host_port(authority: &str, default_port: u16) -> Option<(&str, u16)> {
     let (host, port) = if authority.starts_with('[') {
         let close = authority.find(']')?;
         let (host, rest) = authority.split_at(close + 1);
@@ -174,7 +252,7 @@ fn split_host_port(authority: &str) -> Option<(&str, u16)> {
         return None;
     }
     let port = match port {
-        None | Some("") => 80,
+        None | Some("") => default_port,
         Some(p) if p.bytes().all(|b| b.is_ascii_digit()) => p.parse().ok().filter(|&p| p != 0)?,
         Some(_) => return None,
     };

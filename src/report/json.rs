@@ -1,14 +1,18 @@
 //! The `--json` report: `{"version", "cores", "results": [...]}`, plus
-//! `cpu_bare_threads` when the cpu workload ran with `sync`.
+//! `cpu_bare_threads` when the cpu workload ran with `sync`, and `scale`
+//! with `--scale`.
 //!
 //! The field names are a contract (shared/WORKLOADS.md): tools read them.
 //! Each element of `results` is a serialized [`RunResult`];
-//! `cpu_bare_threads` (beyond the contract) is a serialized [`Yardstick`].
+//! `cpu_bare_threads` (beyond the contract) is a serialized [`Yardstick`];
+//! each element of `scale` (beyond the contract too, listed in
+//! `docs/benchmarks/scale.md`) is a serialized [`ScaleRow`].
 
 use std::path::Path;
 
 use serde::Serialize;
 
+use crate::workloads::scale::ScaleRow;
 use crate::workloads::{RunResult, Yardstick};
 
 /// The whole JSON document.
@@ -23,6 +27,9 @@ pub struct JsonReport<'a> {
     /// The cpu workload on bare threads, if measured.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_bare_threads: Option<&'a Yardstick>,
+    /// The `--scale` rows, if the sweep ran.
+    #[serde(skip_serializing_if = "<[ScaleRow]>::is_empty")]
+    pub scale: &'a [ScaleRow],
 }
 
 impl<'a> JsonReport<'a> {
@@ -33,12 +40,20 @@ impl<'a> JsonReport<'a> {
             cores,
             results,
             cpu_bare_threads: None,
+            scale: &[],
         }
     }
 
     /// Adds the cpu yardstick ([`Comparison::yardstick`](crate::workloads::Comparison::yardstick)).
     pub fn with_yardstick(mut self, yardstick: Option<&'a Yardstick>) -> JsonReport<'a> {
         self.cpu_bare_threads = yardstick;
+        self
+    }
+
+    /// Adds the `--scale` rows ([`Comparison::scale`](crate::workloads::Comparison::scale));
+    /// none leaves the `scale` field out.
+    pub fn with_scale(mut self, scale: &'a [ScaleRow]) -> JsonReport<'a> {
+        self.scale = scale;
         self
     }
 

@@ -13,12 +13,18 @@
 //!    the `--sweep` chart. Behind the `cli` feature: it needs `plotters`.
 //! 5. [`trace`]: the `--trace` Chrome/Perfetto trace, one track per task,
 //!    worker thread or worker process.
+//! 6. [`scale_table`] and [`scale_chart`]: the `--scale` sweep as a table
+//!    and as an SVG of four panels (wall time, peak memory, threads,
+//!    context switches against downloads, one line per model).
 
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "cli")]
 pub mod chart;
 pub mod json;
+#[cfg(feature = "cli")]
+pub mod scale_chart;
+pub mod scale_table;
 pub mod summary;
 pub mod table;
 pub mod trace;

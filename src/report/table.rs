@@ -25,7 +25,7 @@ pub fn seconds(s: f64) -> String {
 }
 
 /// Formats KiB as MiB.
-fn memory(kib: u64) -> String {
+pub(crate) fn memory(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
 
@@ -71,17 +71,27 @@ pub fn render(results: &[RunResult]) -> String {
             ]
         })
         .collect();
-    let widths: Vec<usize> = (0..HEADERS.len())
+    align(HEADERS, rows, TEXT_COLUMNS)
+}
+
+/// Lays out `rows` under `headers`, columns aligned: the first
+/// `text_columns` to the left (words), the others to the right (numbers).
+pub(crate) fn align<const N: usize>(
+    headers: [&str; N],
+    rows: Vec<[String; N]>,
+    text_columns: usize,
+) -> String {
+    let widths: Vec<usize> = (0..N)
         .map(|column| {
             rows.iter()
                 .map(|row| row[column].chars().count())
-                .chain([HEADERS[column].len()])
+                .chain([headers[column].len()])
                 .max()
                 .unwrap_or(0)
         })
         .collect();
     let mut text = String::new();
-    let lines = std::iter::once(HEADERS.map(String::from)).chain(rows);
+    let lines = std::iter::once(headers.map(String::from)).chain(rows);
     for line in lines {
         let mut out = String::new();
         for (column, cell) in line.iter().enumerate() {
@@ -90,7 +100,7 @@ pub fn render(results: &[RunResult]) -> String {
             if column > 0 {
                 out.push_str("  ");
             }
-            if column < TEXT_COLUMNS {
+            if column < text_columns {
                 let _ = write!(out, "{cell}{}", " ".repeat(pad));
             } else {
                 let _ = write!(out, "{}{cell}", " ".repeat(pad));

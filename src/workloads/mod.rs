@@ -24,6 +24,10 @@
 //!    round (the row is the median run), beside a bare-threads
 //!    [`Yardstick`]; [`download`] is `handspun download`.
 //!
+//! 8. [`scale`]: `compare --scale`, the io list as it grows to 100 000
+//!    downloads, and what each model pays: threads and context switches
+//!    ([`usage`]) besides time and memory.
+//!
 //! Supporting pieces: [`result`] (the row type), [`timeline`] (what ran
 //! where, for traces), [`rss`] (peak memory), [`progress`] (how a run
 //! reports that it moves on), [`site`] (the slow site, and what the `io_*`
@@ -66,8 +70,10 @@ pub mod progress;
 pub mod result;
 pub mod rss;
 pub mod runners;
+pub mod scale;
 pub mod site;
 pub mod timeline;
+pub mod usage;
 
 pub use compare::{compare, CompareConfig, Comparison};
 pub use model::{Model, Workload};

@@ -37,6 +37,11 @@ pub fn peak_kib() -> u64 {
     status_field_kib("VmHWM").unwrap_or_else(lifetime_peak_kib)
 }
 
+/// This process's resident memory now, KiB (`VmRSS`; 0 without `/proc`).
+pub fn current_kib() -> u64 {
+    status_field_kib("VmRSS").unwrap_or(0)
+}
+
 /// Reads a `Name:   1234 kB` line of `/proc/self/status`.
 fn status_field_kib(name: &str) -> Option<u64> {
     let status = fs::read_to_string("/proc/self/status").ok()?;

@@ -12,17 +12,17 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::io::io_jobs;
-use crate::http::server::{self, BackgroundServer};
+use crate::http::server::{self, BackgroundServer, ServerConfig, ServerStats};
 
 /// The embedded slow-site server, running on its own thread.
 pub struct SlowSite {
     /// `http://127.0.0.1:PORT`.
     base_url: String,
     /// The running server; dropping it stops it.
-    _server: BackgroundServer,
+    server: BackgroundServer,
 }
 
 impl SlowSite {
@@ -32,18 +32,86 @@ impl SlowSite {
     ///
     /// The operating system's error when the server cannot listen.
     pub fn start() -> io::Result<SlowSite> {
-        let server = server::spawn_background(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+        SlowSite::start_with(ServerConfig::default())
+    }
+
+    /// [`SlowSite::start`] with a server configuration of its own (the
+    /// comparison sets the connection cap from its descriptor budget).
+    ///
+    /// # Errors
+    ///
+    /// As [`SlowSite::start`].
+    pub fn start_with(config: ServerConfig) -> io::Result<SlowSite> {
+        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        let server = server::spawn_background_with(addr, config)?;
         Ok(SlowSite {
             base_url: format!("http://{}", server.addr()),
-            _server: server,
+            server,
         })
     }
 
-    /// `http://127.0.0.1:PORT`, for [`IoJob::url`](super::io::IoJob::url).
+    /// Starts the server over TLS (`compare --tls`), with `config` (its
+    /// `tls` field set here) and a self-signed certificate made once per
+    /// process, which every default client session of the process then
+    /// trusts (see [`set_default_ca_pem`](crate::http::tls::set_default_ca_pem)).
+    ///
+    /// # Errors
+    ///
+    /// The certificate could not be made or trusted, or the server cannot listen.
+    #[cfg(feature = "tls")]
+    pub fn start_tls_with(config: ServerConfig) -> io::Result<SlowSite> {
+        use crate::http::tls::{set_default_ca_pem, SelfSigned, TlsServerConfig};
+        static CERTIFICATE: std::sync::OnceLock<SelfSigned> = std::sync::OnceLock::new();
+
+        let made = match CERTIFICATE.get() {
+            Some(made) => made,
+            None => {
+                let made = TlsServerConfig::self_signed(&["127.0.0.1".into()])
+                    .map_err(io::Error::other)?;
+                CERTIFICATE.get_or_init(|| made)
+            }
+        };
+        set_default_ca_pem(&made.cert_pem).map_err(io::Error::other)?;
+        let config = ServerConfig {
+            tls: Some(made.config.clone()),
+            ..config
+        };
+        let server = server::spawn_background_with(SocketAddr::from(([127, 0, 0, 1], 0)), config)?;
+        Ok(SlowSite {
+            base_url: format!("https://{}", server.addr()),
+            server,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT` (or `https://`), for [`IoJob::url`](super::io::IoJob::url).
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
+
+    /// The server's counters (connections now and at most, requests).
+    pub fn stats(&self) -> &ServerStats {
+        self.server.stats()
+    }
+
+    /// Waits until the server holds no connection, for at most `limit`;
+    /// returns whether it got there. A run's clients are gone when it
+    /// returns, but the server notices each close on its own thread a
+    /// little later: waiting here keeps one run's leftovers out of the
+    /// next run's descriptors and counters.
+    pub fn wait_until_idle(&self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        while ServerStats::get(&self.stats().active) > 0 {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(IDLE_POLL);
+        }
+        true
+    }
 }
+
+/// How often [`SlowSite::wait_until_idle`] looks at the server's count.
+const IDLE_POLL: Duration = Duration::from_millis(1);
 
 /// Why an example could not start.
 #[derive(Debug, thiserror::Error)]

@@ -42,6 +42,20 @@ pub struct ServerConfig {
     /// Request size limits: head size and header count give `431`, the body `413`.
     /// Default: 64 KiB head, 100 headers, 1 MiB body.
     pub limits: Limits,
+    /// Serve HTTPS with this certificate (`serve --tls-cert/--tls-key` or
+    /// `--tls-self-signed`); `None`, the default, serves plain HTTP.
+    #[cfg(feature = "tls")]
+    pub tls: Option<crate::http::tls::TlsServerConfig>,
+}
+
+impl ServerConfig {
+    /// Whether the server speaks TLS.
+    pub fn is_tls(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.tls.is_some();
+        #[cfg(not(feature = "tls"))]
+        false
+    }
 }
 
 impl Default for ServerConfig {
@@ -56,6 +70,8 @@ impl Default for ServerConfig {
                 max_body_bytes: 1024 * 1024,
                 ..Limits::default()
             },
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }

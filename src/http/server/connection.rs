@@ -35,11 +35,11 @@ use std::net::Shutdown as Direction;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use crate::event_loop::net::TcpStream;
 use crate::event_loop::time::{sleep, timeout};
 use crate::http::body::{encode_chunk, encode_last_chunk};
 use crate::http::codec::{Event, RequestDecoder};
 use crate::http::head::RequestHead;
+use crate::http::transport::Transport;
 use crate::http::Error;
 
 use super::idle::{IdleConnections, Idleness};
@@ -82,8 +82,8 @@ enum NoRequest {
 
 /// One connection's state, owned by its task.
 struct Connection<'a> {
-    /// The socket.
-    stream: TcpStream,
+    /// The socket, plain or TLS.
+    stream: Transport,
     /// The request decoder; holds pipelined bytes between requests.
     decoder: RequestDecoder,
     /// Read buffer: allocated when there is something to read, given back
@@ -105,7 +105,7 @@ struct Connection<'a> {
 
 /// Serves one connection until it closes.
 pub(crate) async fn serve(
-    stream: TcpStream,
+    stream: Transport,
     config: &ServerConfig,
     stats: &ServerStats,
     shutdown: &Shutdown,

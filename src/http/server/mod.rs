@@ -21,6 +21,8 @@
 //! 3. This file — binding, the accept loop with its connection cap, graceful
 //!    shutdown, and running the server on a background thread.
 //! 4. [`shutdown`] and `signal.rs` — the stop flag and how SIGINT reaches it.
+//! 5. `tls.rs` — with [`ServerConfig::tls`], the TLS handshake each
+//!    connection runs before `connection.rs` serves it.
 //!
 //! # Hostile clients
 //!
@@ -48,7 +50,8 @@
 //!
 //! This is a teaching server and a benchmark target, and it cuts corners a
 //! public server could not: no `Date` header (RFC 9110 asks origin servers
-//! with a clock to send one), no TLS, no HTTP/2, no per-address connection
+//! with a clock to send one), TLS with one certificate and no reloading
+//! (`tls.rs`), no HTTP/2, no per-address connection
 //! limits (one client may take every slot up to the cap), no `sendfile`
 //! (bodies are generated in memory), and one thread — a production server
 //! runs one such loop per core behind a shared listener (`SO_REUSEPORT`).
@@ -60,6 +63,7 @@ mod idle;
 pub mod routes;
 pub mod shutdown;
 mod signal;
+mod tls;
 
 use std::io::{self, Write as _};
 use std::net::SocketAddr;
@@ -217,14 +221,17 @@ impl Server {
             shared.stats.connection_started();
             let conn_shared = shared.clone();
             drop(spawn_named("http-connection", async move {
-                connection::serve(
-                    stream,
-                    &conn_shared.config,
-                    &conn_shared.stats,
-                    &conn_shared.shutdown,
-                    &conn_shared.idle,
-                )
-                .await;
+                // Plain, or TLS after its handshake (`tls.rs`).
+                if let Some(stream) = tls::accept(stream, &conn_shared.config).await {
+                    connection::serve(
+                        stream,
+                        &conn_shared.config,
+                        &conn_shared.stats,
+                        &conn_shared.shutdown,
+                        &conn_shared.idle,
+                    )
+                    .await;
+                }
                 conn_shared.stats.connection_finished();
                 if conn_shared.shutdown.is_triggered()
                     && ServerStats::get(&conn_shared.stats.active) == 0
@@ -403,7 +410,8 @@ pub fn spawn_background_with(
 }
 
 /// Runs the slow site on `addr` on the calling thread until SIGINT or
-/// SIGTERM, printing `listening on http://ADDR` once it accepts connections.
+/// SIGTERM, printing `listening on http://ADDR` (`https://` with
+/// [`ServerConfig::tls`]) once it accepts connections.
 /// In-flight responses finish before it returns. This is `handspun serve`.
 ///
 /// Call it before the program starts other threads: it blocks the two
@@ -449,9 +457,10 @@ pub fn serve_until_signal_with(addr: SocketAddr, config: ServerConfig) -> io::Re
     signal::block_and_watch(shutdown.clone())?;
     let mut event_loop = EventLoop::new()?;
     event_loop.block_on(async move {
+        let scheme = if config.is_tls() { "https" } else { "http" };
         let server = Server::bind_with(addr, config)?;
         let mut stdout = io::stdout();
-        writeln!(stdout, "listening on http://{}", server.local_addr())?;
+        writeln!(stdout, "listening on {scheme}://{}", server.local_addr())?;
         stdout.flush()?;
         server.run(shutdown).await;
         Ok(())

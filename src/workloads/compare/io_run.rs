@@ -15,6 +15,10 @@ use crate::workloads::site::SlowSite;
 use crate::workloads::timeline::Timeline;
 use crate::workloads::{Model, Workload};
 
+/// The longest wait, between two runs, for the embedded server to notice
+/// that the last run's clients closed their connections.
+pub(super) const SERVER_DRAIN_LIMIT: Duration = Duration::from_secs(5);
+
 /// The thread-pool sizes `--sweep` tries on the io workload.
 pub const SWEEP_WORKERS: [usize; 11] = [1, 2, 3, 4, 5, 6, 8, 10, 16, 32, 64];
 
@@ -35,9 +39,15 @@ pub(super) struct IoRun {
 }
 
 impl IoRun {
-    /// The `--requests` downloads of the tutorial's two sites, on `server`.
+    /// The `--io-tasks` downloads of the tutorial's two sites, on `server`.
     pub(super) fn new(config: &super::CompareConfig, server: &SlowSite) -> IoRun {
-        let jobs = io_jobs(config.requests);
+        IoRun::of_size(config.requests, server)
+    }
+
+    /// `requests` downloads of the tutorial's two sites, alternating, on
+    /// `server`.
+    pub(super) fn of_size(requests: usize, server: &SlowSite) -> IoRun {
+        let jobs = io_jobs(requests);
         IoRun {
             fetches: jobs
                 .iter()
@@ -54,6 +64,7 @@ impl IoRun {
     pub(super) fn run_models(
         &self,
         experiment: &Experiment,
+        server: &SlowSite,
     ) -> Result<Vec<(RunResult, Timeline)>, CompareError> {
         let mut rows = Vec::new();
         let mut sync_wall_s = None;
@@ -61,6 +72,8 @@ impl IoRun {
             let settings = experiment.settings_for(model);
             let offset_us = experiment.now_us();
             let (result, mut timeline) = self.measure(experiment, model, &settings, sync_wall_s)?;
+            // The next run starts with the server's descriptors free.
+            server.wait_until_idle(SERVER_DRAIN_LIMIT);
             if model == Model::Sync {
                 sync_wall_s = Some(result.wall_s);
             }
@@ -98,13 +111,27 @@ impl IoRun {
 
     /// Downloads the list once under `model`, as one phase of the progress
     /// display (labelled e.g. `io / threads ×5`), and makes its row.
-    fn measure(
+    pub(super) fn measure(
         &self,
         experiment: &Experiment,
         model: Model,
         settings: &RunSettings,
         sync_wall_s: Option<f64>,
     ) -> Result<(RunResult, Timeline), CompareError> {
+        let (result, timeline, _) =
+            self.measure_with_growth(experiment, model, settings, sync_wall_s)?;
+        Ok((result, timeline))
+    }
+
+    /// [`measure`](Self::measure), also returning what worker processes
+    /// added to their memory ([`Measured::workers_rss_growth_kib`](runners::Measured::workers_rss_growth_kib)).
+    pub(super) fn measure_with_growth(
+        &self,
+        experiment: &Experiment,
+        model: Model,
+        settings: &RunSettings,
+        sync_wall_s: Option<f64>,
+    ) -> Result<(RunResult, Timeline, u64), CompareError> {
         let label = if model.has_workers() {
             format!("io / {model} ×{}", settings.workers)
         } else {
@@ -130,12 +157,12 @@ impl IoRun {
             |fetched: &Fetched| fetched.checksum,
             |i| self.fetches[i].url.clone(),
         );
-        Ok((result, measured.timeline))
+        Ok((result, measured.timeline, measured.workers_rss_growth_kib))
     }
 
     /// Jobs in flight at most under `model`: 1, W, the connection-pool
     /// limit, W — never more than there are jobs.
-    fn concurrency(&self, model: Model, settings: &RunSettings) -> usize {
+    pub(super) fn concurrency(&self, model: Model, settings: &RunSettings) -> usize {
         let slots = match model {
             Model::Sync => 1,
             Model::EventLoop => settings.pool_limit,

@@ -15,7 +15,12 @@
 //!    median run;
 //! 3. `io_run.rs`: the io rows — every model downloads the list once from
 //!    the embedded slow site (and `--sweep`);
-//! 4. `row.rs`: one measured run (or the median of several) counted into a
+//! 4. [`descriptors`]: the io clients and the embedded server share one
+//!    process's file descriptors; every run is checked to fit before any
+//!    starts, and the server's cap is what the clients leave;
+//! 5. `scale_run.rs`: the `--scale` rows ([`crate::workloads::scale`]) —
+//!    the io list at each size, threads and context switches counted;
+//! 6. `row.rs`: one measured run (or the median of several) counted into a
 //!    [`RunResult`].
 
 #![forbid(unsafe_code)]
@@ -26,14 +31,20 @@ use std::time::Instant;
 use super::progress::Progress;
 use super::result::{RunResult, Yardstick};
 use super::runners::{RunError, RunSettings};
+use super::scale::{scale_concurrency, ScaleRow};
 use super::site::SlowSite;
 use super::timeline::Timeline;
 use super::{Model, Workload};
 use crate::event_loop::SchedulerFactory;
+use crate::http::server::{fd_limits, raise_fd_limit, ServerConfig};
 
 mod cpu_run;
+pub mod descriptors;
 mod io_run;
 mod row;
+mod scale_run;
+
+use descriptors::{DescriptorBudget, DescriptorError};
 
 pub use io_run::SWEEP_WORKERS;
 
@@ -45,9 +56,10 @@ pub struct CompareConfig {
     /// The models, in report order (`sync` always runs first).
     pub models: Vec<Model>,
     /// Pool size for every pool model; `None` means each model's default
-    /// ([`workers_for`]).
+    /// ([`workers_for`]). Set by `--workers`, or by `--concurrency` when
+    /// `--workers` is not given ([`CompareConfig::with_concurrency`]).
     pub workers: Option<usize>,
-    /// Downloads in the io job list (`--requests`).
+    /// Downloads in the io job list (`--io-tasks`, formerly `--requests`).
     pub requests: usize,
     /// Multiplier of the cpu numbers (`--cpu-scale`).
     pub cpu_scale: f64,
@@ -57,6 +69,14 @@ pub struct CompareConfig {
     pub cpu_runs: usize,
     /// Connection-pool limit of the event loop's session (aiohttp's 100).
     pub pool_limit: usize,
+    /// `--concurrency`, as given: it already set `pool_limit` and (unless
+    /// `--workers` did) `workers`; the `--scale` sweep also reads it as
+    /// every model's ceiling ([`scale_concurrency`]).
+    pub concurrency: Option<usize>,
+    /// The `--scale` sweep's sizes (downloads per run); `None`: no sweep.
+    pub scale: Option<Vec<usize>>,
+    /// The models the `--scale` sweep runs, in order.
+    pub scale_models: Vec<Model>,
     /// Whether to record timelines for a trace.
     pub trace: bool,
     /// Whether to also run the io workload under `threads` with each pool
@@ -65,6 +85,10 @@ pub struct CompareConfig {
     /// The scheduler of the `event-loop` model (`--scheduler`; `None`: the
     /// loop's default, oldest-ready). Any `Scheduler`, through a factory.
     pub scheduler: Option<SchedulerFactory>,
+    /// Whether the io workload runs over https (`--tls`): the embedded
+    /// site serves TLS, and each session pays its handshakes.
+    #[cfg(feature = "tls")]
+    pub tls: bool,
 }
 
 impl Default for CompareConfig {
@@ -77,9 +101,14 @@ impl Default for CompareConfig {
             cpu_scale: 1.0,
             cpu_runs: DEFAULT_CPU_RUNS,
             pool_limit: DEFAULT_POOL_LIMIT,
+            concurrency: None,
+            scale: None,
+            scale_models: super::scale::DEFAULT_MODELS.to_vec(),
             trace: false,
             sweep: false,
             scheduler: None,
+            #[cfg(feature = "tls")]
+            tls: false,
         }
     }
 }
@@ -92,6 +121,60 @@ impl CompareConfig {
         self.cpu_scale = 0.2;
         self.cpu_runs = 3;
         self
+    }
+
+    /// `--concurrency C`: the event loop's pool limit, and the pool size of
+    /// the pool models — unless [`workers`](Self::workers) is already set,
+    /// which wins for them (it is the more specific of the two).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use handspun::workloads::CompareConfig;
+    ///
+    /// let config = CompareConfig::default().with_concurrency(50);
+    /// assert_eq!((config.pool_limit, config.workers), (50, Some(50)));
+    /// let config = CompareConfig { workers: Some(4), ..CompareConfig::default() };
+    /// let config = config.with_concurrency(50);
+    /// assert_eq!((config.pool_limit, config.workers), (50, Some(4)));
+    /// ```
+    pub fn with_concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = Some(concurrency);
+        self.pool_limit = concurrency;
+        self.workers = self.workers.or(Some(concurrency));
+        self
+    }
+
+    /// Raises the descriptor limit to the hard one and checks that every io
+    /// run of this comparison fits in it, client and embedded server
+    /// together ([`descriptors`]). [`compare`] calls it first; a command
+    /// line calls it too, to refuse bad arguments before anything runs.
+    ///
+    /// # Errors
+    ///
+    /// [`DescriptorError`] for the first run that cannot fit.
+    pub fn descriptor_budget(&self) -> Result<DescriptorBudget, DescriptorError> {
+        let limit = raise_fd_limit()
+            .or_else(|_| fd_limits().map(|(soft, _)| soft))
+            .unwrap_or(1024);
+        let mut budget = DescriptorBudget::new(limit);
+        let cores = cores();
+        if self.workloads.contains(&Workload::Io) {
+            for &model in &self.models {
+                let slots = match model {
+                    Model::Sync => 1,
+                    Model::EventLoop => self.pool_limit,
+                    _ => workers_for(model, self.workers, cores),
+                };
+                budget.add(model, slots.min(self.requests).max(1))?;
+            }
+        }
+        if let Some(largest) = self.scale.iter().flatten().copied().max() {
+            for &model in &self.scale_models {
+                budget.add(model, scale_concurrency(model, largest, self.concurrency))?;
+            }
+        }
+        Ok(budget)
     }
 }
 
@@ -158,6 +241,8 @@ pub struct Comparison {
     pub sweep: Vec<RunResult>,
     /// The cpu workload on bare threads, when cpu ran with `sync`.
     pub yardstick: Option<Yardstick>,
+    /// The `--scale` rows, smallest size first (empty unless asked for).
+    pub scale: Vec<ScaleRow>,
 }
 
 /// Why a comparison stopped.
@@ -169,18 +254,24 @@ pub enum CompareError {
     /// The embedded slow-site server could not start.
     #[error("could not start the embedded slow-site server: {0}")]
     Server(#[source] std::io::Error),
+    /// An io run cannot fit in the process's file descriptors.
+    #[error(transparent)]
+    Descriptors(#[from] DescriptorError),
 }
 
 /// Runs the comparison.
 ///
 /// # Errors
 ///
-/// [`CompareError`] when a runtime or the server cannot start. Jobs that
-/// fail do not stop it: they are counted and kept in each row's `errors`.
+/// [`CompareError`] when a runtime or the server cannot start, or (before
+/// anything runs) when an io run cannot fit in the descriptor limit. Jobs
+/// that fail do not stop it: they are counted and kept in each row's
+/// `errors`.
 pub fn compare(
     config: &CompareConfig,
     progress: Arc<dyn Progress>,
 ) -> Result<Comparison, CompareError> {
+    let budget = config.descriptor_budget()?;
     let experiment = Experiment::new(config, progress);
     // cpu runs first, in a process that has not grown yet: forking a
     // worker copies the parent's page tables, and after the io runs (five
@@ -194,15 +285,31 @@ pub fn compare(
     let mut io = io_run::IoRows::default();
     let runs_io = config.workloads.contains(&Workload::Io);
     if runs_io || config.sweep {
-        let server = SlowSite::start().map_err(CompareError::Server)?;
+        let server_config = ServerConfig {
+            max_connections: budget.server_cap(),
+            ..ServerConfig::default()
+        };
+        #[cfg(feature = "tls")]
+        let server = if config.tls {
+            SlowSite::start_tls_with(server_config)
+        } else {
+            SlowSite::start_with(server_config)
+        };
+        #[cfg(not(feature = "tls"))]
+        let server = SlowSite::start_with(server_config);
+        let server = server.map_err(CompareError::Server)?;
         let jobs = io_run::IoRun::new(config, &server);
         if runs_io {
-            io.rows = jobs.run_models(&experiment)?;
+            io.rows = jobs.run_models(&experiment, &server)?;
         }
         if config.sweep {
             io.sweep = jobs.run_sweep(&experiment)?;
         }
     }
+    let scale = match &config.scale {
+        Some(sizes) => scale_run::run(&experiment, sizes, budget.server_cap())?,
+        None => Vec::new(),
+    };
     // The tutorial tells the story io first, then cpu.
     let (results, timelines) = io.rows.into_iter().chain(cpu.rows).unzip();
     Ok(Comparison {
@@ -211,6 +318,7 @@ pub fn compare(
         timelines,
         sweep: io.sweep,
         yardstick: cpu.yardstick,
+        scale,
     })
 }
 

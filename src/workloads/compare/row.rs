@@ -130,6 +130,7 @@ mod tests {
             outcomes: vec![Ok(1), outcome],
             connections_opened: None,
             peak_rss_kib: 1,
+            workers_rss_growth_kib: 0,
             timeline: Timeline::default(),
         }
     }

@@ -30,6 +30,9 @@ use crate::workloads::rss;
 use crate::workloads::timeline::{Mark, Span, Timeline};
 use crate::workloads::Model;
 
+/// How many tasks the gathering task spawns before it yields the loop.
+const SPAWN_BATCH: usize = 1024;
+
 /// Builds the loop, spawns one task per job (named `task N`), awaits them
 /// in order, and turns the loop's trace into the timeline. A poll that
 /// holds the thread for `slow_poll_threshold` or more (`None`: the loop's
@@ -57,17 +60,22 @@ where
         source,
     })?;
     let outcomes = event_loop.block_on(async {
-        let handles: Vec<_> = (0..count)
-            .map(|i| {
-                let progress = Arc::clone(&settings.progress);
-                let work = job(i);
-                event_loop::spawn_named(format!("task {i}"), async move {
-                    let outcome = work.await;
-                    progress.advance(1);
-                    outcome
-                })
-            })
-            .collect();
+        let mut handles = Vec::with_capacity(count);
+        for i in 0..count {
+            let progress = Arc::clone(&settings.progress);
+            let work = job(i);
+            handles.push(event_loop::spawn_named(format!("task {i}"), async move {
+                let outcome = work.await;
+                progress.advance(1);
+                outcome
+            }));
+            // Spawning 100 000 tasks in one poll would hold the loop while
+            // the first ones could already run: hand the thread over now
+            // and then.
+            if (i + 1) % SPAWN_BATCH == 0 {
+                event_loop::yield_now().await;
+            }
+        }
         let mut outcomes = Vec::with_capacity(count);
         for handle in handles {
             outcomes.push(match handle.await {
@@ -82,6 +90,7 @@ where
         outcomes,
         connections_opened: None,
         peak_rss_kib: rss::peak_kib(),
+        workers_rss_growth_kib: 0,
         timeline: timeline_of(&event_loop.take_trace(), start),
     })
 }
@@ -103,12 +112,23 @@ pub(super) fn run_cpu(numbers: &[u64], settings: &RunSettings) -> Result<Measure
 /// One task per download, all sharing one session. A slow poll here would
 /// be a real fault (a download must never block the loop), so the loop's
 /// default threshold stays.
+///
+/// The session keeps every connection of its pool for reuse (as many idle
+/// as the pool allows): with thousands of downloads, a connection closed
+/// and reopened per download would leave a port in `TIME_WAIT` each time
+/// and run out of them. And it sets no total timeout: with 100 000 tasks
+/// gathered at once, the last ones wait their turn for a pool slot for
+/// most of the run, as the thread pool's last jobs wait in its queue,
+/// where no timeout runs either. The connect and read timeouts still bound
+/// every wait on the network.
 pub(super) fn run_fetches(
     fetches: &[Fetch],
     settings: &RunSettings,
 ) -> Result<Measured<Fetched>, RunError> {
     let session = http::Session::builder()
         .pool_limit(settings.pool_limit)
+        .max_idle_per_host(settings.pool_limit)
+        .total_timeout(None)
         .build();
     let list: Rc<[Fetch]> = fetches.into();
     let mut measured = run_tasks(settings, None, fetches.len(), |i| {

@@ -62,6 +62,11 @@ pub struct Measured<T> {
     pub connections_opened: Option<u64>,
     /// Peak resident memory, KiB (see `super::rss`).
     pub peak_rss_kib: u64,
+    /// What worker processes added to their memory after their first job
+    /// began, KiB, summed over the workers: each one's peak less its
+    /// resident memory then, which is mostly pages shared with the parent
+    /// (0 for the models without worker processes).
+    pub workers_rss_growth_kib: u64,
     /// What ran where (empty unless [`RunSettings::trace`]).
     pub timeline: Timeline,
 }

@@ -47,6 +47,8 @@ struct Report<T> {
     ended_unix_us: u64,
     /// The worker process's peak RSS so far, KiB.
     peak_kib: u64,
+    /// The worker process's RSS when its first job began, KiB.
+    start_kib: u64,
 }
 
 fn unix_us() -> u64 {
@@ -65,11 +67,19 @@ fn report<T>(value: T, opened: u64, began_unix_us: u64) -> Report<T> {
         ended_unix_us: unix_us(),
         // The worker was forked for this run and never resets its mark.
         peak_kib: rss::lifetime_peak_kib(),
+        start_kib: START_KIB.with(|start| *start),
     }
+}
+
+thread_local! {
+    /// This worker process's RSS when it first looked: at its first job,
+    /// before the job ran. Mostly the parent's pages, shared since the fork.
+    static START_KIB: u64 = rss::current_kib();
 }
 
 /// Runs in a worker: one `cpu_bound`.
 fn cpu_job(n: u64) -> Report<Result<u64, String>> {
+    START_KIB.with(|_| ());
     let began = unix_us();
     let value = cpu_bound(n);
     report(Ok(value), 0, began)
@@ -82,6 +92,7 @@ thread_local! {
 
 /// Runs in a worker: one download with the process's own session.
 fn fetch_job(fetch: Fetch) -> Report<Result<Fetched, String>> {
+    START_KIB.with(|_| ());
     let began = unix_us();
     let (value, opened) = SESSION.with(|session| fetch_blocking(session, &fetch));
     report(value, opened, began)
@@ -118,6 +129,7 @@ where
     let mut outcomes = Vec::with_capacity(handles.len());
     let mut opened = 0;
     let mut worker_peaks: HashMap<u32, u64> = HashMap::new();
+    let mut worker_growth: HashMap<u32, u64> = HashMap::new();
     let mut timeline = Timeline::default();
     for (i, handle) in handles.into_iter().enumerate() {
         let outcome = match handle.join() {
@@ -125,6 +137,8 @@ where
                 opened += report.opened;
                 let peak = worker_peaks.entry(report.pid).or_default();
                 *peak = (*peak).max(report.peak_kib);
+                let growth = worker_growth.entry(report.pid).or_default();
+                *growth = (*growth).max(report.peak_kib.saturating_sub(report.start_kib));
                 if settings.trace {
                     timeline.spans.push(Span {
                         track: report.worker.map_or_else(
@@ -153,6 +167,7 @@ where
             outcomes,
             connections_opened: None,
             peak_rss_kib: peak,
+            workers_rss_growth_kib: worker_growth.values().sum(),
             timeline,
         },
         opened,

@@ -41,6 +41,7 @@ fn one_after_another<J, T>(
         outcomes,
         connections_opened: None,
         peak_rss_kib: rss::peak_kib(),
+        workers_rss_growth_kib: 0,
         timeline,
     }
 }

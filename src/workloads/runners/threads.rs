@@ -117,6 +117,7 @@ where
         outcomes,
         connections_opened: None,
         peak_rss_kib: rss::peak_kib(),
+        workers_rss_growth_kib: 0,
         timeline,
     })
 }

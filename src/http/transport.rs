@@ -1,0 +1,142 @@
+//! The byte pipe under HTTP: a plain TCP socket, or TLS over one.
+//!
+//! The HTTP code reads and writes plaintext and does not care which it
+//! has: `http://` gets [`Transport::Plain`], `https://` gets
+//! [`Transport::Tls`] (see [`tls`](super::tls)). An enum rather than a
+//! trait object: two cases, known here, matched in a few lines.
+//! [`BlockingTransport`] is the same for the blocking client.
+
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+
+use crate::event_loop::net::TcpStream;
+
+use super::Error;
+
+/// An event-loop connection, plain or TLS; used by the async client and the server.
+#[derive(Debug)]
+pub(crate) enum Transport {
+    /// `http://`: bytes straight on the socket.
+    Plain(TcpStream),
+    /// `https://`: records, sealed and opened by rustls.
+    #[cfg(feature = "tls")]
+    Tls(Box<super::tls::TlsStream>),
+}
+
+impl Transport {
+    /// Reads plaintext; `Ok(0)` at a clean end of stream.
+    pub(crate) async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Transport::Plain(tcp) => tcp.read(buf).await,
+            #[cfg(feature = "tls")]
+            Transport::Tls(tls) => tls.read(buf).await,
+        }
+    }
+
+    /// Writes all of `buf`.
+    pub(crate) async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Transport::Plain(tcp) => tcp.write_all(buf).await,
+            #[cfg(feature = "tls")]
+            Transport::Tls(tls) => tls.write_all(buf).await,
+        }
+    }
+
+    /// Completes when a read would not wait.
+    pub(crate) async fn readable(&mut self) -> io::Result<()> {
+        match self {
+            Transport::Plain(tcp) => tcp.readable().await,
+            #[cfg(feature = "tls")]
+            Transport::Tls(tls) => tls.readable().await,
+        }
+    }
+
+    /// Shuts a direction down (for TLS, writing sends `close_notify` first).
+    pub(crate) fn shutdown(&mut self, how: Shutdown) -> io::Result<()> {
+        match self {
+            Transport::Plain(tcp) => tcp.shutdown(how),
+            #[cfg(feature = "tls")]
+            Transport::Tls(tls) => tls.shutdown(how),
+        }
+    }
+}
+
+/// A blocking client connection, plain or TLS.
+#[derive(Debug)]
+pub(crate) enum BlockingTransport {
+    /// `http://`.
+    Plain(std::net::TcpStream),
+    /// `https://`.
+    #[cfg(feature = "tls")]
+    Tls(Box<super::tls::BlockingTlsStream>),
+}
+
+impl BlockingTransport {
+    /// The socket under it (for timeouts and the idle check).
+    pub(crate) fn tcp(&self) -> &std::net::TcpStream {
+        match self {
+            BlockingTransport::Plain(tcp) => tcp,
+            #[cfg(feature = "tls")]
+            BlockingTransport::Tls(tls) => tls.tcp(),
+        }
+    }
+}
+
+impl Read for BlockingTransport {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            BlockingTransport::Plain(tcp) => tcp.read(buf),
+            #[cfg(feature = "tls")]
+            BlockingTransport::Tls(tls) => tls.read(buf),
+        }
+    }
+}
+
+impl Write for BlockingTransport {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            BlockingTransport::Plain(tcp) => tcp.write(buf),
+            #[cfg(feature = "tls")]
+            BlockingTransport::Tls(tls) => tls.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            BlockingTransport::Plain(tcp) => tcp.flush(),
+            #[cfg(feature = "tls")]
+            BlockingTransport::Tls(tls) => tls.flush(),
+        }
+    }
+}
+
+/// Turns a failed read or write of an exchange with `host` into an
+/// [`Error`]. TLS failures come out typed; a TLS stream that ended without
+/// `close_notify` is [`TlsError::Truncated`](super::TlsError::Truncated)
+/// once part of the response had arrived, and an ordinary
+/// [`Error::ConnectionClosed`] before (a stale keep-alive connection, which
+/// a GET may retry). Timeouts are the caller's to sort first.
+pub(crate) fn stream_error(e: io::Error, host: &str, received_any: bool) -> Error {
+    #[cfg(feature = "tls")]
+    {
+        use super::TlsError;
+        if let Some(error) = super::tls::io_tls_error(&e) {
+            return Error::Tls {
+                host: host.to_string(),
+                error,
+            };
+        }
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            return if received_any {
+                Error::Tls {
+                    host: host.to_string(),
+                    error: TlsError::Truncated,
+                }
+            } else {
+                Error::ConnectionClosed
+            };
+        }
+    }
+    let _ = (host, received_any);
+    Error::Io(e)
+}
