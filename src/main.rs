@@ -326,7 +326,7 @@ fn usage_error(subcommand: &str, message: String) -> ! {
 
 /// Stops with a usage error if an output file's folder does not exist,
 /// before minutes of measuring are spent.
-fn check_output_folders(paths: &[&Option<PathBuf>]) {
+fn check_output_folders(subcommand: &str, paths: &[&Option<PathBuf>]) {
     for path in paths.iter().filter_map(|p| p.as_ref()) {
         let folder = match path.parent() {
             Some(folder) if !folder.as_os_str().is_empty() => folder,
@@ -338,7 +338,7 @@ fn check_output_folders(paths: &[&Option<PathBuf>]) {
                 path.display(),
                 folder.display()
             );
-            usage_error("compare", message);
+            usage_error(subcommand, message);
         }
     }
 }
@@ -361,7 +361,7 @@ fn check_workers_apply(subcommand: &str, workers: Option<usize>, models: &[Model
 }
 
 fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
-    check_output_folders(&[&args.json, &args.plot, &args.trace]);
+    check_output_folders("compare", &[&args.json, &args.plot, &args.trace]);
     let mut config = CompareConfig::default();
     if args.quick {
         config = config.quick();
@@ -414,6 +414,12 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
         usage_error(
             "compare",
             "--scheduler chooses the event loop's scheduler, but event-loop is not among the models; add it to --models or drop --scheduler".to_string(),
+        );
+    }
+    if let Some(scheduler) = &args.scheduler {
+        eprintln!(
+            "the event-loop model runs under the {} scheduler",
+            scheduler.name()
         );
     }
     config.scheduler = args.scheduler;
@@ -520,7 +526,7 @@ fn write_charts(
 fn run_lab(args: LabArgs) -> Result<ExitCode, String> {
     use handspun::lab::Lab;
 
-    check_output_folders(&[&args.json, &args.plot]);
+    check_output_folders("lab", &[&args.json, &args.plot]);
     let mut lab = Lab::new().seed(args.seed);
     if !args.schedulers.is_empty() {
         lab = lab.select(&args.schedulers).map_err(|e| e.to_string())?;

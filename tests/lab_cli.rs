@@ -160,3 +160,14 @@ fn compare_runs_the_event_loop_under_the_named_scheduler() {
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("event-loop"));
 }
+
+#[test]
+fn an_output_folder_that_does_not_exist_exits_2_under_lab_usage() {
+    let output = handspun(&["lab", "--json", "/no/such/folder/lab.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("/no/such/folder") && stderr.contains("handspun lab"),
+        "{stderr}"
+    );
+}
