@@ -112,6 +112,16 @@ impl Contender {
     }
 
     /// The name the lab shows and the command line selects by.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use handspun::event_loop::OldestReady;
+    /// use handspun::lab::Contender;
+    ///
+    /// let fifo = Contender::new("fifo", "first in, first out", |_| Box::new(OldestReady::new()));
+    /// assert_eq!((fifo.name(), fifo.about()), ("fifo", "first in, first out"));
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -124,6 +124,17 @@ impl Lab {
     }
 
     /// Enters one more scheduler (after those already entered).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use handspun::event_loop::FairShare;
+    /// use handspun::lab::{Contender, Lab};
+    ///
+    /// let again = Contender::new("fair-again", "a second FairShare", |_| Box::new(FairShare::new()));
+    /// let lab = Lab::new().enter(again);
+    /// assert_eq!(lab.scheduler_names().last().map(String::as_str), Some("fair-again"));
+    /// ```
     pub fn enter(mut self, contender: Contender) -> Lab {
         self.contenders.push(contender);
         self
@@ -134,6 +145,15 @@ impl Lab {
     /// # Errors
     ///
     /// [`LabError::UnknownScheduler`], listing the names there are.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use handspun::lab::Lab;
+    ///
+    /// let lab = Lab::new().select(&["pct", "priority"]).unwrap();
+    /// assert_eq!(lab.scheduler_names(), ["pct", "priority"]);
+    /// ```
     pub fn select<S: AsRef<str>>(mut self, names: &[S]) -> Result<Lab, LabError> {
         let mut chosen = Vec::with_capacity(names.len());
         for name in names {
@@ -189,6 +209,18 @@ impl Lab {
     /// # Errors
     ///
     /// [`LabError::Failed`] for the first pair that did not finish.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use handspun::lab::{Lab, Scenario};
+    ///
+    /// let report = Lab::new().scenarios(&[Scenario::PriorityInversion]).run().unwrap();
+    /// let strict = report.figures("priority", Scenario::PriorityInversion).unwrap();
+    /// let fifo = report.figures("oldest-ready", Scenario::PriorityInversion).unwrap();
+    /// // Strict priority starves the lock's low-priority holder.
+    /// assert!(strict.max_ready_wait > fifo.max_ready_wait);
+    /// ```
     pub fn run(&self) -> Result<LabReport, LabError> {
         let mut rows = Vec::new();
         for &scenario in &self.scenarios {
