@@ -13,7 +13,10 @@ use crate::event_loop::{TraceEvent, TraceKind};
 ///
 /// A *ready stretch* is one span during which a task was ready but not
 /// running: from its spawn, or from its wake-up (or the end of the poll in
-/// which it woke itself), to the start of its next poll.
+/// which it woke itself), to the start of its next poll. A task whose timer
+/// is due is not ready until the loop parks and fires the timer: that
+/// lateness belongs to the loop's batch, not to the scheduler, and is not
+/// counted here.
 ///
 /// # Examples
 ///
