@@ -74,6 +74,7 @@
 //!                 ├──────────────────► threadpool
 //!                 └──────────────────► procpool
 //!                               sim ──► event_loop
+//!                        lab ──► sim
 //! ```
 //!
 //! The three runtimes never import one another. A pool's job handle is a
@@ -87,6 +88,7 @@
 
 pub mod event_loop;
 pub mod http;
+pub mod lab;
 pub mod procpool;
 pub mod report;
 pub mod sim;

@@ -4,7 +4,8 @@
 //! - `handspun compare`: every workload under every model, as a table, with
 //!   optional JSON, SVG chart, sweep and trace;
 //! - `handspun serve`: the slow-site server alone;
-//! - `handspun download`: fetch URLs with one model.
+//! - `handspun download`: fetch URLs with one model;
+//! - `handspun lab`: score schedulers on standard scenarios, in virtual time.
 //!
 //! Bad arguments exit with status 2 and a message saying what to type
 //! instead (clap's usage errors do that; our own value parsers feed it).
@@ -53,6 +54,32 @@ enum Command {
     /// Prints `Read N from URL` per page and `Downloaded M in S seconds`.
     /// Exit status 1 if any download failed.
     Download(DownloadArgs),
+    /// Score event-loop schedulers on standard scenarios, in virtual time.
+    ///
+    /// Every figure is exact and the same on every machine: the scenarios
+    /// run on the simulated loop, where work moves a virtual clock.
+    Lab(LabArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct LabArgs {
+    /// A scheduler to run (repeatable; default: every built-in):
+    /// oldest-ready, newest-ready, priority, fair-share, random, pct.
+    #[arg(long = "scheduler", value_name = "NAME", value_parser = parse_lab_scheduler)]
+    schedulers: Vec<String>,
+    /// A scenario to run (repeatable; default: all): mixed, fan-out,
+    /// greedy, priority-inversion, io-burst, timers.
+    #[arg(long = "scenario", value_name = "NAME", value_parser = parse_lab_scenario)]
+    scenarios: Vec<handspun::lab::Scenario>,
+    /// The seed of the seeded schedulers (random, pct).
+    #[arg(long, value_name = "S", default_value = "0")]
+    seed: u64,
+    /// Write the figures as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write an SVG chart to FILE.svg.
+    #[arg(long, value_name = "FILE.svg", value_parser = parse_svg_path)]
+    plot: Option<PathBuf>,
 }
 
 /// `serve`'s HTTPS options (feature `tls`).
@@ -155,6 +182,10 @@ struct CompareArgs {
     /// Also run the io workload with 1 to 64 threads and chart it.
     #[arg(long)]
     sweep: bool,
+    /// The event-loop model's scheduler: oldest-ready (the default),
+    /// newest-ready, priority or fair-share.
+    #[arg(long, value_name = "NAME", value_parser = parse_scheduler)]
+    scheduler: Option<handspun::event_loop::SchedulerFactory>,
     /// Run the io workload over https (the embedded site serves TLS with a
     /// certificate made at start): what handshakes cost each model.
     #[arg(long)]
@@ -223,6 +254,24 @@ fn parse_svg_path(text: &str) -> Result<PathBuf, String> {
     }
 }
 
+/// A built-in lab scheduler's name (the error lists them).
+fn parse_lab_scheduler(text: &str) -> Result<String, String> {
+    handspun::lab::Lab::new()
+        .select(&[text])
+        .map(|_| text.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// A built-in event-loop scheduler's name (the error lists them).
+fn parse_scheduler(text: &str) -> Result<handspun::event_loop::SchedulerFactory, String> {
+    handspun::event_loop::SchedulerFactory::builtin(text).map_err(|e| e.to_string())
+}
+
+/// A lab scenario's name (the error lists them).
+fn parse_lab_scenario(text: &str) -> Result<handspun::lab::Scenario, String> {
+    handspun::lab::scenario(text).map_err(|e| e.to_string())
+}
+
 fn parse_positive(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
@@ -251,6 +300,7 @@ fn main() -> ExitCode {
             tls,
         } => run_serve(addr, max_connections, tls),
         Command::Download(args) => run_download(args),
+        Command::Lab(args) => run_lab(args),
     };
     match outcome {
         Ok(code) => code,
@@ -276,7 +326,7 @@ fn usage_error(subcommand: &str, message: String) -> ! {
 
 /// Stops with a usage error if an output file's folder does not exist,
 /// before minutes of measuring are spent.
-fn check_output_folders(paths: &[&Option<PathBuf>]) {
+fn check_output_folders(subcommand: &str, paths: &[&Option<PathBuf>]) {
     for path in paths.iter().filter_map(|p| p.as_ref()) {
         let folder = match path.parent() {
             Some(folder) if !folder.as_os_str().is_empty() => folder,
@@ -288,7 +338,7 @@ fn check_output_folders(paths: &[&Option<PathBuf>]) {
                 path.display(),
                 folder.display()
             );
-            usage_error("compare", message);
+            usage_error(subcommand, message);
         }
     }
 }
@@ -311,7 +361,7 @@ fn check_workers_apply(subcommand: &str, workers: Option<usize>, models: &[Model
 }
 
 fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
-    check_output_folders(&[&args.json, &args.plot, &args.trace]);
+    check_output_folders("compare", &[&args.json, &args.plot, &args.trace]);
     let mut config = CompareConfig::default();
     if args.quick {
         config = config.quick();
@@ -360,6 +410,19 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
     }
     config.trace = args.trace.is_some();
     config.sweep = args.sweep;
+    if args.scheduler.is_some() && !config.models.contains(&Model::EventLoop) {
+        usage_error(
+            "compare",
+            "--scheduler chooses the event loop's scheduler, but event-loop is not among the models; add it to --models or drop --scheduler".to_string(),
+        );
+    }
+    if let Some(scheduler) = &args.scheduler {
+        eprintln!(
+            "the event-loop model runs under the {} scheduler",
+            scheduler.name()
+        );
+    }
+    config.scheduler = args.scheduler;
     if let Err(error) = config.descriptor_budget() {
         usage_error("compare", error.to_string());
     }
@@ -458,6 +521,33 @@ fn write_charts(
         eprintln!("wrote {}", sweep_path.display());
     }
     Ok(())
+}
+
+fn run_lab(args: LabArgs) -> Result<ExitCode, String> {
+    use handspun::lab::Lab;
+
+    check_output_folders("lab", &[&args.json, &args.plot]);
+    let mut lab = Lab::new().seed(args.seed);
+    if !args.schedulers.is_empty() {
+        lab = lab.select(&args.schedulers).map_err(|e| e.to_string())?;
+    }
+    if !args.scenarios.is_empty() {
+        lab = lab.scenarios(&args.scenarios);
+    }
+    let report = lab.run().map_err(|e| e.to_string())?;
+    print!("{}", report.table());
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report.to_json()).map_err(|e| e.to_string())?;
+        std::fs::write(path, text + "\n")
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    if let Some(path) = &args.plot {
+        std::fs::write(path, report.svg())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_serve(

@@ -43,6 +43,7 @@ fn settings(workers: usize, trace: bool, progress: Arc<Counter>) -> RunSettings 
         pool_limit: DEFAULT_POOL_LIMIT,
         trace,
         progress,
+        scheduler: None,
     }
 }
 

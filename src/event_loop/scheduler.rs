@@ -15,6 +15,8 @@
 //!   run the `custom_scheduler` example to watch it happen.
 //! - [`Priority`]: the highest [`TaskMeta::priority`] first, oldest-ready
 //!   among equals. Low priorities can starve while high ones stay busy.
+//! - [`FairShare`](super::FairShare) (in `fair_share.rs`): the least thread
+//!   time first, newcomers placed at the queue's floor — CFS's vruntime.
 //!
 //! Writing your own takes a few lines: see `examples/custom_scheduler.rs`.
 //! The kit for it: [`Keyed`](super::Keyed) (a ready task with a sort key, for
@@ -219,6 +221,33 @@ pub trait Scheduler {
     /// Whether no task is queued.
     fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// A boxed scheduler is a scheduler, so a policy chosen at run time (by
+/// name, from a factory) goes wherever a concrete one does.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::event_loop::{NewestReady, OldestReady, Scheduler};
+///
+/// let lifo = true;
+/// let chosen: Box<dyn Scheduler> =
+///     if lifo { Box::new(NewestReady::new()) } else { Box::new(OldestReady::new()) };
+/// assert!(chosen.is_empty());
+/// ```
+impl<S: Scheduler + ?Sized> Scheduler for Box<S> {
+    fn push(&mut self, task: ReadyTask, meta: TaskMeta) {
+        (**self).push(task, meta);
+    }
+
+    fn pop(&mut self) -> Option<ReadyTask> {
+        (**self).pop()
+    }
+
+    fn len(&self) -> usize {
+        (**self).len()
     }
 }
 

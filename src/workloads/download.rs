@@ -85,6 +85,7 @@ pub fn download(
         pool_limit: DEFAULT_POOL_LIMIT,
         trace: false,
         progress: Arc::clone(&progress),
+        scheduler: None,
     };
     progress.start(&format!("download / {model}"), fetches.len() as u64);
     let measured = runners::run_fetches(model, &fetches, &settings)?;

@@ -35,6 +35,7 @@ use super::scale::{scale_concurrency, ScaleRow};
 use super::site::SlowSite;
 use super::timeline::Timeline;
 use super::{Model, Workload};
+use crate::event_loop::SchedulerFactory;
 use crate::http::server::{fd_limits, raise_fd_limit, ServerConfig};
 
 mod cpu_run;
@@ -81,6 +82,9 @@ pub struct CompareConfig {
     /// Whether to also run the io workload under `threads` with each pool
     /// size of [`SWEEP_WORKERS`].
     pub sweep: bool,
+    /// The scheduler of the `event-loop` model (`--scheduler`; `None`: the
+    /// loop's default, oldest-ready). Any `Scheduler`, through a factory.
+    pub scheduler: Option<SchedulerFactory>,
     /// Whether the io workload runs over https (`--tls`): the embedded
     /// site serves TLS, and each session pays its handshakes.
     #[cfg(feature = "tls")]
@@ -102,6 +106,7 @@ impl Default for CompareConfig {
             scale_models: super::scale::DEFAULT_MODELS.to_vec(),
             trace: false,
             sweep: false,
+            scheduler: None,
             #[cfg(feature = "tls")]
             tls: false,
         }
@@ -360,6 +365,7 @@ impl<'a> Experiment<'a> {
             pool_limit: self.config.pool_limit,
             trace: self.config.trace,
             progress: Arc::clone(&self.progress),
+            scheduler: self.config.scheduler.clone(),
         }
     }
 

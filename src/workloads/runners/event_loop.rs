@@ -52,6 +52,9 @@ where
     if let Some(threshold) = slow_poll_threshold {
         builder = builder.slow_poll_threshold(threshold);
     }
+    if let Some(scheduler) = &settings.scheduler {
+        builder = builder.scheduler(scheduler.build());
+    }
     let mut event_loop = builder.build().map_err(|source| RunError::Start {
         model: Model::EventLoop,
         source,

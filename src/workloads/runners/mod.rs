@@ -28,6 +28,7 @@ use super::fetch::{Fetch, Fetched};
 use super::progress::Progress;
 use super::timeline::Timeline;
 use super::Model;
+use crate::event_loop::SchedulerFactory;
 
 mod event_loop;
 mod processes;
@@ -45,6 +46,9 @@ pub struct RunSettings {
     pub trace: bool,
     /// Told about every finished job.
     pub progress: Arc<dyn Progress>,
+    /// The event loop's scheduler (`None`: the loop's default,
+    /// oldest-ready). Only the `event-loop` model reads it.
+    pub scheduler: Option<SchedulerFactory>,
 }
 
 /// What a run measured, before the comparison adds ideal times and ratios.
