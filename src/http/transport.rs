@@ -4,6 +4,13 @@
 //! has: `http://` gets [`Transport::Plain`], `https://` gets
 //! [`Transport::Tls`] (see [`tls`](super::tls)). An enum rather than a
 //! trait object: two cases, known here, matched in a few lines.
+//!
+//! The TLS cases box their futures (`Box::pin`): a future of an async fn
+//! is as large as its largest case, and rustls's record state would
+//! otherwise make every plain connection's task larger too — every idle
+//! one of them (`docs/benchmarks/http.md`, "Many connections on one
+//! thread"). A plain connection pays nothing; a TLS one, an allocation per
+//! call, beside a record's encryption.
 //! [`BlockingTransport`] is the same for the blocking client.
 
 use std::io::{self, Read, Write};
@@ -29,7 +36,7 @@ impl Transport {
         match self {
             Transport::Plain(tcp) => tcp.read(buf).await,
             #[cfg(feature = "tls")]
-            Transport::Tls(tls) => tls.read(buf).await,
+            Transport::Tls(tls) => Box::pin(tls.read(buf)).await,
         }
     }
 
@@ -38,7 +45,7 @@ impl Transport {
         match self {
             Transport::Plain(tcp) => tcp.write_all(buf).await,
             #[cfg(feature = "tls")]
-            Transport::Tls(tls) => tls.write_all(buf).await,
+            Transport::Tls(tls) => Box::pin(tls.write_all(buf)).await,
         }
     }
 
@@ -47,7 +54,7 @@ impl Transport {
         match self {
             Transport::Plain(tcp) => tcp.readable().await,
             #[cfg(feature = "tls")]
-            Transport::Tls(tls) => tls.readable().await,
+            Transport::Tls(tls) => Box::pin(tls.readable()).await,
         }
     }
 

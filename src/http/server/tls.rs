@@ -27,7 +27,9 @@ use super::ServerConfig;
 pub(super) async fn accept(tcp: TcpStream, config: &ServerConfig) -> Option<Transport> {
     #[cfg(feature = "tls")]
     if let Some(tls) = &config.tls {
-        return handshake(tcp, tls, config).await;
+        // Boxed: the handshake's state (rustls's buffers) would otherwise
+        // be part of every connection task, plain ones and idle ones too.
+        return Box::pin(handshake(tcp, tls, config)).await;
     }
     let _ = config;
     Some(Transport::Plain(tcp))
