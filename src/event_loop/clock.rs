@@ -129,12 +129,6 @@ fn instant_nanos() -> u64 {
     u64::try_from(origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// The span between two coarse readings (zero if the clock seemed to go back).
-#[inline]
-pub(crate) fn span(from: u64, to: u64) -> Duration {
-    Duration::from_nanos(to.saturating_sub(from))
-}
-
 /// Time for a simulated loop: it moves only when the loop moves it (to the
 /// next timer, when every task waits) or when a task says it computed for a
 /// while (`sim::work`). Loop thread only.

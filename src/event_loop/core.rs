@@ -38,7 +38,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::budget;
 use super::clock::VirtualClock;
@@ -481,6 +481,6 @@ fn meta_of(header: &Header) -> TaskMeta {
         ready_since: header.ready_since_precise.get(),
         priority: header.priority,
         polls: header.polls.get(),
-        busy: header.busy.get(),
+        busy: Duration::from_nanos(header.busy_ns.get()),
     }
 }

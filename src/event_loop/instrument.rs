@@ -27,7 +27,7 @@
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
-use super::clock::{self, PollClock};
+use super::clock::PollClock;
 use super::core::Ending;
 use super::driver::Driver;
 use super::stats::{bump, Counters, Stats, TaskStats};
@@ -152,13 +152,15 @@ impl Instruments {
     #[inline]
     pub(crate) fn poll_started(&self, header: &Header) -> PollTimer {
         let started_ns = self.clock_now_ns.get();
-        let waited = clock::span(header.ready_since_ns.get(), started_ns);
-        header.ready_wait.set(header.ready_wait.get() + waited);
-        if waited > header.longest_ready_wait.get() {
-            header.longest_ready_wait.set(waited);
+        let waited_ns = started_ns.saturating_sub(header.ready_since_ns.get());
+        header
+            .ready_wait_ns
+            .set(header.ready_wait_ns.get() + waited_ns);
+        if waited_ns > header.longest_ready_wait_ns.get() {
+            header.longest_ready_wait_ns.set(waited_ns);
         }
         let total_wait = &self.counters.ready_wait;
-        total_wait.set(total_wait.get() + waited);
+        total_wait.set(total_wait.get() + Duration::from_nanos(waited_ns));
         header.polls.set(header.polls.get() + 1);
         bump(&self.counters.polls);
         self.record(header, TraceKind::PollStart);
@@ -172,8 +174,9 @@ impl Instruments {
     pub(crate) fn poll_finished(&self, header: &Header, timer: PollTimer) {
         let ended_ns = self.driver.poll_clock_ns();
         self.clock_now_ns.set(ended_ns);
-        let took = clock::span(timer.started_ns, ended_ns);
-        header.busy.set(header.busy.get() + took);
+        let took_ns = ended_ns.saturating_sub(timer.started_ns);
+        header.busy_ns.set(header.busy_ns.get() + took_ns);
+        let took = Duration::from_nanos(took_ns);
         let total_busy = &self.counters.busy;
         total_busy.set(total_busy.get() + took);
         if took >= self.slow_poll_threshold {

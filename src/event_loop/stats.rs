@@ -65,9 +65,9 @@ impl TaskStats {
             name: header.name.as_deref().map(str::to_string),
             state: header.state.get(),
             polls: header.polls.get(),
-            busy: header.busy.get(),
-            ready_wait: header.ready_wait.get(),
-            longest_ready_wait: header.longest_ready_wait.get(),
+            busy: Duration::from_nanos(header.busy_ns.get()),
+            ready_wait: Duration::from_nanos(header.ready_wait_ns.get()),
+            longest_ready_wait: Duration::from_nanos(header.longest_ready_wait_ns.get()),
         }
     }
 }
