@@ -1,6 +1,6 @@
 //! Model checks of the concurrent parts: the local queue, the injection
-//! queue, the parker, and the idle/search protocol. `loom` runs each test
-//! body under every interleaving of its threads (up to a preemption bound)
+//! queue, the parker, and the idle/search protocol. `loom` explores every
+//! interleaving of each test body's threads (up to a preemption bound)
 //! and fails on a lost item, a duplicate, or a deadlock (every thread
 //! asleep: the symptom of a lost wake-up).
 //!
