@@ -221,7 +221,10 @@ mod io {
                 "{model}"
             );
             assert!(outcomes[2].as_ref().unwrap_err().contains("500"), "{model}");
-            assert!(outcomes[3].is_err(), "{model}: https is not supported");
+            assert!(
+                outcomes[3].is_err(),
+                "{model}: nothing listens on port 1 (and without the tls feature, https is refused)"
+            );
         }
     }
 }
