@@ -78,7 +78,8 @@
 //!    ([`Keyed`], a ready task with a sort key, for heap-based policies) and
 //!    `options.rs` ([`TaskOptions`]: spawn with a name and a priority).
 //! 3. `core.rs` — the run loop: one turn, step by step; then `budget.rs` —
-//!    the operation budget each poll gets, so that no task keeps the thread.
+//!    the operation budget each poll gets, so that no task keeps the thread;
+//!    and `yield_now.rs`, the one-line way a task gives way on its own.
 //! 4. `waker.rs` and `context.rs` — how a wake-up finds its way back, from
 //!    this thread or another.
 //! 5. `reactor.rs` and `net.rs` — sockets that wait instead of blocking.
