@@ -6,7 +6,7 @@
 //! Timing a scheduling policy on a real machine measures the machine as
 //! much as the policy: on a shared two-core virtual machine, runs move by
 //! tens of percent. The lab measures on the simulated loop ([`crate::sim`])
-//! instead. A scenario's tasks compute with [`sim::work`](crate::sim::work),
+//! instead. A scenario's tasks compute with [`sim::work`],
 //! which moves the virtual clock as if they had computed, and wait on
 //! timers, channels and joins; nothing else takes time. So each figure —
 //! makespan, polls, ready-wait, fairness, starvation — depends on the
