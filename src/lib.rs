@@ -89,6 +89,7 @@
 pub mod event_loop;
 pub mod http;
 pub mod lab;
+pub mod per_core;
 pub mod procpool;
 pub mod report;
 pub mod sim;

@@ -193,6 +193,7 @@ pub use self::yield_now::{yield_now, YieldNow};
 pub(crate) use self::clock::VirtualClock;
 use self::core::Core;
 pub(crate) use self::driver::{Stuck, TooLong};
+pub(crate) use self::task::panic_message;
 
 use self::driver::Driver;
 use self::instrument::{Instruments, Settings};

@@ -82,6 +82,8 @@ pub use fd_limit::{
 };
 pub use shutdown::Shutdown;
 
+pub(crate) use signal::block_and_watch;
+
 use idle::IdleConnections;
 use shutdown::{race, Either};
 
@@ -155,7 +157,16 @@ impl Server {
     ///
     /// Outside a running event loop.
     pub fn bind_with(addr: SocketAddr, config: ServerConfig) -> io::Result<Server> {
-        let listener = TcpListener::bind(addr)?;
+        Server::from_listener(TcpListener::bind(addr)?, config)
+    }
+
+    /// A server on a listener bound elsewhere (one of several sharing a
+    /// port, for [`crate::per_core`]).
+    ///
+    /// # Errors
+    ///
+    /// The listener's address cannot be read.
+    pub fn from_listener(listener: TcpListener, config: ServerConfig) -> io::Result<Server> {
         let addr = listener.local_addr()?;
         Ok(Server {
             listener,
