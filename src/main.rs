@@ -46,6 +46,13 @@ enum Command {
         /// limit allows, raised to its hard limit at start).
         #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
         max_connections: Option<usize>,
+        /// Which runtime serves: one event loop on one thread, or one loop
+        /// per core, each with its own listener on the address.
+        #[arg(long, value_enum, default_value = "single")]
+        runtime: ServeRuntime,
+        /// How many loops `--runtime per-core` runs (default: one per core).
+        #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
+        threads: Option<usize>,
         #[command(flatten)]
         tls: ServeTls,
     },
@@ -80,6 +87,16 @@ struct LabArgs {
     /// Write an SVG chart to FILE.svg.
     #[arg(long, value_name = "FILE.svg", value_parser = parse_svg_path)]
     plot: Option<PathBuf>,
+}
+
+/// `serve --runtime`: which runtime runs the server. Adding one is a
+/// variant here and an arm in `run_serve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ServeRuntime {
+    /// One event loop on one thread (`--threads` does not apply).
+    Single,
+    /// One event loop per core, each with its own `SO_REUSEPORT` listener.
+    PerCore,
 }
 
 /// `serve`'s HTTPS options (feature `tls`).
@@ -297,8 +314,10 @@ fn main() -> ExitCode {
         Command::Serve {
             addr,
             max_connections,
+            runtime,
+            threads,
             tls,
-        } => run_serve(addr, max_connections, tls),
+        } => run_serve(addr, max_connections, runtime, threads, tls),
         Command::Download(args) => run_download(args),
         Command::Lab(args) => run_lab(args),
     };
@@ -553,9 +572,18 @@ fn run_lab(args: LabArgs) -> Result<ExitCode, String> {
 fn run_serve(
     addr: std::net::SocketAddr,
     max_connections: Option<usize>,
+    runtime: ServeRuntime,
+    threads: Option<usize>,
     tls: ServeTls,
 ) -> Result<ExitCode, String> {
     use handspun::http::server::{raise_fd_limit, serve_until_signal_with, ServerConfig};
+
+    if threads.is_some() && runtime == ServeRuntime::Single {
+        usage_error(
+            "serve",
+            "--threads sets how many loops a multi-threaded runtime runs, but the single runtime is one loop on one thread; add --runtime per-core or drop --threads".into(),
+        );
+    }
 
     // Raised before the default cap is read from it.
     raise_fd_limit().map_err(|e| format!("cannot raise the file-descriptor limit: {e}"))?;
@@ -564,7 +592,15 @@ fn run_serve(
         config.max_connections = cap;
     }
     serve_tls(&mut config, tls, addr)?;
-    serve_until_signal_with(addr, config).map_err(|e| format!("cannot serve on {addr}: {e}"))?;
+    let served = match runtime {
+        ServeRuntime::Single => serve_until_signal_with(addr, config),
+        ServeRuntime::PerCore => {
+            let loops = threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+            handspun::per_core::serve::serve_until_signal(addr, config, loops)
+        }
+    };
+    served.map_err(|e| format!("cannot serve on {addr}: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
 
