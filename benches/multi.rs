@@ -12,6 +12,25 @@
 //! `mt_spawn_remote` runs *inside a task* (spawned from `block_on`), so its
 //! spawns and wakes come from a worker, as in a server.
 //!
+//! `handspun_per_core` runs [`handspun::per_core::Runtime`] with 2 loops
+//! (pinned where allowed), the body inside a task on loop 0
+//! (`Runtime::block_on`), written the per-core way: work is split between
+//! the loops up front, spawns from inside a task stay on its loop
+//! (`event_loop::spawn`), and only what must cross does (`Handle::spawn_on`,
+//! channels). It is in every group:
+//!
+//! - `mt_spawn_many`, `mt_yield_many`: each loop spawns half the tasks
+//!   locally (loop 1's half through one cross-loop spawn of a coordinator);
+//! - `mt_spawn_remote`: round-robin `spawn` from the bench thread, joined
+//!   from it;
+//! - `mt_ping_pong`: ping on loop 0, pong on loop 1, across loops through
+//!   the single loop's channels;
+//! - `mt_chained_spawn`: the chain stays on loop 0 (a chain is sequential:
+//!   a second loop has nothing to do, and hopping loops would measure the
+//!   inbox instead);
+//! - `mt_tcp_echo`: one `SO_REUSEPORT` listener and echo server per loop,
+//!   half of the clients on each loop.
+//!
 //! Run: `cargo bench --bench multi` (results and the ratios in
 //! `docs/multi_thread.md`).
 
@@ -19,6 +38,8 @@ use std::hint::black_box;
 use std::net::SocketAddr;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use handspun::event_loop;
+use handspun::per_core::{self, Handle};
 use handspun::stealing::Runtime;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -89,6 +110,57 @@ fn handspun_runtime() -> Runtime {
         .expect("handspun stealing runtime")
 }
 
+fn per_core_runtime() -> per_core::Runtime {
+    per_core::Runtime::builder()
+        .loops(WORKERS)
+        .build()
+        .expect("handspun per-core runtime")
+}
+
+/// The handle of the per-core runtime the calling task runs on.
+fn here() -> Handle {
+    Handle::current().expect("inside a per-core task")
+}
+
+/// Benchmarks `<group>/handspun_per_core`: `body` runs inside a task on
+/// loop 0 of a 2-loop per-core runtime, once per iteration.
+fn bench_per_core<M, Fut>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    body: M,
+) where
+    M: Fn() -> Fut + Send + Clone + 'static,
+    Fut: std::future::Future<Output = ()> + 'static,
+{
+    let runtime = per_core_runtime();
+    group.bench_function("handspun_per_core", |b| {
+        b.iter(|| runtime.block_on(body.clone()).unwrap())
+    });
+}
+
+/// Runs `part` on loop 1 (through one cross-loop spawn) and on this loop,
+/// and waits for both: half of the work on each loop.
+async fn on_both_loops<M, Fut>(part: M)
+where
+    M: Fn() -> Fut + Send + Clone + 'static,
+    Fut: std::future::Future<Output = ()> + 'static,
+{
+    let other = here().spawn_on(1, part.clone()).unwrap();
+    part().await;
+    other.await.unwrap();
+}
+
+/// Spawns a task that spawns the next on the same loop, `left` deep; the
+/// last one sends on `done`.
+fn per_core_chain(left: usize, done: event_loop::channel::oneshot::Sender<()>) {
+    if left == 0 {
+        done.send(()).unwrap();
+    } else {
+        drop(event_loop::spawn(
+            async move { per_core_chain(left - 1, done) },
+        ));
+    }
+}
+
 fn tokio_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(WORKERS)
@@ -130,6 +202,16 @@ fn mt_spawn_many(c: &mut Criterion) {
             black_box(handle.await.unwrap());
         }
     });
+    bench_per_core(&mut group, || {
+        on_both_loops(|| async {
+            let handles: Vec<_> = (0..SPAWN_MANY / WORKERS)
+                .map(|i| event_loop::spawn(async move { black_box(i) }))
+                .collect();
+            for handle in handles {
+                black_box(handle.await.unwrap());
+            }
+        })
+    });
     group.finish();
 }
 
@@ -151,6 +233,18 @@ fn mt_spawn_remote(c: &mut Criterion) {
         })
     });
     drop(runtime);
+    let per_core = per_core_runtime();
+    group.bench_function("handspun_per_core", |b| {
+        b.iter(|| {
+            let handles: Vec<_> = (0..SPAWN_MANY)
+                .map(|i| per_core.spawn(move || async move { black_box(i) }))
+                .collect();
+            for handle in handles {
+                black_box(handle.join().unwrap());
+            }
+        })
+    });
+    drop(per_core);
     let tokio = tokio_runtime();
     group.bench_function("tokio", |b| {
         b.iter(|| {
@@ -183,6 +277,22 @@ fn mt_yield_many(c: &mut Criterion) {
         for handle in handles {
             handle.await.unwrap();
         }
+    });
+    bench_per_core(&mut group, || {
+        on_both_loops(|| async {
+            let handles: Vec<_> = (0..YIELD_TASKS / WORKERS)
+                .map(|_| {
+                    event_loop::spawn(async {
+                        for _ in 0..YIELDS {
+                            event_loop::yield_now().await;
+                        }
+                    })
+                })
+                .collect();
+            for handle in handles {
+                handle.await.unwrap();
+            }
+        })
     });
     group.finish();
 }
@@ -217,6 +327,36 @@ fn mt_ping_pong(c: &mut Criterion) {
             pong.await.unwrap();
         }
     });
+    bench_per_core(&mut group, || async {
+        use event_loop::channel::mpsc;
+        let pairs: Vec<_> = (0..PING_PONG_PAIRS)
+            .map(|_| {
+                let (to_pong, mut pong_inbox) = mpsc::channel::<usize>(1);
+                let (to_ping, mut ping_inbox) = mpsc::channel::<usize>(1);
+                // Pong on loop 1, ping here on loop 0: every message crosses.
+                let pong = here()
+                    .spawn_on(1, move || async move {
+                        while let Some(n) = pong_inbox.recv().await {
+                            to_ping.send(n + 1).await.unwrap();
+                        }
+                    })
+                    .unwrap();
+                let ping = event_loop::spawn(async move {
+                    let mut n = 0;
+                    for _ in 0..PING_PONGS {
+                        to_pong.send(n).await.unwrap();
+                        n = ping_inbox.recv().await.unwrap();
+                    }
+                    n
+                });
+                (ping, pong)
+            })
+            .collect();
+        for (ping, pong) in pairs {
+            assert_eq!(ping.await.unwrap(), PING_PONGS);
+            pong.await.unwrap();
+        }
+    });
     group.finish();
 }
 
@@ -226,6 +366,11 @@ fn mt_chained_spawn(c: &mut Criterion) {
     bench_on_both!(group, {
         let (done, finished) = rt::oneshot::channel();
         rt::chain(CHAIN_DEPTH, done);
+        finished.await.unwrap();
+    });
+    bench_per_core(&mut group, || async {
+        let (done, finished) = event_loop::channel::oneshot::channel();
+        per_core_chain(CHAIN_DEPTH, done);
         finished.await.unwrap();
     });
     group.finish();
@@ -274,7 +419,58 @@ fn mt_tcp_echo(c: &mut Criterion) {
         }
         server.await.unwrap();
     });
+    bench_per_core(&mut group, move || async move {
+        // One listener per loop on one port; the kernel spreads the
+        // connections, so each server accepts until it is stopped.
+        let mut listeners = per_core::bind_reuseport(any_port, WORKERS).unwrap();
+        let addr = listeners[0].local_addr().unwrap();
+        let remote_server = here()
+            .spawn_on(1, {
+                let listener = listeners.pop().unwrap();
+                move || echo_server(listener)
+            })
+            .unwrap();
+        let local_server = event_loop::spawn(echo_server(listeners.pop().unwrap()));
+        on_both_loops(move || async move {
+            let clients: Vec<_> = (0..ECHO_CONNECTIONS / WORKERS)
+                .map(|_| event_loop::spawn(echo_client(addr)))
+                .collect();
+            for client in clients {
+                client.await.unwrap();
+            }
+        })
+        .await;
+        remote_server.abort();
+        local_server.abort();
+    });
     group.finish();
+}
+
+/// Accepts on `listener` (one loop's share of the port) until aborted;
+/// one echo task per connection.
+async fn echo_server(listener: std::net::TcpListener) {
+    let listener = event_loop::net::TcpListener::from_std(listener).unwrap();
+    loop {
+        let (mut conn, _) = listener.accept().await.unwrap();
+        drop(event_loop::spawn(async move {
+            conn.set_nodelay(true).unwrap();
+            let mut buf = [0u8; ECHO_BYTES];
+            while conn.read_exact(&mut buf).await.is_ok() {
+                conn.write_all(&buf).await.unwrap();
+            }
+        }));
+    }
+}
+
+/// One client: connects to `addr` and makes its round trips.
+async fn echo_client(addr: SocketAddr) {
+    let mut client = event_loop::net::TcpStream::connect(addr).await.unwrap();
+    client.set_nodelay(true).unwrap();
+    let mut buf = [7u8; ECHO_BYTES];
+    for _ in 0..ECHO_ROUND_TRIPS {
+        client.write_all(&buf).await.unwrap();
+        client.read_exact(&mut buf).await.unwrap();
+    }
 }
 
 criterion_group!(
