@@ -63,7 +63,7 @@ fn shutdown_with_tasks_in_flight_aborts_them_on_their_loops() {
 fn dropping_the_runtime_stops_it_too() {
     within_limit(|| {
         let rt = runtime(3);
-        let stuck = rt.spawn(|| std::future::pending::<()>());
+        let stuck = rt.spawn(std::future::pending::<()>);
         let finished = rt.spawn(|| async { "done" });
         assert_eq!(finished.join(), Ok("done"));
         drop(rt);
