@@ -19,6 +19,10 @@
 //! Abort is a flag plus a wake of the task: the loop's thread drops the
 //! future at its next poll, so a `!Send` future is only ever touched by the
 //! thread that built it.
+//!
+//! Since the wrapper catches the panic, the loop itself sees every such
+//! task return: its [`Stats`](crate::event_loop::Stats) count a panicked
+//! or aborted per-core task as finished normally. The handle tells which.
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
