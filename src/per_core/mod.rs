@@ -27,18 +27,22 @@
 //!   one loop.
 //!
 //! ```text
-//!        spawn_on(0) / spawn        clients ──► kernel (SO_REUSEPORT hash)
-//!              │                                 │              │
-//!        ┌─────┴──────┐                          ▼              ▼
-//!        ▼            ▼                     listener 0     listener 1
-//!   [inbox 0]    [inbox 1]                       │              │
-//!        │            │                          ▼              ▼
-//!   ┌────▼───────────────┐   ┌──────────────────────┐
-//!   │ loop 0 (CPU 0)     │   │ loop 1 (CPU 1)       │
-//!   │ ready queue, epoll,│   │ ready queue, epoll,  │
-//!   │ timers: its own    │   │ timers: its own      │
-//!   └────────────────────┘   └──────────────────────┘
-//!         nothing shared between the loops; a task never moves
+//!  any thread ─ spawn_on(0) ─► [inbox 0]        [inbox 1] ◄─ spawn_on(1) ─ any thread
+//!                                  │ eventfd  eventfd │
+//!                                  ▼                  ▼
+//!                     ┌──────────────────┐  ┌──────────────────┐
+//!                     │ loop 0 — CPU 0   │  │ loop 1 — CPU 1   │
+//!                     │ ready queue,     │  │ ready queue,     │
+//!                     │ epoll, timers    │  │ epoll, timers    │
+//!                     │ listener 0 :P    │  │ listener 1 :P    │
+//!                     └──────────────────┘  └──────────────────┘
+//!                                  ▲                  ▲
+//!                                  └───── kernel ─────┘
+//!                          (SO_REUSEPORT: a hash picks one)
+//!                                         ▲
+//!                                      clients
+//!
+//!         nothing is shared between the loops; a task never moves
 //! ```
 //!
 //! That is the model of nginx's worker processes (one event loop each,
