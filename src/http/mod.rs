@@ -74,7 +74,9 @@ pub mod head;
 pub mod limits;
 mod pool;
 pub mod redirect;
+mod runtime;
 pub mod server;
+pub mod stealing;
 #[cfg(feature = "tls")]
 pub mod tls;
 mod transport;

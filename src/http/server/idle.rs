@@ -20,12 +20,14 @@
 //! Each idle connection holds an [`IdleGuard`]: it is in the set from
 //! [`IdleConnections::enter`] until the guard drops (the first byte arrived,
 //! a timeout, a close), and its [`IdleGuard::evicted`] future completes if
-//! the server chooses it. The set lives on the server's one thread, so it
-//! needs no lock.
+//! the server chooses it. The set is behind a `Mutex`: never contended on
+//! the single loop, and shared by the workers on the work-stealing runtime.
+//! There, a connection can turn busy on one worker while another evicts it;
+//! the eviction then wakes nobody, and that one newcomer is admitted over
+//! the cap (a shortcut: a production server would count the slot back).
 
-use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::event_loop::channel::oneshot;
 
@@ -42,23 +44,40 @@ pub(crate) enum Idleness {
 /// The idle connections of one server, in eviction order.
 #[derive(Default)]
 pub(crate) struct IdleConnections {
+    /// Locked briefly, never across `.await`.
+    state: Mutex<Waiting>,
+}
+
+/// The idle connections and the next sequence number.
+#[derive(Default)]
+struct Waiting {
     /// Keyed by class, then by when the connection turned idle (a counter,
     /// so the smallest key is the one to evict); the sender wakes its
     /// connection's [`IdleGuard::evicted`].
-    waiting: RefCell<BTreeMap<(Idleness, u64), oneshot::Sender<()>>>,
+    waiting: BTreeMap<(Idleness, u64), oneshot::Sender<()>>,
     /// The next key's sequence number.
-    next: Cell<u64>,
+    next: u64,
 }
 
 impl IdleConnections {
+    /// The set, even if a panicking thread poisoned the lock (each update
+    /// is one map operation).
+    fn lock(&self) -> MutexGuard<'_, Waiting> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// A connection turns idle; it stays in the set until the guard drops.
-    pub(crate) fn enter(self: &Rc<Self>, class: Idleness) -> IdleGuard {
-        let key = (class, self.next.get());
-        self.next.set(key.1 + 1);
+    pub(crate) fn enter(self: &Arc<Self>, class: Idleness) -> IdleGuard {
         let (sender, receiver) = oneshot::channel();
-        self.waiting.borrow_mut().insert(key, sender);
+        let key = {
+            let mut state = self.lock();
+            let key = (class, state.next);
+            state.next += 1;
+            state.waiting.insert(key, sender);
+            key
+        };
         IdleGuard {
-            set: Rc::clone(self),
+            set: Arc::clone(self),
             key,
             evicted: receiver,
         }
@@ -68,11 +87,11 @@ impl IdleConnections {
     /// if no connection is idle.
     pub(crate) fn evict_one(&self) -> bool {
         loop {
-            let first = self.waiting.borrow_mut().pop_first();
+            let first = self.lock().waiting.pop_first();
             let Some((_, sender)) = first else {
                 return false;
             };
-            // Sent outside the borrow: the send wakes the connection's task.
+            // Sent outside the lock: the send wakes the connection's task.
             if sender.send(()).is_ok() {
                 return true;
             }
@@ -83,7 +102,7 @@ impl IdleConnections {
 /// One connection's place in the [`IdleConnections`]; leaves it on drop.
 pub(crate) struct IdleGuard {
     /// The set it is in.
-    set: Rc<IdleConnections>,
+    set: Arc<IdleConnections>,
     /// Its key there.
     key: (Idleness, u64),
     /// Completes when the server chooses this connection to close.
@@ -104,6 +123,6 @@ impl IdleGuard {
 
 impl Drop for IdleGuard {
     fn drop(&mut self) {
-        self.set.waiting.borrow_mut().remove(&self.key);
+        self.set.lock().waiting.remove(&self.key);
     }
 }
