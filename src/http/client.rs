@@ -177,9 +177,8 @@ struct Inner<R: Runtime> {
 impl<R: Runtime> Client<R> {
     /// A client with `config`'s pool, timeouts and limits.
     pub(crate) fn new(config: ClientConfig) -> Client<R> {
-        // On the single loop nothing here is `Send` (the sockets are not),
-        // and the `Arc` is only there because the stealing runtime needs it.
-        #[allow(clippy::arc_with_non_send_sync)]
+        // An `Arc` for the stealing runtime's sake; on the single loop the
+        // client is not `Send` anyway (its sockets are not).
         let inner = Arc::new(Inner {
             pool: Pool::new(config.pool_limit, config.max_idle_per_host),
             config,

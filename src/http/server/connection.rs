@@ -24,6 +24,11 @@
 //! at most [`BUDGET`](crate::event_loop::BUDGET) operations. Nothing here
 //! loops without one of them: between two writes the chunked writer encodes
 //! one block, and each pipelined request is answered with a write.
+//! (On the work-stealing runtime there is no such budget: a greedy client
+//! holds the worker its task runs on, and the other workers serve the rest.)
+//!
+//! `R` is the runtime (`http/runtime.rs`): `R::timeout` and `R::sleep` are
+//! the single loop's `timeout` and `sleep`, or the stealing runtime's.
 //!
 //! Every wait is bounded: the time to send a request
 //! ([`request_timeout`](super::ServerConfig::request_timeout)), to stay idle
@@ -220,6 +225,10 @@ impl<R: Runtime> Connection<'_, R> {
                 match race(R::timeout(left, self.stream.readable()), stop).await {
                     Either::Left(Ok(Ok(()))) => {}
                     Either::Left(_) | Either::Right(_) => return Err(NoRequest::Quiet),
+                }
+                if !idle.leave() {
+                    // Chosen to make room just as the first byte came.
+                    return Err(NoRequest::Quiet);
                 }
             }
             // Something to read: only now does the connection hold a buffer.

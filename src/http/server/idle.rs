@@ -20,14 +20,20 @@
 //! Each idle connection holds an [`IdleGuard`]: it is in the set from
 //! [`IdleConnections::enter`] until the guard drops (the first byte arrived,
 //! a timeout, a close), and its [`IdleGuard::evicted`] future completes if
-//! the server chooses it. The set is behind a `Mutex`: never contended on
-//! the single loop, and shared by the workers on the work-stealing runtime.
-//! There, a connection can turn busy on one worker while another evicts it;
-//! the eviction then wakes nobody, and that one newcomer is admitted over
-//! the cap (a shortcut: a production server would count the slot back).
+//! the server chooses it.
+//!
+//! The choice is made under the set's lock, and it is final: a connection
+//! whose first byte arrived just as it was chosen — its task woken, not yet
+//! run, or on another worker — finds on [`IdleGuard::leave`] that it is no
+//! longer in the set, and closes all the same. So each eviction frees
+//! exactly one slot and the cap holds. The lock is never contended on the
+//! single loop; on the work-stealing runtime the workers share the set.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::ServerStats;
 
 use crate::event_loop::channel::oneshot;
 
@@ -42,10 +48,11 @@ pub(crate) enum Idleness {
 }
 
 /// The idle connections of one server, in eviction order.
-#[derive(Default)]
 pub(crate) struct IdleConnections {
     /// Locked briefly, never across `.await`.
     state: Mutex<Waiting>,
+    /// The server's counters; `idle` is kept equal to the set's size.
+    stats: Arc<ServerStats>,
 }
 
 /// The idle connections and the next sequence number.
@@ -60,6 +67,23 @@ struct Waiting {
 }
 
 impl IdleConnections {
+    /// An empty set, counted in `stats.idle`.
+    pub(crate) fn new(stats: Arc<ServerStats>) -> IdleConnections {
+        IdleConnections {
+            state: Mutex::default(),
+            stats,
+        }
+    }
+
+    /// Removes `key` from the set; whether it was there.
+    fn remove(&self, key: &(Idleness, u64)) -> bool {
+        let removed = self.lock().waiting.remove(key).is_some();
+        if removed {
+            self.stats.idle.fetch_sub(1, Ordering::Relaxed);
+        }
+        removed
+    }
+
     /// The set, even if a panicking thread poisoned the lock (each update
     /// is one map operation).
     fn lock(&self) -> MutexGuard<'_, Waiting> {
@@ -76,6 +100,7 @@ impl IdleConnections {
             state.waiting.insert(key, sender);
             key
         };
+        self.stats.idle.fetch_add(1, Ordering::Relaxed);
         IdleGuard {
             set: Arc::clone(self),
             key,
@@ -86,16 +111,16 @@ impl IdleConnections {
     /// Closes the idle connection that comes first in eviction order; `false`
     /// if no connection is idle.
     pub(crate) fn evict_one(&self) -> bool {
-        loop {
-            let first = self.lock().waiting.pop_first();
-            let Some((_, sender)) = first else {
-                return false;
-            };
-            // Sent outside the lock: the send wakes the connection's task.
-            if sender.send(()).is_ok() {
-                return true;
-            }
-        }
+        let first = self.lock().waiting.pop_first();
+        let Some((_, sender)) = first else {
+            return false;
+        };
+        self.stats.idle.fetch_sub(1, Ordering::Relaxed);
+        // Sent outside the lock: the send wakes the connection's task. If
+        // that task is already leaving the set, `leave` tells it that it
+        // was chosen, so the send may fail without harm.
+        let _ = sender.send(());
+        true
     }
 }
 
@@ -119,10 +144,17 @@ impl IdleGuard {
             std::future::pending::<()>().await;
         }
     }
+
+    /// The connection is busy again (its first byte arrived): leaves the
+    /// set. `false` if the server chose it to close meanwhile — then it
+    /// must close.
+    pub(crate) fn leave(self) -> bool {
+        self.set.remove(&self.key)
+    }
 }
 
 impl Drop for IdleGuard {
     fn drop(&mut self) {
-        self.set.lock().waiting.remove(&self.key);
+        self.set.remove(&self.key);
     }
 }

@@ -11,7 +11,10 @@
 //! Every accepted connection becomes one task; the accept loop is one more
 //! task. A task that waits for bytes, for a timer or for the socket to take
 //! a write simply parks, and the loop runs whoever is ready. That is the
-//! whole concurrency model: no locks, one thread.
+//! whole concurrency model: one thread. (The few shared structures — the
+//! idle set, the stop flag, the counters — sit behind a lock or an atomic
+//! all the same, never contended here, so that the same server also runs
+//! on the work-stealing runtime: `stealing.rs`.)
 //!
 //! # Reading order
 //!
@@ -23,6 +26,10 @@
 //! 4. [`shutdown`] and `signal.rs` — the stop flag and how SIGINT reaches it.
 //! 5. `tls.rs` — with [`ServerConfig::tls`], the TLS handshake each
 //!    connection runs before `connection.rs` serves it.
+//! 6. `spawn.rs` and `stealing.rs` — the server on the work-stealing
+//!    runtime: the same accept loop and connections (written over
+//!    `http/runtime.rs`), each connection a task any worker may run;
+//!    [`serve_until_signal_stealing`] and [`spawn_background_stealing_with`].
 //!
 //! # Hostile clients
 //!
@@ -54,7 +61,8 @@
 //! (`tls.rs`), no HTTP/2, no per-address connection
 //! limits (one client may take every slot up to the cap), no `sendfile`
 //! (bodies are generated in memory), and one thread — a production server
-//! runs one such loop per core behind a shared listener (`SO_REUSEPORT`).
+//! runs one such loop per core behind a shared listener (`SO_REUSEPORT`),
+//! or one runtime over all cores, as [`serve_until_signal_stealing`] does.
 
 mod config;
 mod connection;
@@ -202,11 +210,11 @@ async fn accept_loop<R: Spawn>(
     shutdown: Shutdown,
 ) {
     let shared = Arc::new(Shared {
+        idle: Arc::new(IdleConnections::new(stats.clone())),
         config,
         stats,
         shutdown: shutdown.clone(),
         drained: Shutdown::new(),
-        idle: Arc::new(IdleConnections::default()),
     });
     loop {
         let (stream, _peer) = match race(shutdown.wait(), listener.accept()).await {
