@@ -46,11 +46,13 @@ enum Command {
         /// limit allows, raised to its hard limit at start).
         #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
         max_connections: Option<usize>,
-        /// Which runtime serves: one event loop on one thread, or one loop
-        /// per core, each with its own listener on the address.
+        /// Which runtime serves: one event loop on one thread; one loop per
+        /// core, each with its own listener on the address; or the
+        /// work-stealing runtime, its workers sharing one listener.
         #[arg(long, value_enum, default_value = "single")]
         runtime: ServeRuntime,
-        /// How many loops `--runtime per-core` runs (default: one per core).
+        /// How many threads `--runtime per-core` or `stealing` runs (default:
+        /// one per core).
         #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
         threads: Option<usize>,
         #[command(flatten)]
@@ -97,6 +99,8 @@ enum ServeRuntime {
     Single,
     /// One event loop per core, each with its own `SO_REUSEPORT` listener.
     PerCore,
+    /// The work-stealing runtime: any worker serves any connection.
+    Stealing,
 }
 
 /// `serve`'s HTTPS options (feature `tls`).
@@ -581,7 +585,7 @@ fn run_serve(
     if threads.is_some() && runtime == ServeRuntime::Single {
         usage_error(
             "serve",
-            "--threads sets how many loops a multi-threaded runtime runs, but the single runtime is one loop on one thread; add --runtime per-core or drop --threads".into(),
+            "--threads sets how many loops a multi-threaded runtime runs, but the single runtime is one loop on one thread; add --runtime per-core or --runtime stealing, or drop --threads".into(),
         );
     }
 
@@ -592,12 +596,15 @@ fn run_serve(
         config.max_connections = cap;
     }
     serve_tls(&mut config, tls, addr)?;
+    let threads =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let served = match runtime {
         ServeRuntime::Single => serve_until_signal_with(addr, config),
         ServeRuntime::PerCore => {
-            let loops = threads
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-            handspun::per_core::serve::serve_until_signal(addr, config, loops)
+            handspun::per_core::serve::serve_until_signal(addr, config, threads)
+        }
+        ServeRuntime::Stealing => {
+            handspun::http::server::serve_until_signal_stealing(addr, config, threads)
         }
     };
     served.map_err(|e| format!("cannot serve on {addr}: {e}"))?;

@@ -1,6 +1,6 @@
-//! `handspun serve --threads N --runtime per-core`, run as a user would:
-//! one listening line, pages served by the loops, a clean exit on SIGTERM;
-//! and `--threads` refused where it does not apply.
+//! `handspun serve --threads N --runtime per-core|stealing`, run as a user
+//! would: one listening line, pages served by the threads, a clean exit on
+//! SIGTERM; and `--threads` refused where it does not apply.
 
 // The binary exists only with the `cli` feature (the default).
 #![cfg(feature = "cli")]
@@ -31,6 +31,17 @@ impl Drop for Server {
 
 #[test]
 fn serve_per_core_answers_and_stops_on_sigterm() {
+    serve_answers_and_stops_on_sigterm("per-core");
+}
+
+#[test]
+fn serve_stealing_answers_and_stops_on_sigterm() {
+    serve_answers_and_stops_on_sigterm("stealing");
+}
+
+/// Starts `serve --threads 2 --runtime RUNTIME`, fetches 40 pages on fresh
+/// connections, and stops it with SIGTERM.
+fn serve_answers_and_stops_on_sigterm(runtime: &str) {
     let child = Command::new(env!("CARGO_BIN_EXE_handspun"))
         .args([
             "serve",
@@ -39,7 +50,7 @@ fn serve_per_core_answers_and_stops_on_sigterm() {
             "--threads",
             "2",
             "--runtime",
-            "per-core",
+            runtime,
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -56,8 +67,9 @@ fn serve_per_core_answers_and_stops_on_sigterm() {
         .unwrap_or_else(|| panic!("unexpected first line: {first_line:?}"))
         .to_string();
 
-    // A fresh session, so a fresh connection, per page: the kernel spreads
-    // them over both loops' listeners.
+    // A fresh session, so a fresh connection, per page: per-core, the
+    // kernel spreads them over both loops' listeners; stealing, whichever
+    // worker is free takes each.
     for n in 1..=40 {
         let page = handspun::http::blocking::Session::new()
             .get(&format!("http://{base}/bytes/{n}"))
@@ -84,7 +96,7 @@ fn serve_per_core_answers_and_stops_on_sigterm() {
         }
         Err(_) => {
             let _ = Command::new("kill").args(["-KILL", &pid]).status();
-            panic!("handspun serve --runtime per-core did not stop on SIGTERM");
+            panic!("handspun serve --runtime {runtime} did not stop on SIGTERM");
         }
     }
 }
@@ -104,10 +116,13 @@ fn threads_without_a_multi_threaded_runtime_is_a_usage_error() {
 
 #[test]
 fn bad_threads_and_runtime_values_are_usage_errors() {
-    let zero = handspun(&["serve", "--runtime", "per-core", "--threads", "0"]);
-    assert_eq!(zero.status.code(), Some(2));
+    for runtime in ["per-core", "stealing"] {
+        let zero = handspun(&["serve", "--runtime", runtime, "--threads", "0"]);
+        assert_eq!(zero.status.code(), Some(2), "{runtime}");
+    }
     let unknown = handspun(&["serve", "--runtime", "green-threads"]);
     assert_eq!(unknown.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&unknown.stderr);
     assert!(stderr.contains("per-core"), "{stderr}");
+    assert!(stderr.contains("stealing"), "{stderr}");
 }
