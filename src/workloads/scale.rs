@@ -69,7 +69,7 @@ pub fn scale_concurrency(model: Model, size: usize, concurrency: Option<usize>) 
         (Model::Sync, _) => 1,
         (_, Some(c)) => c,
         (Model::Threads | Model::ThreadsGil, None) => MAX_THREADS,
-        (Model::EventLoop, None) => MAX_EVENT_LOOP_CONNECTIONS,
+        (Model::EventLoop | Model::EventLoopMt, None) => MAX_EVENT_LOOP_CONNECTIONS,
         (Model::Processes, None) => MAX_PROCESSES,
     };
     ceiling.min(size).max(1)

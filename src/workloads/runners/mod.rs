@@ -1,4 +1,4 @@
-//! One runner per model: the same jobs, run five ways.
+//! One runner per model: the same jobs, run six ways.
 //!
 //! Every runner takes the job list and hands back a [`Measured`]: the wall
 //! time, one outcome per job *in list order* (a value, or the error that job
@@ -14,6 +14,9 @@
 //!    the loop's own trace becomes the timeline.
 //! 4. `processes.rs`: the process pool; jobs are plain functions, each
 //!    worker process keeps its own session in a thread-local.
+//! 5. `event_loop_mt.rs`: `event_loop.rs`'s shape on the work-stealing
+//!    runtime, one worker per core: a task per job, shared out by the
+//!    workers.
 //!
 //! Every runner's wall time includes starting and stopping its runtime (the
 //! pool's threads or processes, the loop), as the tutorial's timed blocks
@@ -27,10 +30,11 @@ use std::time::{Duration, Instant};
 use super::fetch::{Fetch, Fetched};
 use super::progress::Progress;
 use super::timeline::Timeline;
-use super::Model;
+use super::{Model, Workload};
 use crate::event_loop::SchedulerFactory;
 
 mod event_loop;
+mod event_loop_mt;
 mod processes;
 mod sync;
 mod threads;
@@ -38,9 +42,10 @@ mod threads;
 /// What every runner needs besides the jobs.
 #[derive(Clone)]
 pub struct RunSettings {
-    /// Pool size for `threads`, `processes` and `threads-gil`.
+    /// Pool size for `threads`, `processes` and `threads-gil`; worker
+    /// threads of `event-loop-mt`.
     pub workers: usize,
-    /// Connection-pool limit of the event loop's shared HTTP session.
+    /// Connection-pool limit of the event loops' shared HTTP session.
     pub pool_limit: usize,
     /// Whether to record a [`Timeline`].
     pub trace: bool,
@@ -84,6 +89,16 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// The model cannot run this workload (nothing was started).
+    #[error("{model} cannot run the {workload} workload: {why}")]
+    Unsupported {
+        /// The model.
+        model: Model,
+        /// The workload it was asked to run.
+        workload: Workload,
+        /// Why not, in words.
+        why: &'static str,
+    },
 }
 
 /// Runs the cpu workload: `cpu_bound(n)` for every number.
@@ -103,6 +118,7 @@ pub fn run_cpu(
         Model::ThreadsGil => threads::run_cpu(numbers, settings, true),
         Model::EventLoop => event_loop::run_cpu(numbers, settings),
         Model::Processes => processes::run_cpu(numbers, settings),
+        Model::EventLoopMt => event_loop_mt::run_cpu(numbers, settings),
     }
 }
 
@@ -123,6 +139,11 @@ pub fn run_fetches(
         Model::ThreadsGil => threads::run_fetches(fetches, settings, true),
         Model::EventLoop => event_loop::run_fetches(fetches, settings),
         Model::Processes => processes::run_fetches(fetches, settings),
+        Model::EventLoopMt => Err(RunError::Unsupported {
+            model,
+            workload: Workload::Io,
+            why: "the HTTP client does not run on the work-stealing runtime yet",
+        }),
     }
 }
 
