@@ -102,7 +102,7 @@ fn tracing_records_a_span_per_job_on_the_models_tracks() {
             timeline.spans.iter().map(|s| s.track.as_str()).collect();
         let prefix = match model {
             Model::Sync => "main",
-            Model::Threads | Model::ThreadsGil => "worker ",
+            Model::Threads | Model::ThreadsGil | Model::EventLoopMt => "worker ",
             Model::EventLoop => "task ",
             Model::Processes => "process ",
         };
@@ -118,7 +118,9 @@ fn tracing_records_a_span_per_job_on_the_models_tracks() {
                 assert!(ready >= NUMBERS.len(), "{ready} ready marks");
             }
             // At most one track per worker.
-            Model::Threads | Model::ThreadsGil | Model::Processes => assert!(tracks.len() <= 2),
+            Model::Threads | Model::ThreadsGil | Model::Processes | Model::EventLoopMt => {
+                assert!(tracks.len() <= 2)
+            }
             Model::Sync => assert_eq!(tracks.len(), 1),
         }
     }

@@ -253,13 +253,18 @@ fn cpu_pool_sentence(
     );
     let target = TARGET_SHARE * 100.0;
     if busy(bare) {
+        let whose = if row.model == Model::EventLoopMt {
+            "runtime's"
+        } else {
+            "pool's"
+        };
         let verdict = if share >= TARGET_SHARE {
             "reached"
         } else {
             "missed"
         };
         return format!(
-            "cpu / {name}: {speedup:.2}× sync with {workers} workers, {against}: the {target:.0}% target is {verdict}, on a machine too busy for the pool's own share to show (see the yardstick below)."
+            "cpu / {name}: {speedup:.2}× sync with {workers} workers, {against}: the {target:.0}% target is {verdict}, on a machine too busy for the {whose} own share to show (see the yardstick below)."
         );
     }
     if share >= TARGET_SHARE {
