@@ -240,3 +240,96 @@ fn the_chart_has_a_labelled_bar_for_the_model() {
     );
     assert!(svg.contains("event-loop-mt"), "its label");
 }
+
+/// The command line, run as a user would.
+#[cfg(feature = "cli")]
+mod cli {
+    use std::process::{Command, Output};
+
+    fn handspun(args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_handspun"))
+            .args(args)
+            .output()
+            .expect("the handspun binary runs")
+    }
+
+    fn assert_usage_error(args: &[&str], hint: &str) {
+        let output = handspun(args);
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
+        assert!(
+            message.contains(hint),
+            "{args:?}: expected `{hint}` in:\n{message}"
+        );
+    }
+
+    #[test]
+    fn workers_cannot_size_it_and_the_message_says_why() {
+        assert_usage_error(
+            &["compare", "--models", "event-loop-mt", "--workers", "3"],
+            "but event-loop-mt always has one worker per core; drop --workers",
+        );
+        assert_usage_error(
+            &[
+                "compare",
+                "--models",
+                "sync,event-loop-mt",
+                "--workers",
+                "3",
+            ],
+            "but sync runs on one thread, and event-loop-mt always has one worker per core",
+        );
+    }
+
+    #[test]
+    fn the_scheduler_flag_is_the_single_loops_only() {
+        assert_usage_error(
+            &[
+                "compare",
+                "--models",
+                "sync,event-loop-mt",
+                "--scheduler",
+                "newest-ready",
+            ],
+            "event-loop-mt has no pluggable scheduler",
+        );
+    }
+
+    #[test]
+    fn models_accepts_it_and_the_json_has_its_cpu_row() {
+        let dir = std::env::temp_dir().join(format!("handspun-mt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let json = dir.join("r.json");
+        let output = handspun(&[
+            "compare",
+            "--workload",
+            "cpu",
+            "--quick",
+            "--cpu-scale",
+            "0.02",
+            "--models",
+            "sync,event-loop-mt",
+            "--json",
+            json.to_str().unwrap(),
+        ]);
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let rows = report["results"].as_array().unwrap();
+        let mt = rows.iter().find(|r| r["model"] == "event-loop-mt").unwrap();
+        assert_eq!(mt["workers"], report["cores"], "{mt}");
+        assert_eq!(mt["ok"], 20, "{mt}");
+        assert!(mt["share_of_yardstick"].as_f64().unwrap() > 0.0, "{mt}");
+        assert!(stdout.contains("event-loop-mt"), "a table row: {stdout}");
+        assert!(
+            stdout.contains("cpu / event-loop-mt: ") && stdout.contains("The twist: "),
+            "{stdout}"
+        );
+    }
+}
