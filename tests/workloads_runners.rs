@@ -180,7 +180,7 @@ mod io {
             let opened = measured.connections_opened.expect("io counts connections");
             let most = match model {
                 Model::Sync => 1,
-                Model::EventLoop => 8,
+                Model::EventLoop | Model::EventLoopMt => 8,
                 _ => 2, // one keep-alive connection per worker
             };
             assert!(
