@@ -14,15 +14,17 @@
 //! task returns one. So 1_000 tasks calling `get` at once make at most 100
 //! connections, and the other 900 queue — just as they would with aiohttp.
 //!
-//! The queueing lives in `pool.rs`. The session lives on one thread (`Rc`
-//! inside, not `Send`); clones share the pool.
+//! The queueing lives in `pool.rs`. The session lives on one thread (its
+//! sockets are the event loop's, not `Send`); clones share the pool.
+//!
+//! The work itself is done by [`Client`], written once for any
+//! [`Runtime`] (`runtime.rs`): [`Session`] is a `Client` on the single
+//! loop, and [`http::stealing::Session`](super::stealing::Session) the same
+//! `Client` on the work-stealing runtime.
 
-use std::cell::Cell;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
-
-use crate::event_loop::net::TcpStream;
-use crate::event_loop::time::timeout;
 
 use super::config::ClientBuilder;
 use super::exchange::{
@@ -30,6 +32,7 @@ use super::exchange::{
 };
 use super::pool::{Lease, Pool};
 use super::redirect::RedirectTracker;
+use super::runtime::{Runtime, SingleLoop, Socket};
 use super::transport::{stream_error, Transport};
 use super::url::Scheme;
 use super::{ClientConfig, Error, Response, TimeoutKind, Url};
@@ -63,31 +66,10 @@ use super::{ClientConfig, Error, Response, TimeoutKind, Url};
 /// assert!(session.connections_opened() <= 10);
 /// # Ok::<(), std::io::Error>(())
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Session {
-    /// Shared by every clone.
-    inner: Rc<Inner>,
-}
-
-impl std::fmt::Debug for Session {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session")
-            .field("connections_opened", &self.inner.connections_opened.get())
-            .field("open", &self.inner.pool.open())
-            .finish()
-    }
-}
-
-/// The state shared by a session's clones.
-struct Inner {
-    /// Timeouts, limits, pool sizes.
-    config: ClientConfig,
-    /// The connection pool (see `pool.rs`).
-    pool: Rc<Pool>,
-    /// TCP connections opened, ever (a TLS connection counts once).
-    connections_opened: Cell<u64>,
-    /// TLS handshakes that resumed an earlier session.
-    tls_resumptions: Cell<u64>,
+    /// The client, on the single loop.
+    client: Client<SingleLoop>,
 }
 
 /// Builds a [`Session`]: the [`ClientBuilder`] both clients share.
@@ -106,12 +88,7 @@ pub type SessionBuilder = ClientBuilder<Session>;
 impl From<ClientConfig> for Session {
     fn from(config: ClientConfig) -> Session {
         Session {
-            inner: Rc::new(Inner {
-                pool: Pool::new(config.pool_limit, config.max_idle_per_host),
-                config,
-                connections_opened: Cell::new(0),
-                tls_resumptions: Cell::new(0),
-            }),
+            client: Client::new(config),
         }
     }
 }
@@ -135,18 +112,18 @@ impl Session {
 
     /// TCP connections this session (all clones together) has opened.
     pub fn connections_opened(&self) -> u64 {
-        self.inner.connections_opened.get()
+        self.client.connections_opened()
     }
 
     /// TLS handshakes (all clones together) that resumed an earlier TLS
     /// session instead of running a full one.
     pub fn tls_resumptions(&self) -> u64 {
-        self.inner.tls_resumptions.get()
+        self.client.tls_resumptions()
     }
 
     /// Connections open right now, idle or busy (never above the pool limit).
     pub fn open_connections(&self) -> usize {
-        self.inner.pool.open()
+        self.client.open_connections()
     }
 
     /// Fetches `url` with `GET`, following redirects, and reads the whole body.
@@ -157,6 +134,77 @@ impl Session {
     ///
     /// As [`blocking::Session::get`](super::blocking::Session::get).
     pub async fn get(&self, url: &str) -> Result<Response, Error> {
+        self.client.get(url).await
+    }
+}
+
+/// An async session on runtime `R`: the pool, the timeouts, redirects and
+/// retries, written once for both runtimes. Clones share everything.
+pub(crate) struct Client<R: Runtime> {
+    /// Shared by every clone.
+    inner: Arc<Inner<R>>,
+}
+
+impl<R: Runtime> Clone for Client<R> {
+    fn clone(&self) -> Self {
+        Client {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<R: Runtime> std::fmt::Debug for Client<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("connections_opened", &self.connections_opened())
+            .field("open", &self.open_connections())
+            .finish()
+    }
+}
+
+/// The state shared by a session's clones.
+struct Inner<R: Runtime> {
+    /// Timeouts, limits, pool sizes.
+    config: ClientConfig,
+    /// The connection pool (see `pool.rs`).
+    pool: Arc<Pool<R::Tcp>>,
+    /// TCP connections opened, ever (a TLS connection counts once).
+    connections_opened: AtomicU64,
+    /// TLS handshakes that resumed an earlier session.
+    tls_resumptions: AtomicU64,
+}
+
+impl<R: Runtime> Client<R> {
+    /// A client with `config`'s pool, timeouts and limits.
+    pub(crate) fn new(config: ClientConfig) -> Client<R> {
+        // An `Arc` for the stealing runtime's sake; on the single loop the
+        // client is not `Send` anyway (its sockets are not).
+        let inner = Arc::new(Inner {
+            pool: Pool::new(config.pool_limit, config.max_idle_per_host),
+            config,
+            connections_opened: AtomicU64::new(0),
+            tls_resumptions: AtomicU64::new(0),
+        });
+        Client { inner }
+    }
+
+    /// See [`Session::connections_opened`].
+    pub(crate) fn connections_opened(&self) -> u64 {
+        self.inner.connections_opened.load(Ordering::Relaxed)
+    }
+
+    /// See [`Session::tls_resumptions`].
+    pub(crate) fn tls_resumptions(&self) -> u64 {
+        self.inner.tls_resumptions.load(Ordering::Relaxed)
+    }
+
+    /// See [`Session::open_connections`].
+    pub(crate) fn open_connections(&self) -> usize {
+        self.inner.pool.open()
+    }
+
+    /// See [`Session::get`].
+    pub(crate) async fn get(&self, url: &str) -> Result<Response, Error> {
         let deadline = self.inner.config.total_timeout.map(|t| Instant::now() + t);
         let mut url = Url::parse(url)?;
         let mut redirects = RedirectTracker::new(&url, self.inner.config.max_redirects);
@@ -191,14 +239,14 @@ impl Session {
     /// A pool slot with a connection to `url`'s host in it: an idle one,
     /// or a new one once a slot is free. Waiting for the slot counts
     /// against the total timeout.
-    async fn acquire(&self, url: &Url, deadline: Option<Instant>) -> Result<Lease, Error> {
+    async fn acquire(&self, url: &Url, deadline: Option<Instant>) -> Result<Lease<R::Tcp>, Error> {
         let origin = url.origin();
         let slot = self.inner.pool.acquire(&origin);
         let mut lease = match deadline {
             None => slot.await,
             Some(deadline) => {
                 let left = deadline.saturating_duration_since(Instant::now());
-                timeout(left, slot)
+                R::timeout(left, slot)
                     .await
                     .map_err(|_| Error::Timeout(TimeoutKind::Total))?
             }
@@ -212,7 +260,11 @@ impl Session {
 
     /// Opens a connection (the caller already holds a pool slot), and for
     /// `https://` runs the TLS handshake on it.
-    async fn connect(&self, url: &Url, deadline: Option<Instant>) -> Result<Transport, Error> {
+    async fn connect(
+        &self,
+        url: &Url,
+        deadline: Option<Instant>,
+    ) -> Result<Transport<R::Tcp>, Error> {
         let tcp = self.connect_tcp(url, deadline).await?;
         match url.scheme() {
             Scheme::Http => Ok(Transport::Plain(tcp)),
@@ -226,12 +278,11 @@ impl Session {
                 )?;
                 let handshake =
                     super::tls::TlsStream::connect(tcp, &self.inner.config.tls, url.host(), kind);
-                let tls = timeout(wait, handshake)
+                let tls = R::timeout(wait, handshake)
                     .await
                     .map_err(|_elapsed| Error::Timeout(kind))??;
                 if tls.resumed() {
-                    let resumed = &self.inner.tls_resumptions;
-                    resumed.set(resumed.get() + 1);
+                    self.inner.tls_resumptions.fetch_add(1, Ordering::Relaxed);
                 }
                 Ok(Transport::Tls(Box::new(tls)))
             }
@@ -243,7 +294,7 @@ impl Session {
     }
 
     /// Opens the TCP connection.
-    async fn connect_tcp(&self, url: &Url, deadline: Option<Instant>) -> Result<TcpStream, Error> {
+    async fn connect_tcp(&self, url: &Url, deadline: Option<Instant>) -> Result<R::Tcp, Error> {
         let authority = url.authority();
         let mut last_error = None;
         for addr in resolve(url)? {
@@ -252,11 +303,11 @@ impl Session {
                 self.inner.config.connect_timeout,
                 TimeoutKind::Connect,
             )?;
-            match timeout(wait, TcpStream::connect(addr)).await {
+            match R::timeout(wait, R::connect(addr)).await {
                 Ok(Ok(stream)) => {
                     self.inner
                         .connections_opened
-                        .set(self.inner.connections_opened.get() + 1);
+                        .fetch_add(1, Ordering::Relaxed);
                     let _ = stream.set_nodelay(true);
                     return Ok(stream);
                 }
@@ -270,7 +321,7 @@ impl Session {
     /// Sends a GET on the lease's connection and reads the response.
     async fn exchange(
         &self,
-        lease: &mut Lease,
+        lease: &mut Lease<R::Tcp>,
         url: &Url,
         deadline: Option<Instant>,
     ) -> Result<Completed, Retry> {
@@ -282,7 +333,7 @@ impl Session {
         let request = get_request_bytes(url);
         let (wait, kind) =
             next_wait(deadline, read_timeout, TimeoutKind::Read).map_err(Retry::Fatal)?;
-        match timeout(wait, stream.write_all(&request)).await {
+        match R::timeout(wait, stream.write_all(&request)).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(Retry::classify(stream_error(e, url.host(), false), false)),
             Err(_elapsed) => return Err(Retry::Fatal(Error::Timeout(kind))),
@@ -292,7 +343,7 @@ impl Session {
         loop {
             let (wait, kind) =
                 next_wait(deadline, read_timeout, TimeoutKind::Read).map_err(Retry::Fatal)?;
-            let n = match timeout(wait, stream.read(&mut buf)).await {
+            let n = match R::timeout(wait, stream.read(&mut buf)).await {
                 Ok(Ok(n)) => n,
                 Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Ok(Err(e)) => {

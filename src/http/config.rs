@@ -136,6 +136,12 @@ impl<S> ClientBuilder<S> {
         self
     }
 
+    /// Sets the pool limit (the async sessions' `pool_limit` setters).
+    pub(crate) fn with_pool_limit(mut self, limit: usize) -> Self {
+        self.config.pool_limit = limit;
+        self
+    }
+
     /// Replaces every setting at once.
     pub fn config(mut self, config: ClientConfig) -> Self {
         self.config = config;

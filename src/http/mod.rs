@@ -40,6 +40,10 @@
 //!    `pool.rs` — its limit on open connections, which many tasks queue for.
 //! 8. [`server`] — the slow site: one task per connection on one event loop,
 //!    and how it stays up under hostile clients.
+//! 9. `runtime.rs` — what the async client and the server need from a
+//!    runtime (a socket, a listener, `sleep`, `timeout`), so that the same
+//!    code also runs on the work-stealing runtime: [`stealing`] has its
+//!    `Session`, and [`server`] its `serve_until_signal_stealing`.
 //!
 //! # Example
 //!
@@ -74,7 +78,9 @@ pub mod head;
 pub mod limits;
 mod pool;
 pub mod redirect;
+mod runtime;
 pub mod server;
+pub mod stealing;
 #[cfg(feature = "tls")]
 pub mod tls;
 mod transport;

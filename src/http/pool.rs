@@ -12,34 +12,34 @@
 //! A waiter that gives up after being woken passes its turn on, so a free
 //! slot is never left unclaimed while tasks wait.
 //!
-//! Everything lives on one event-loop thread: the state is a `RefCell`,
-//! borrowed only between `.await`s, and wakers are called after the borrow
-//! ends.
+//! The state is behind a `Mutex`, locked only between `.await`s, and
+//! wakers are called after the lock is released. On the single loop the
+//! lock is never contended (one thread) and costs an atomic operation per
+//! request; on the work-stealing runtime it is what lets tasks on several
+//! workers share one pool. `S` is the runtime's socket (`runtime.rs`).
 
-use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use super::transport::Transport;
 
 /// A limited set of keep-alive connections, shared by one session's tasks.
-pub(crate) struct Pool {
+pub(crate) struct Pool<S> {
     /// Most connections at once, idle or busy.
     limit: usize,
     /// Most idle connections kept per `host:port`.
     max_idle_per_host: usize,
-    /// The mutable part. Borrowed briefly, never across `.await`.
-    state: RefCell<State>,
+    /// The mutable part. Locked briefly, never across `.await`.
+    state: Mutex<State<S>>,
 }
 
 /// What changes as tasks take and return connections.
-#[derive(Default)]
-struct State {
+struct State<S> {
     /// Idle keep-alive connections by origin (`scheme://host:port`).
-    idle: HashMap<String, Vec<Transport>>,
+    idle: HashMap<String, Vec<Transport<S>>>,
     /// Slots taken: idle connections plus live leases.
     /// Invariant: `open <= limit`.
     open: usize,
@@ -51,9 +51,21 @@ struct State {
     next_waiter: u64,
 }
 
-impl State {
+impl<S> Default for State<S> {
+    fn default() -> Self {
+        State {
+            idle: HashMap::new(),
+            open: 0,
+            waiters: VecDeque::new(),
+            woken: Vec::new(),
+            next_waiter: 0,
+        }
+    }
+}
+
+impl<S> State<S> {
     /// Pops the oldest waiter, marking it woken; the caller wakes it once
-    /// the borrow has ended.
+    /// the lock is released.
     fn take_waiter(&mut self) -> Option<Waker> {
         let (id, waker) = self.waiters.pop_front()?;
         self.woken.push(id);
@@ -62,18 +74,18 @@ impl State {
 }
 
 /// A pool slot, and the connection in it.
-pub(crate) struct Lease {
+pub(crate) struct Lease<S> {
     /// The connection; `None` until the caller opens one.
-    pub(crate) stream: Option<Transport>,
+    pub(crate) stream: Option<Transport<S>>,
     /// Whether the connection came from the idle pool (and may be stale).
     pub(crate) reused: bool,
     /// The pool whose slot this is.
-    pool: Rc<Pool>,
+    pool: Arc<Pool<S>>,
     /// Set by `release`: the slot belongs to the pool again.
     released: bool,
 }
 
-impl Drop for Lease {
+impl<S> Drop for Lease<S> {
     fn drop(&mut self) {
         if !self.released {
             self.pool.free_slot();
@@ -81,25 +93,31 @@ impl Drop for Lease {
     }
 }
 
-impl Pool {
+impl<S> Pool<S> {
     /// An empty pool allowing `limit` connections (at least 1).
-    pub(crate) fn new(limit: usize, max_idle_per_host: usize) -> Rc<Pool> {
-        Rc::new(Pool {
+    pub(crate) fn new(limit: usize, max_idle_per_host: usize) -> Arc<Pool<S>> {
+        Arc::new(Pool {
             limit: limit.max(1),
             max_idle_per_host,
-            state: RefCell::new(State::default()),
+            state: Mutex::new(State::default()),
         })
+    }
+
+    /// The state, even if a panicking task poisoned the lock (every update
+    /// is a few assignments that cannot panic halfway).
+    fn lock(&self) -> MutexGuard<'_, State<S>> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Connections that exist now, idle or busy.
     pub(crate) fn open(&self) -> usize {
-        self.state.borrow().open
+        self.lock().open
     }
 
     /// A slot for a connection to `origin`: holding an idle connection
     /// to it if there is one, else empty for the caller to fill. Waits while
     /// every slot is busy.
-    pub(crate) async fn acquire(self: &Rc<Self>, origin: &str) -> Lease {
+    pub(crate) async fn acquire(self: &Arc<Self>, origin: &str) -> Lease<S> {
         loop {
             if let Some(lease) = self.try_acquire(origin) {
                 return lease;
@@ -113,8 +131,8 @@ impl Pool {
     }
 
     /// [`acquire`](Self::acquire) without waiting: `None` when every slot is busy.
-    fn try_acquire(self: &Rc<Self>, origin: &str) -> Option<Lease> {
-        let mut state = self.state.borrow_mut();
+    fn try_acquire(self: &Arc<Self>, origin: &str) -> Option<Lease<S>> {
+        let mut state = self.lock();
         let stream = if let Some(stream) = state.idle.get_mut(origin).and_then(Vec::pop) {
             Some(stream)
         } else if state.open < self.limit {
@@ -139,13 +157,13 @@ impl Pool {
     /// Takes back a lease whose connection may carry another request: it
     /// joins the idle connections of `origin` (or is closed if enough
     /// are idle), and the oldest waiter gets a look.
-    pub(crate) fn release(&self, mut lease: Lease, origin: String) {
+    pub(crate) fn release(&self, mut lease: Lease<S>, origin: String) {
         let Some(stream) = lease.stream.take() else {
             return;
         };
         lease.released = true;
         let waiter = {
-            let mut state = self.state.borrow_mut();
+            let mut state = self.lock();
             let idle = state.idle.entry(origin).or_default();
             if idle.len() < self.max_idle_per_host {
                 idle.push(stream);
@@ -163,7 +181,7 @@ impl Pool {
     /// Gives a slot back (its connection, if any, is already closed).
     fn free_slot(&self) {
         let waiter = {
-            let mut state = self.state.borrow_mut();
+            let mut state = self.lock();
             state.open -= 1;
             state.take_waiter()
         };
@@ -174,19 +192,19 @@ impl Pool {
 }
 
 /// Completes when a slot may have come free (the task then looks again).
-struct SlotFreed {
+struct SlotFreed<S> {
     /// The pool awaited.
-    pool: Rc<Pool>,
+    pool: Arc<Pool<S>>,
     /// This waiter's id, once queued.
     id: Option<u64>,
 }
 
-impl Future for SlotFreed {
+impl<S> Future for SlotFreed<S> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let pool = self.pool.clone();
-        let mut state = pool.state.borrow_mut();
+        let mut state = pool.lock();
         match self.id {
             Some(id) => {
                 if let Some(i) = state.woken.iter().position(|&w| w == id) {
@@ -210,11 +228,11 @@ impl Future for SlotFreed {
     }
 }
 
-impl Drop for SlotFreed {
+impl<S> Drop for SlotFreed<S> {
     fn drop(&mut self) {
         let Some(id) = self.id else { return };
         let waiter = {
-            let mut state = self.pool.state.borrow_mut();
+            let mut state = self.pool.lock();
             if let Some(i) = state.woken.iter().position(|&w| w == id) {
                 // Woken, but giving up (a timeout): pass the turn on.
                 state.woken.swap_remove(i);

@@ -12,25 +12,28 @@
 //! thread"). A plain connection pays nothing; a TLS one, an allocation per
 //! call, beside a record's encryption.
 //! [`BlockingTransport`] is the same for the blocking client.
+//!
+//! `S` is the runtime's socket (`runtime.rs`): the single loop's
+//! [`TcpStream`](crate::event_loop::net::TcpStream) or the stealing
+//! runtime's.
 
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
 
-use crate::event_loop::net::TcpStream;
-
+use super::runtime::Socket;
 use super::Error;
 
-/// An event-loop connection, plain or TLS; used by the async client and the server.
+/// An async connection, plain or TLS; used by the async clients and the server.
 #[derive(Debug)]
-pub(crate) enum Transport {
+pub(crate) enum Transport<S> {
     /// `http://`: bytes straight on the socket.
-    Plain(TcpStream),
+    Plain(S),
     /// `https://`: records, sealed and opened by rustls.
     #[cfg(feature = "tls")]
-    Tls(Box<super::tls::TlsStream>),
+    Tls(Box<super::tls::TlsStream<S>>),
 }
 
-impl Transport {
+impl<S: Socket> Transport<S> {
     /// Reads plaintext; `Ok(0)` at a clean end of stream.
     pub(crate) async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {

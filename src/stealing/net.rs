@@ -209,6 +209,49 @@ impl TcpStream {
         .await
     }
 
+    /// Polls a read into `buf` (the building block of [`read`], for
+    /// code that drives the socket from its own `poll`, as TLS does).
+    ///
+    /// [`read`]: TcpStream::read
+    pub fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.inner
+            .poll_io(cx, Direction::Read, |mut io| io.read(buf))
+    }
+
+    /// Polls a write of `buf` (the building block of [`write`]).
+    ///
+    /// [`write`]: TcpStream::write
+    pub fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.inner
+            .poll_io(cx, Direction::Write, |mut io| io.write(buf))
+    }
+
+    /// Waits until a read would not block — bytes have arrived, or the peer
+    /// closed its side — without taking any bytes (a connection waiting
+    /// for its client this way needs no read buffer meanwhile).
+    ///
+    /// # Errors
+    ///
+    /// The `recv(2)` error (for example, connection reset).
+    pub async fn readable(&mut self) -> io::Result<()> {
+        let mut probe = [0u8; 1];
+        poll_fn(|cx| {
+            self.inner
+                .poll_io(cx, Direction::Read, |io| io.peek(&mut probe))
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Shuts down the read side, the write side, or both (never waits).
+    ///
+    /// # Errors
+    ///
+    /// The `shutdown(2)` error (for example, when not connected).
+    pub fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
+        self.inner.io.shutdown(how)
+    }
+
     /// Reads exactly `buf.len()` bytes.
     ///
     /// # Errors

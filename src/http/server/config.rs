@@ -92,6 +92,9 @@ pub struct ServerStats {
     pub rejected: AtomicU64,
     /// Idle connections closed to admit a newcomer at `max_connections`.
     pub evicted: AtomicU64,
+    /// Connections waiting for a request now (between requests, or before
+    /// the first): the ones a newcomer at `max_connections` may replace.
+    pub idle: AtomicU64,
     /// Requests answered (any status).
     pub requests: AtomicU64,
     /// `408`s sent to clients too slow to send a request.

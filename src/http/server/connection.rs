@@ -24,6 +24,11 @@
 //! at most [`BUDGET`](crate::event_loop::BUDGET) operations. Nothing here
 //! loops without one of them: between two writes the chunked writer encodes
 //! one block, and each pipelined request is answered with a write.
+//! (On the work-stealing runtime there is no such budget: a greedy client
+//! holds the worker its task runs on, and the other workers serve the rest.)
+//!
+//! `R` is the runtime (`http/runtime.rs`): `R::timeout` and `R::sleep` are
+//! the single loop's `timeout` and `sleep`, or the stealing runtime's.
 //!
 //! Every wait is bounded: the time to send a request
 //! ([`request_timeout`](super::ServerConfig::request_timeout)), to stay idle
@@ -32,13 +37,13 @@
 //! client costs one task and a bounded buffer for a bounded time.
 
 use std::net::Shutdown as Direction;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::event_loop::time::{sleep, timeout};
 use crate::http::body::{encode_chunk, encode_last_chunk};
 use crate::http::codec::{Event, RequestDecoder};
 use crate::http::head::RequestHead;
+use crate::http::runtime::Runtime;
 use crate::http::transport::Transport;
 use crate::http::Error;
 
@@ -80,10 +85,11 @@ enum NoRequest {
     Answer(Plan),
 }
 
-/// One connection's state, owned by its task.
-struct Connection<'a> {
+/// One connection's state, owned by its task, on runtime `R`
+/// (`http/runtime.rs`: its timers and its socket).
+struct Connection<'a, R: Runtime> {
     /// The socket, plain or TLS.
-    stream: Transport,
+    stream: Transport<R::Tcp>,
     /// The request decoder; holds pipelined bytes between requests.
     decoder: RequestDecoder,
     /// Read buffer: allocated when there is something to read, given back
@@ -98,20 +104,20 @@ struct Connection<'a> {
     shutdown: &'a Shutdown,
     /// The server's idle connections, which this one joins while it waits
     /// for a request (so that it can be closed to admit a newcomer).
-    idle: &'a Rc<IdleConnections>,
+    idle: &'a Arc<IdleConnections>,
     /// Whether a request has been answered here yet.
     served: bool,
 }
 
 /// Serves one connection until it closes.
-pub(crate) async fn serve(
-    stream: Transport,
+pub(crate) async fn serve<R: Runtime>(
+    stream: Transport<R::Tcp>,
     config: &ServerConfig,
     stats: &ServerStats,
     shutdown: &Shutdown,
-    idle: &Rc<IdleConnections>,
+    idle: &Arc<IdleConnections>,
 ) {
-    let mut conn = Connection {
+    let mut conn = Connection::<R> {
         stream,
         decoder: RequestDecoder::new(config.limits),
         buf: Vec::new(),
@@ -171,7 +177,7 @@ const LINGER: Duration = Duration::from_secs(1);
 /// Most bytes drained from a refused connection.
 const LINGER_BYTES: usize = 1024 * 1024;
 
-impl Connection<'_> {
+impl<R: Runtime> Connection<'_, R> {
     /// Reads the next request; `wait_limit` bounds the wait for its first byte.
     async fn read_request(&mut self, wait_limit: Duration) -> Result<Request, NoRequest> {
         let mut phase = Phase::Waiting;
@@ -216,16 +222,20 @@ impl Connection<'_> {
                 };
                 let mut idle = self.idle.enter(class);
                 let stop = race(self.shutdown.wait(), idle.evicted());
-                match race(timeout(left, self.stream.readable()), stop).await {
+                match race(R::timeout(left, self.stream.readable()), stop).await {
                     Either::Left(Ok(Ok(()))) => {}
                     Either::Left(_) | Either::Right(_) => return Err(NoRequest::Quiet),
+                }
+                if !idle.leave() {
+                    // Chosen to make room just as the first byte came.
+                    return Err(NoRequest::Quiet);
                 }
             }
             // Something to read: only now does the connection hold a buffer.
             if self.buf.is_empty() {
                 self.buf = vec![0; IO_CHUNK];
             }
-            let outcome = timeout(left, self.stream.read(&mut self.buf)).await;
+            let outcome = R::timeout(left, self.stream.read(&mut self.buf)).await;
             match outcome {
                 Ok(Ok(0)) => self.decoder.feed_eof(),
                 Ok(Ok(n)) => self.decoder.feed(&self.buf[..n]),
@@ -279,7 +289,7 @@ impl Connection<'_> {
         }
         while drained < LINGER_BYTES {
             let left = until.saturating_duration_since(Instant::now());
-            match timeout(left, self.stream.read(&mut self.buf)).await {
+            match R::timeout(left, self.stream.read(&mut self.buf)).await {
                 Ok(Ok(n)) if n > 0 => drained += n,
                 _ => return,
             }
@@ -291,7 +301,7 @@ impl Connection<'_> {
     /// means it must be dropped.
     async fn respond(&mut self, mut plan: Plan, request_body: Vec<u8>) -> std::io::Result<Keep> {
         if !plan.delay.is_zero() {
-            sleep(plan.delay).await;
+            R::sleep(plan.delay).await;
         }
         // Decided after the delay: a shutdown that began meanwhile still
         // lets this response finish, and tells the client not to reuse the connection.
@@ -387,7 +397,7 @@ impl Connection<'_> {
             extend_pattern(&mut out, sent, (until - sent) as usize);
             sent = until;
             if !interval.is_zero() {
-                sleep(interval).await;
+                R::sleep(interval).await;
             }
             self.write(&out).await?;
         }
@@ -396,7 +406,7 @@ impl Connection<'_> {
 
     /// Writes all of `bytes` within the write timeout.
     async fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        match timeout(self.config.write_timeout, self.stream.write_all(bytes)).await {
+        match R::timeout(self.config.write_timeout, self.stream.write_all(bytes)).await {
             Ok(result) => result,
             Err(_elapsed) => Err(std::io::ErrorKind::TimedOut.into()),
         }

@@ -11,7 +11,10 @@
 //! Every accepted connection becomes one task; the accept loop is one more
 //! task. A task that waits for bytes, for a timer or for the socket to take
 //! a write simply parks, and the loop runs whoever is ready. That is the
-//! whole concurrency model: no locks, one thread.
+//! whole concurrency model: one thread. (The few shared structures — the
+//! idle set, the stop flag, the counters — sit behind a lock or an atomic
+//! all the same, never contended here, so that the same server also runs
+//! on the work-stealing runtime: `stealing.rs`.)
 //!
 //! # Reading order
 //!
@@ -23,6 +26,10 @@
 //! 4. [`shutdown`] and `signal.rs` — the stop flag and how SIGINT reaches it.
 //! 5. `tls.rs` — with [`ServerConfig::tls`], the TLS handshake each
 //!    connection runs before `connection.rs` serves it.
+//! 6. `spawn.rs` and `stealing.rs` — the server on the work-stealing
+//!    runtime: the same accept loop and connections (written over
+//!    `http/runtime.rs`), each connection a task any worker may run;
+//!    [`serve_until_signal_stealing`] and [`spawn_background_stealing_with`].
 //!
 //! # Hostile clients
 //!
@@ -54,7 +61,8 @@
 //! (`tls.rs`), no HTTP/2, no per-address connection
 //! limits (one client may take every slot up to the cap), no `sendfile`
 //! (bodies are generated in memory), and one thread — a production server
-//! runs one such loop per core behind a shared listener (`SO_REUSEPORT`).
+//! runs one such loop per core behind a shared listener (`SO_REUSEPORT`),
+//! or one runtime over all cores, as [`serve_until_signal_stealing`] does.
 
 mod config;
 mod connection;
@@ -63,27 +71,31 @@ mod idle;
 pub mod routes;
 pub mod shutdown;
 mod signal;
+mod spawn;
+mod stealing;
 mod tls;
 
 use std::io::{self, Write as _};
 use std::net::SocketAddr;
-use std::rc::Rc;
+use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::event_loop::net::{TcpListener, TcpStream};
-use crate::event_loop::time::{sleep, timeout};
-use crate::event_loop::{spawn_named, EventLoop};
+use crate::event_loop::net::TcpListener;
+use crate::event_loop::EventLoop;
+use crate::http::runtime::{Listener as _, Runtime, SingleLoop, Socket as _};
 
 pub use config::{ServerConfig, ServerStats};
 pub use fd_limit::{
     connection_capacity, default_max_connections, fd_limits, raise_fd_limit, RESERVED_FDS,
 };
 pub use shutdown::Shutdown;
+pub use stealing::{serve_until_signal_stealing, spawn_background_stealing_with};
 
 use idle::IdleConnections;
 use shutdown::{race, Either};
+use spawn::Spawn;
 
 /// The default address: loopback only, port 8080.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -185,69 +197,80 @@ impl Server {
             stats,
             ..
         } = self;
-        let shared = Rc::new(Shared {
-            config,
-            stats,
-            shutdown: shutdown.clone(),
-            drained: Shutdown::new(),
-            idle: Rc::new(IdleConnections::default()),
-        });
-        loop {
-            let (stream, _peer) = match race(shutdown.wait(), listener.accept()).await {
-                Either::Left(()) => break,
-                Either::Right(Ok(accepted)) => accepted,
-                Either::Right(Err(e)) if is_transient_accept_error(&e) => {
-                    // Out of file descriptors and the like: pause instead of spinning.
-                    sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-                Either::Right(Err(_)) => continue,
-            };
-            ServerStats::bump(&shared.stats.accepted);
-            let _ = stream.set_nodelay(true);
-            let full =
-                ServerStats::get(&shared.stats.active) >= shared.config.max_connections as u64;
-            if full {
-                // Make room by closing an idle connection (`idle.rs`); only
-                // when every slot is busy is the newcomer turned away.
-                if shared.idle.evict_one() {
-                    ServerStats::bump(&shared.stats.evicted);
-                } else {
-                    ServerStats::bump(&shared.stats.rejected);
-                    drop(spawn_named("http-reject", reject(stream)));
-                    continue;
-                }
-            }
-            shared.stats.connection_started();
-            let conn_shared = shared.clone();
-            drop(spawn_named("http-connection", async move {
-                // Plain, or TLS after its handshake (`tls.rs`).
-                if let Some(stream) = tls::accept(stream, &conn_shared.config).await {
-                    connection::serve(
-                        stream,
-                        &conn_shared.config,
-                        &conn_shared.stats,
-                        &conn_shared.shutdown,
-                        &conn_shared.idle,
-                    )
-                    .await;
-                }
-                conn_shared.stats.connection_finished();
-                if conn_shared.shutdown.is_triggered()
-                    && ServerStats::get(&conn_shared.stats.active) == 0
-                {
-                    conn_shared.drained.trigger();
-                }
-            }));
-        }
-        drop(listener);
-        if ServerStats::get(&shared.stats.active) > 0 {
-            let _ = timeout(shared.config.shutdown_grace, shared.drained.wait()).await;
-        }
+        accept_loop::<SingleLoop>(listener, config, stats, shutdown).await;
     }
 }
 
-/// What every connection task of one server shares (one thread: `Rc`).
+/// The accept loop of [`Server::run`], on either runtime (`spawn.rs` starts
+/// each connection's task on `R`).
+async fn accept_loop<R: Spawn>(
+    listener: R::Listener,
+    config: ServerConfig,
+    stats: Arc<ServerStats>,
+    shutdown: Shutdown,
+) {
+    let shared = Arc::new(Shared {
+        idle: Arc::new(IdleConnections::new(stats.clone())),
+        config,
+        stats,
+        shutdown: shutdown.clone(),
+        drained: Shutdown::new(),
+    });
+    loop {
+        let (stream, _peer) = match race(shutdown.wait(), listener.accept()).await {
+            Either::Left(()) => break,
+            Either::Right(Ok(accepted)) => accepted,
+            Either::Right(Err(e)) if is_transient_accept_error(&e) => {
+                // Out of file descriptors and the like: pause instead of spinning.
+                R::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+            Either::Right(Err(_)) => continue,
+        };
+        ServerStats::bump(&shared.stats.accepted);
+        let _ = stream.set_nodelay(true);
+        let full = ServerStats::get(&shared.stats.active) >= shared.config.max_connections as u64;
+        if full {
+            // Make room by closing an idle connection (`idle.rs`); only
+            // when every slot is busy is the newcomer turned away.
+            if shared.idle.evict_one() {
+                ServerStats::bump(&shared.stats.evicted);
+            } else {
+                ServerStats::bump(&shared.stats.rejected);
+                R::spawn_reject(stream);
+                continue;
+            }
+        }
+        shared.stats.connection_started();
+        R::spawn_connection(stream, shared.clone());
+    }
+    drop(listener);
+    if ServerStats::get(&shared.stats.active) > 0 {
+        let _ = R::timeout(shared.config.shutdown_grace, shared.drained.wait()).await;
+    }
+}
+
+/// One connection's task: the TLS handshake if any, then `connection.rs`.
+async fn connection_task<R: Runtime>(stream: R::Tcp, shared: Arc<Shared>) {
+    // Plain, or TLS after its handshake (`tls.rs`).
+    if let Some(stream) = tls::accept::<R>(stream, &shared.config).await {
+        connection::serve::<R>(
+            stream,
+            &shared.config,
+            &shared.stats,
+            &shared.shutdown,
+            &shared.idle,
+        )
+        .await;
+    }
+    shared.stats.connection_finished();
+    if shared.shutdown.is_triggered() && ServerStats::get(&shared.stats.active) == 0 {
+        shared.drained.trigger();
+    }
+}
+
+/// What every connection task of one server shares (`Arc`: on the
+/// work-stealing runtime they run on several threads).
 struct Shared {
     /// Timeouts, caps, limits.
     config: ServerConfig,
@@ -259,7 +282,7 @@ struct Shared {
     drained: Shutdown,
     /// The connections waiting for a request, in the order they would be
     /// closed to admit a newcomer at the cap.
-    idle: Rc<IdleConnections>,
+    idle: Arc<IdleConnections>,
 }
 
 /// Accept errors that mean "try again shortly" rather than "a bad connection".
@@ -272,7 +295,7 @@ fn is_transient_accept_error(e: &io::Error) -> bool {
 
 /// Answers a connection over the cap with `503` and closes it, spending at
 /// most a second on it.
-async fn reject(mut stream: TcpStream) {
+async fn reject<R: Runtime>(mut stream: R::Tcp) {
     let body = b"too many connections\n";
     let mut out = format!(
         "HTTP/1.1 503 Service Unavailable\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -280,7 +303,7 @@ async fn reject(mut stream: TcpStream) {
     )
     .into_bytes();
     out.extend_from_slice(body);
-    let _ = timeout(Duration::from_secs(1), stream.write_all(&out)).await;
+    let _ = R::timeout(Duration::from_secs(1), stream.write_all(&out)).await;
     let _ = stream.shutdown(std::net::Shutdown::Write);
 }
 
@@ -365,31 +388,42 @@ pub fn spawn_background_with(
     addr: SocketAddr,
     config: ServerConfig,
 ) -> io::Result<BackgroundServer> {
+    spawn_server_thread(move |ready, shutdown| {
+        let mut event_loop = match EventLoop::new() {
+            Ok(event_loop) => event_loop,
+            Err(e) => {
+                let _ = ready.send(Err(e));
+                return;
+            }
+        };
+        event_loop.block_on(async move {
+            match Server::bind_with(addr, config) {
+                Ok(server) => {
+                    let _ = ready.send(Ok((server.local_addr(), server.stats())));
+                    server.run(shutdown).await;
+                }
+                Err(e) => {
+                    let _ = ready.send(Err(e));
+                }
+            }
+        });
+    })
+}
+
+/// Where a server thread reports that it listens (or why it could not).
+type Ready = mpsc::Sender<io::Result<(SocketAddr, Arc<ServerStats>)>>;
+
+/// Runs `serve` on a new thread and waits until it reports on `Ready`:
+/// the plumbing of both runtimes' background servers.
+fn spawn_server_thread(
+    serve: impl FnOnce(Ready, Shutdown) + Send + 'static,
+) -> io::Result<BackgroundServer> {
     let shutdown = Shutdown::new();
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let (ready_tx, ready_rx) = mpsc::channel();
     let server_shutdown = shutdown.clone();
     let thread = std::thread::Builder::new()
         .name("handspun-server".into())
-        .spawn(move || {
-            let mut event_loop = match EventLoop::new() {
-                Ok(event_loop) => event_loop,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    return;
-                }
-            };
-            event_loop.block_on(async move {
-                match Server::bind_with(addr, config) {
-                    Ok(server) => {
-                        let _ = ready_tx.send(Ok((server.local_addr(), server.stats())));
-                        server.run(server_shutdown).await;
-                    }
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                    }
-                }
-            });
-        })?;
+        .spawn(move || serve(ready_tx, server_shutdown))?;
     let ready = ready_rx.recv().unwrap_or_else(|_| {
         Err(io::Error::other(
             "the server thread ended before it started",
@@ -438,6 +472,18 @@ pub fn serve_until_signal(addr: SocketAddr) -> io::Result<()> {
 /// `config.max_connections` is more than the descriptor limit allows, even
 /// raised to the hard limit.
 pub fn serve_until_signal_with(addr: SocketAddr, config: ServerConfig) -> io::Result<()> {
+    let shutdown = prepare_to_serve(&config)?;
+    let mut event_loop = EventLoop::new()?;
+    event_loop.block_on(async move {
+        let listener = TcpListener::bind(addr)?;
+        announce_and_serve::<SingleLoop>(listener, config, shutdown).await
+    })
+}
+
+/// What `serve` does before it runs a loop, on either runtime: checks the
+/// cap against the descriptor limit, and sends SIGINT and SIGTERM to
+/// the returned flag.
+fn prepare_to_serve(config: &ServerConfig) -> io::Result<Shutdown> {
     // As many connections as the machine allows: the soft descriptor limit
     // up to the hard one (`fd_limit.rs`).
     let limit = raise_fd_limit()?;
@@ -455,14 +501,21 @@ pub fn serve_until_signal_with(addr: SocketAddr, config: ServerConfig) -> io::Re
     }
     let shutdown = Shutdown::new();
     signal::block_and_watch(shutdown.clone())?;
-    let mut event_loop = EventLoop::new()?;
-    event_loop.block_on(async move {
-        let scheme = if config.is_tls() { "https" } else { "http" };
-        let server = Server::bind_with(addr, config)?;
-        let mut stdout = io::stdout();
-        writeln!(stdout, "listening on {scheme}://{}", server.local_addr())?;
-        stdout.flush()?;
-        server.run(shutdown).await;
-        Ok(())
-    })
+    Ok(shutdown)
+}
+
+/// Prints `listening on http://ADDR` (or `https://`), then serves until
+/// `shutdown`.
+async fn announce_and_serve<R: Spawn>(
+    listener: R::Listener,
+    config: ServerConfig,
+    shutdown: Shutdown,
+) -> io::Result<()> {
+    let scheme = if config.is_tls() { "https" } else { "http" };
+    let addr = listener.local_addr()?;
+    let mut stdout = io::stdout();
+    writeln!(stdout, "listening on {scheme}://{addr}")?;
+    stdout.flush()?;
+    accept_loop::<R>(listener, config, Arc::new(ServerStats::default()), shutdown).await;
+    Ok(())
 }

@@ -17,19 +17,22 @@
 //! connections that a newcomer may evict at the cap (`idle.rs`); it holds
 //! its slot until the handshake ends or times out.
 
-use crate::event_loop::net::TcpStream;
+use crate::http::runtime::Runtime;
 use crate::http::transport::Transport;
 
 use super::ServerConfig;
 
 /// The connection to serve: plain, or TLS once its handshake succeeded.
 /// `None` when the handshake failed or stalled; the socket is closed.
-pub(super) async fn accept(tcp: TcpStream, config: &ServerConfig) -> Option<Transport> {
+pub(super) async fn accept<R: Runtime>(
+    tcp: R::Tcp,
+    config: &ServerConfig,
+) -> Option<Transport<R::Tcp>> {
     #[cfg(feature = "tls")]
     if let Some(tls) = &config.tls {
         // Boxed: the handshake's state (rustls's buffers) would otherwise
         // be part of every connection task, plain ones and idle ones too.
-        return Box::pin(handshake(tcp, tls, config)).await;
+        return Box::pin(handshake::<R>(tcp, tls, config)).await;
     }
     let _ = config;
     Some(Transport::Plain(tcp))
@@ -37,20 +40,19 @@ pub(super) async fn accept(tcp: TcpStream, config: &ServerConfig) -> Option<Tran
 
 /// Runs the server's handshake on `tcp` within the request timeout.
 #[cfg(feature = "tls")]
-async fn handshake(
-    tcp: TcpStream,
+async fn handshake<R: Runtime>(
+    tcp: R::Tcp,
     tls: &crate::http::tls::TlsServerConfig,
     config: &ServerConfig,
-) -> Option<Transport> {
-    use crate::event_loop::time::timeout;
+) -> Option<Transport<R::Tcp>> {
     use crate::http::tls::TlsStream;
 
     let mut stream = TlsStream::server(tcp, tls).ok()?;
-    match timeout(config.request_timeout, stream.handshake()).await {
+    match R::timeout(config.request_timeout, stream.handshake()).await {
         Ok(Ok(())) => Some(Transport::Tls(Box::new(stream))),
         Ok(Err(_)) => {
             // Not TLS, or broken: the alert is sent; close gently.
-            linger(stream.tcp_mut()).await;
+            linger::<R>(stream.tcp_mut()).await;
             None
         }
         Err(_elapsed) => None,
@@ -68,10 +70,10 @@ const LINGER_BYTES: usize = 64 * 1024;
 /// time, so that closing with unread input does not reset the connection
 /// before the client read our alert.
 #[cfg(feature = "tls")]
-async fn linger(tcp: &mut TcpStream) {
+async fn linger<R: Runtime>(tcp: &mut R::Tcp) {
     use std::time::Instant;
 
-    use crate::event_loop::time::timeout;
+    use crate::http::runtime::Socket;
 
     let _ = tcp.shutdown(std::net::Shutdown::Write);
     let until = Instant::now() + LINGER;
@@ -79,7 +81,7 @@ async fn linger(tcp: &mut TcpStream) {
     let mut drained = 0;
     while drained < LINGER_BYTES {
         let left = until.saturating_duration_since(Instant::now());
-        match timeout(left, tcp.read(&mut buf)).await {
+        match R::timeout(left, tcp.read(&mut buf)).await {
             Ok(Ok(n)) if n > 0 => drained += n,
             _ => return,
         }

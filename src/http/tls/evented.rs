@@ -14,6 +14,9 @@
 //! - **the handshake** is the same two moves in a loop until
 //!   `is_handshaking()` turns false.
 //!
+//! The socket is either runtime's (`S`, see `http/runtime.rs`): the same
+//! stream serves the single loop and the work-stealing runtime.
+//!
 //! The bridge is `Polled`: a `Read + Write` over the loop's socket that
 //! answers `WouldBlock` when the socket would park (the reactor has the
 //! task's waker by then), which is exactly what rustls's `read_tls` and
@@ -28,19 +31,19 @@ use rustls::{ClientConnection, Connection, HandshakeKind, ServerConnection};
 
 use super::blocking::{handshake_error, server_name, tls_failure};
 use super::{tls_error, TlsClientConfig, TlsServerConfig};
-use crate::event_loop::net::TcpStream;
+use crate::http::runtime::Socket;
 use crate::http::{Error, TimeoutKind};
 
-/// A TLS connection, client or server side, over an event-loop socket.
+/// A TLS connection, client or server side, over an async runtime's socket.
 #[derive(Debug)]
-pub(crate) struct TlsStream {
+pub(crate) struct TlsStream<S> {
     /// The rustls state.
     conn: Connection,
     /// The socket under it.
-    tcp: TcpStream,
+    tcp: S,
 }
 
-impl TlsStream {
+impl<S: Socket> TlsStream<S> {
     /// The client side: runs the handshake with `host` over `tcp`. The
     /// caller bounds it with a timeout.
     ///
@@ -48,11 +51,11 @@ impl TlsStream {
     ///
     /// As [`BlockingTlsStream::connect`](super::BlockingTlsStream::connect).
     pub(crate) async fn connect(
-        tcp: TcpStream,
+        tcp: S,
         config: &TlsClientConfig,
         host: &str,
         kind: TimeoutKind,
-    ) -> Result<TlsStream, Error> {
+    ) -> Result<TlsStream<S>, Error> {
         let conn = ClientConnection::new(config.rustls(), server_name(host)?)
             .map_err(|e| tls_failure(host, tls_error(&e)))?;
         let mut stream = TlsStream {
@@ -72,7 +75,7 @@ impl TlsStream {
     /// # Errors
     ///
     /// rustls could not start a connection with `config`.
-    pub(crate) fn server(tcp: TcpStream, config: &TlsServerConfig) -> io::Result<TlsStream> {
+    pub(crate) fn server(tcp: S, config: &TlsServerConfig) -> io::Result<TlsStream<S>> {
         let conn = ServerConnection::new(config.rustls()).map_err(io::Error::other)?;
         Ok(TlsStream {
             conn: Connection::Server(conn),
@@ -86,7 +89,7 @@ impl TlsStream {
     }
 
     /// The socket under the TLS layer, to drain it before closing.
-    pub(crate) fn tcp_mut(&mut self) -> &mut TcpStream {
+    pub(crate) fn tcp_mut(&mut self) -> &mut S {
         &mut self.tcp
     }
 
@@ -217,14 +220,14 @@ impl TlsStream {
 
 /// The loop's socket as a non-blocking `Read + Write`: `WouldBlock` means
 /// "the task's waker is with the reactor; return `Pending`".
-struct Polled<'a, 'b> {
+struct Polled<'a, 'b, S> {
     /// The socket.
-    tcp: &'a mut TcpStream,
+    tcp: &'a mut S,
     /// The polling task's context.
     cx: &'a mut Context<'b>,
 }
 
-impl Read for Polled<'_, '_> {
+impl<S: Socket> Read for Polled<'_, '_, S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self.tcp.poll_read(self.cx, buf) {
             Poll::Ready(result) => result,
@@ -233,7 +236,7 @@ impl Read for Polled<'_, '_> {
     }
 }
 
-impl Write for Polled<'_, '_> {
+impl<S: Socket> Write for Polled<'_, '_, S> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self.tcp.poll_write(self.cx, buf) {
             Poll::Ready(result) => result,

@@ -33,7 +33,9 @@
 //!    `std::net::TcpStream`.
 //! 5. `evented.rs` — the event loop's stream: the same, but every wait for
 //!    the socket parks the task. This is the one to read for the lesson:
-//!    it drives `read_tls` / `write_tls` by readiness, by hand.
+//!    it drives `read_tls` / `write_tls` by readiness, by hand. It is
+//!    generic over the runtime's socket, so the work-stealing runtime's
+//!    HTTP gets TLS from the same code.
 //!
 //! `transport.rs`, one level up, puts plain and TLS streams behind one
 //! type for the clients and the server.
