@@ -394,7 +394,10 @@ fn compare_quick_runs_every_model_and_its_reports_add_up() {
         .collect();
     assert_eq!(cpu_models, MODELS.into_iter().collect());
     assert!(
-        MODELS[..4].iter().all(|m| io_models.contains(m)),
+        MODELS[..4]
+            .iter()
+            .chain(&["event-loop-mt"])
+            .all(|m| io_models.contains(m)),
         "{io_models:?}"
     );
     // Every model computed the same sums and downloaded the same bodies.

@@ -14,6 +14,10 @@
 //! exactly as on the single loop: a runtime with more threads adds cores,
 //! not preemption.
 //!
+//! For io the downloads share one session, as on the single loop, with the
+//! same connection-pool limit: waiting needed no thread there, so the extra
+//! workers have little to add here.
+//!
 //! With tracing on, a cpu task is one span on the track of the worker that
 //! ran it (it is polled once, so it never moves); an io task may move
 //! between workers at each wake-up, so it gets a track of its own, one span
@@ -26,8 +30,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::{micros_since, Measured, RunError, RunSettings};
+use crate::http;
 use crate::stealing::{self, Runtime};
 use crate::workloads::cpu::cpu_bound;
+use crate::workloads::fetch::{fetch_stealing, Fetch, Fetched};
 use crate::workloads::rss;
 use crate::workloads::timeline::{Span, Timeline};
 use crate::workloads::Model;
@@ -170,4 +176,35 @@ pub(super) fn run_cpu(numbers: &[u64], settings: &RunSettings) -> Result<Measure
             async move { Ok(cpu_bound(n)) }
         },
     )
+}
+
+/// One task per download, all sharing one `Send` session
+/// ([`http::stealing::Session`]: the single loop's client, the same code,
+/// on the stealing runtime's sockets and timers), with the single loop's
+/// settings: `pool_limit` connections at most, every one of them kept for
+/// reuse, no total timeout (`event_loop.rs` says why). A download may move
+/// from worker to worker at each wake-up; the pool is one for all of them.
+pub(super) fn run_fetches(
+    fetches: &[Fetch],
+    settings: &RunSettings,
+) -> Result<Measured<Fetched>, RunError> {
+    let session = http::stealing::Session::builder()
+        .pool_limit(settings.pool_limit)
+        .max_idle_per_host(settings.pool_limit)
+        .total_timeout(None)
+        .build();
+    let list: Arc<[Fetch]> = fetches.into();
+    let mut measured = run_tasks(
+        settings,
+        fetches.len(),
+        Tracks::PerTask,
+        |i| format!("GET {}", fetches[i].url),
+        |i| {
+            let session = session.clone();
+            let list = Arc::clone(&list);
+            async move { fetch_stealing(&session, &list[i]).await }
+        },
+    )?;
+    measured.connections_opened = Some(session.connections_opened());
+    Ok(measured)
 }

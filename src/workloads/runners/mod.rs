@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use super::fetch::{Fetch, Fetched};
 use super::progress::Progress;
 use super::timeline::Timeline;
-use super::{Model, Workload};
+use super::Model;
 use crate::event_loop::SchedulerFactory;
 
 mod event_loop;
@@ -89,16 +89,6 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
-    /// The model cannot run this workload (nothing was started).
-    #[error("{model} cannot run the {workload} workload: {why}")]
-    Unsupported {
-        /// The model.
-        model: Model,
-        /// The workload it was asked to run.
-        workload: Workload,
-        /// Why not, in words.
-        why: &'static str,
-    },
 }
 
 /// Runs the cpu workload: `cpu_bound(n)` for every number.
@@ -139,11 +129,7 @@ pub fn run_fetches(
         Model::ThreadsGil => threads::run_fetches(fetches, settings, true),
         Model::EventLoop => event_loop::run_fetches(fetches, settings),
         Model::Processes => processes::run_fetches(fetches, settings),
-        Model::EventLoopMt => Err(RunError::Unsupported {
-            model,
-            workload: Workload::Io,
-            why: "the HTTP client does not run on the work-stealing runtime yet",
-        }),
+        Model::EventLoopMt => event_loop_mt::run_fetches(fetches, settings),
     }
 }
 
