@@ -147,8 +147,8 @@ struct CompareArgs {
     #[arg(long, value_name = "C", value_parser = parse_positive, allow_negative_numbers = true)]
     concurrency: Option<usize>,
     /// Also run the io workload at growing sizes (see --scale-sizes) under
-    /// threads (up to 1000), event-loop (up to 5000 in flight) and
-    /// processes (up to 100), or the --models given, counting wall time,
+    /// threads (up to 1000), event-loop and event-loop-mt (up to 5000 in
+    /// flight each) and processes (up to 100), or the --models given, counting wall time,
     /// peak memory, threads and context switches; with --plot, also
     /// writes FILE-scale.svg, with --json a `scale` array.
     #[arg(long)]

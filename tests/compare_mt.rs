@@ -1,7 +1,8 @@
 //! The model `event-loop-mt` (the work-stealing runtime, a worker per
 //! core) in the experiment: its runners, its cpu rows paired with bare
-//! threads, its JSON, its summary sentences (the twist), its bar in the
-//! chart, and the command line that asks for it. Small lists: the
+//! threads, its io rows (the single loop's pool limit, https too, the
+//! `--scale` sweep), its JSON, its summary sentences (the twist), its bar
+//! in the chart, and the command line that asks for it. Small lists: the
 //! bookkeeping is under test, never the speed.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -124,6 +125,54 @@ fn compare_pairs_the_cpu_row_with_bare_threads_and_matches_sync() {
             .collect()
     };
     assert_eq!(fields(1), fields(0), "the fields every other row has");
+}
+
+#[test]
+fn compare_downloads_the_io_list_with_the_single_loops_pool_limit() {
+    let config = CompareConfig {
+        workloads: vec![Workload::Io],
+        models: vec![Model::EventLoopMt, Model::Sync],
+        requests: 6,
+        pool_limit: 3,
+        trace: true,
+        ..CompareConfig::default()
+    };
+    let comparison = compare(&config, Arc::new(NoProgress)).unwrap();
+    let models: Vec<Model> = comparison.results.iter().map(|r| r.model).collect();
+    assert_eq!(models, [Model::Sync, Model::EventLoopMt]);
+    let (sync, mt) = (&comparison.results[0], &comparison.results[1]);
+    assert_eq!((mt.ok, mt.failed, mt.tasks), (6, 0, 6), "{:?}", mt.errors);
+    assert_eq!(mt.checksum, sync.checksum, "the same bodies as sync");
+    assert_eq!(mt.workers, cores());
+    assert_eq!(mt.concurrency, 3, "the pool limit, as the single loop's");
+    let opened = mt.connections_opened.unwrap();
+    assert!((1..=3).contains(&opened), "{opened} connections, limit 3");
+    assert!(mt.share_of_yardstick.is_none(), "io has no yardstick");
+    assert!(mt.ideal_s.unwrap() > 0.0 && mt.speedup_vs_sync.unwrap() > 0.0);
+    // The trace: a track per download (it may move between workers).
+    let timeline = &comparison.timelines[1];
+    assert_eq!(timeline.title, "io / event-loop-mt");
+    assert_eq!(timeline.spans.len(), 6);
+    for (i, span) in timeline.spans.iter().enumerate() {
+        assert_eq!(span.track, format!("task {i}"));
+        assert!(span.name.starts_with("GET http://"), "{}", span.name);
+    }
+}
+
+#[cfg(feature = "tls")]
+#[test]
+fn the_io_list_over_https_works_on_the_stealing_runtime_too() {
+    let config = CompareConfig {
+        workloads: vec![Workload::Io],
+        models: vec![Model::Sync, Model::EventLoopMt],
+        requests: 4,
+        tls: true,
+        ..CompareConfig::default()
+    };
+    let comparison = compare(&config, Arc::new(NoProgress)).unwrap();
+    let (sync, mt) = (&comparison.results[0], &comparison.results[1]);
+    assert_eq!((mt.ok, mt.failed), (4, 0), "{:?}", mt.errors);
+    assert_eq!(mt.checksum, sync.checksum);
 }
 
 /// A hand-made cpu row: `wall_s` against a sync of `sync_wall_s`.
@@ -292,6 +341,60 @@ mod cli {
                 "newest-ready",
             ],
             "event-loop-mt has no pluggable scheduler",
+        );
+    }
+
+    #[test]
+    fn a_tiny_scale_sweep_runs_it_with_a_worker_per_core() {
+        let dir = std::env::temp_dir().join(format!("handspun-mt-scale-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let json = dir.join("r.json");
+        let output = handspun(&[
+            "compare",
+            "--workload",
+            "io",
+            "--models",
+            "event-loop-mt",
+            "--io-tasks",
+            "2",
+            "--scale",
+            "--scale-sizes",
+            "6",
+            "--concurrency",
+            "4",
+            "--json",
+            json.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let scale = report["scale"].as_array().unwrap();
+        assert_eq!(scale.len(), 1, "{scale:?}");
+        let row = &scale[0];
+        assert_eq!(row["model"], "event-loop-mt", "{row}");
+        assert_eq!(
+            (row["tasks"].as_u64(), row["ok"].as_u64()),
+            (Some(6), Some(6))
+        );
+        assert_eq!(
+            row["concurrency"], 4,
+            "--concurrency is its pool limit: {row}"
+        );
+        assert_eq!(row["workers"], report["cores"], "a worker per core: {row}");
+        let peak = row["server_peak_connections"].as_u64().unwrap();
+        assert!(
+            (1..=4).contains(&peak),
+            "never more than C in flight: {row}"
+        );
+        let io = &report["results"][0];
+        assert_eq!(
+            (io["model"].as_str(), io["ok"].as_u64()),
+            (Some("event-loop-mt"), Some(2))
         );
     }
 
