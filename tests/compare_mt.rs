@@ -225,7 +225,7 @@ fn the_cpu_sentence_judges_the_target_and_tells_the_twist_from_the_numbers() {
     let sentence = sentence_about(&results, "cpu / event-loop-mt: ");
     for phrase in [
         "1.92× sync with 2 workers, 97% of the speed of bare threads run beside it in each round (1.96× sync): the 90% target is reached",
-        "an event loop with more threads does speed up CPU work when the work is split into tasks — 20 tasks on 2 workers (the single loop: 0.99× sync)",
+        "an event loop with more threads does speed up CPU work when the work is split into tasks — 20 tasks on 2 workers, 1.92× sync (the single loop: 0.99× sync)",
         "a task that never yields still holds its thread",
         // sync's 50 ms over 20 sums: what each task held its worker for.
         "about 2.5 ms each",
@@ -242,9 +242,32 @@ fn the_cpu_sentence_judges_the_target_and_tells_the_twist_from_the_numbers() {
         sentence.contains("1.25× sync with 2 workers, 64% of the speed")
             && sentence.contains("short of the 90% target")
             && sentence.contains("starting the workers")
+            && sentence.contains("does speed up CPU work")
             && sentence.contains("about 2.5 ms each")
             && !sentence.contains("single loop"),
         "{sentence}"
+    );
+
+    // No gain in this run: the twist does not claim one.
+    let mut mt = cpu_row(Model::EventLoopMt, 2, 0.051, 0.05);
+    mt.share_of_yardstick = Some(0.95);
+    let results = [cpu_row(Model::Sync, 1, 0.05, 0.05), mt];
+    let sentence = sentence_about(&results, "cpu / event-loop-mt: ");
+    assert!(
+        sentence.contains("but this run does not show it — 20 tasks on 2 workers, 0.98× sync, where bare threads got 1.96×: the cores were free, and the runtime did not turn them into speed")
+            && !sentence.contains("does speed up")
+            && sentence.contains("a task that never yields still holds its thread"),
+        "{sentence}"
+    );
+    // On a machine too busy even for bare threads, it says so instead.
+    let busy = Yardstick {
+        speedup_vs_sync: 1.02,
+        ..BARE
+    };
+    let text = summarize(&results, 2, &[], Some(&busy)).join("\n");
+    assert!(
+        text.contains("0.98× sync, and bare threads 1.02×: the cores were not free for anyone"),
+        "{text}"
     );
 }
 

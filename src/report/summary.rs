@@ -178,7 +178,7 @@ fn explain(
             let mut sentence = cpu_pool_sentence(row, speedup, cores, yardstick);
             if row.model == Model::EventLoopMt {
                 sentence.push(' ');
-                sentence.push_str(&cpu_twist(row, rows));
+                sentence.push_str(&cpu_twist(row, rows, yardstick));
             }
             sentence
         }
@@ -285,8 +285,10 @@ fn cpu_pool_sentence(
 
 /// The twist of `event-loop-mt` on cpu, from the run's numbers: an event
 /// loop with more threads does speed up CPU work once it is split into
-/// tasks, yet a task that never yields still holds its thread.
-fn cpu_twist(row: &RunResult, rows: &[&RunResult]) -> String {
+/// tasks — said only when this run shows it — yet a task that never yields
+/// still holds its thread.
+fn cpu_twist(row: &RunResult, rows: &[&RunResult], yardstick: Option<&Yardstick>) -> String {
+    let speedup = row.speedup_vs_sync.unwrap_or(0.0);
     let single = match rows
         .iter()
         .find(|r| r.model == Model::EventLoop)
@@ -295,17 +297,41 @@ fn cpu_twist(row: &RunResult, rows: &[&RunResult]) -> String {
         Some(single) => format!(" (the single loop: {single:.2}× sync)"),
         None => String::new(),
     };
+    let tasks = format!("{} tasks on {} workers", row.tasks, row.workers);
+    let gain = if speedup >= NO_GAIN {
+        format!(
+            "an event loop with more threads does speed up CPU work when the work is split into tasks — {tasks}, {speedup:.2}× sync{single}"
+        )
+    } else {
+        let (bare, why) = match yardstick {
+            Some(bare) if bare.speedup_vs_sync < NO_GAIN => (
+                format!(", and bare threads {:.2}×", bare.speedup_vs_sync),
+                "the cores were not free for anyone",
+            ),
+            Some(bare) => (
+                format!(", where bare threads got {:.2}×", bare.speedup_vs_sync),
+                "the cores were free, and the runtime did not turn them into speed",
+            ),
+            None => (
+                String::new(),
+                "no yardstick says whether the cores were free",
+            ),
+        };
+        format!(
+            "an event loop with more threads can speed up CPU work when the work is split into tasks, but this run does not show it — {tasks}, {speedup:.2}× sync{bare}: {why}"
+        )
+    };
     // The average sum's time on one core: sync's wall time over the jobs.
-    let per_task = match row.speedup_vs_sync {
-        Some(speedup) if row.tasks > 0 => format!(
+    let per_task = if row.tasks > 0 && speedup > 0.0 {
+        format!(
             ", about {} each",
             seconds(row.wall_s * speedup / row.tasks as f64)
-        ),
-        _ => String::new(),
+        )
+    } else {
+        String::new()
     };
     format!(
-        "The twist: an event loop with more threads does speed up CPU work when the work is split into tasks — {} tasks on {} workers{single}; but a task that never yields still holds its thread: each sum ran to its end on the worker that took it{per_task}, so with fewer tasks than workers, or one long sum, the other workers would have nothing to steal.",
-        row.tasks, row.workers
+        "The twist: {gain}; but a task that never yields still holds its thread: each sum ran to its end on the worker that took it{per_task}, so with fewer tasks than workers, or one long sum, the other workers would have nothing to steal."
     )
 }
 
