@@ -31,9 +31,12 @@ use crate::event_loop::time::Elapsed;
 /// A connected TCP socket of some runtime: what `Transport` and the TLS
 /// stream need from it.
 pub(crate) trait Socket: Sized + 'static {
-    /// Polls a read into `buf`; `Ok(0)` at the end of the stream.
+    /// Polls a read into `buf`; `Ok(0)` at the end of the stream (for the
+    /// TLS stream, which drives the socket from its own `poll`).
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
-    /// Polls a write of (some of) `buf`.
+    /// Polls a write of (some of) `buf` (for the TLS stream).
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
     /// Reads what is there.
     fn read(&mut self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>>;

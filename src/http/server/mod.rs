@@ -307,7 +307,9 @@ async fn reject<R: Runtime>(mut stream: R::Tcp) {
     let _ = stream.shutdown(std::net::Shutdown::Write);
 }
 
-/// A server running on its own thread with its own event loop; see [`spawn_background`].
+/// A server running on its own thread with its own event loop (see
+/// [`spawn_background`]), or its own work-stealing runtime (see
+/// [`spawn_background_stealing_with`]).
 #[derive(Debug)]
 pub struct BackgroundServer {
     /// Where it listens.
