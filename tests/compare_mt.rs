@@ -458,4 +458,34 @@ mod cli {
             "{stdout}"
         );
     }
+
+    #[test]
+    fn download_runs_with_it_too() {
+        let site =
+            handspun::http::server::spawn_background("127.0.0.1:0".parse().unwrap()).unwrap();
+        let url = site.url("/bytes/300?delay_ms=5");
+        let output = handspun(&["download", "--model", "event-loop-mt", "--json", &url, &url]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(summary["model"], "event-loop-mt");
+        assert_eq!(
+            (summary["ok"].as_u64(), summary["bytes"].as_u64()),
+            (Some(2), Some(600))
+        );
+        assert_usage_error(
+            &[
+                "download",
+                "--model",
+                "event-loop-mt",
+                "--workers",
+                "2",
+                &url,
+            ],
+            "event-loop-mt always has one worker per core",
+        );
+    }
 }
