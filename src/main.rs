@@ -141,12 +141,13 @@ struct CompareArgs {
     #[arg(long, value_enum, default_value = "all")]
     workload: WorkloadChoice,
     /// Comma-separated models: sync, threads, event-loop, processes,
-    /// threads-gil (default: all five).
+    /// threads-gil, event-loop-mt (default: all six).
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_model)]
     models: Vec<Model>,
     /// Pool size of threads, processes and threads-gil (default: 5 threads,
-    /// one process per core). Refused when only sync and event-loop run:
-    /// they use one thread. Wins over --concurrency for the pools.
+    /// one process per core). Refused when only sync, event-loop and
+    /// event-loop-mt run: one thread, or always one worker per core. Wins
+    /// over --concurrency for the pools.
     #[arg(long, value_name = "N", value_parser = parse_positive, allow_negative_numbers = true)]
     workers: Option<usize>,
     /// Downloads in the io job list, sites A and B alternating (default
@@ -159,16 +160,16 @@ struct CompareArgs {
         allow_negative_numbers = true
     )]
     io_tasks: Option<usize>,
-    /// Downloads in flight at most: the event loop's connection-pool limit
-    /// (default 100) and the pool size of threads, processes and
+    /// Downloads in flight at most: the connection-pool limit of
+    /// event-loop and event-loop-mt (default 100) and the pool size of threads, processes and
     /// threads-gil (unless --workers is given). With --scale, every
     /// model's ceiling. Refused when it cannot fit in the file-descriptor
     /// limit, which client and embedded server share.
     #[arg(long, value_name = "C", value_parser = parse_positive, allow_negative_numbers = true)]
     concurrency: Option<usize>,
     /// Also run the io workload at growing sizes (see --scale-sizes) under
-    /// threads (up to 1000), event-loop (up to 5000 in flight) and
-    /// processes (up to 100), or the --models given, counting wall time,
+    /// threads (up to 1000), event-loop and event-loop-mt (up to 5000 in
+    /// flight each) and processes (up to 100), or the --models given, counting wall time,
     /// peak memory, threads and context switches; with --plot, also
     /// writes FILE-scale.svg, with --json a `scale` array.
     #[arg(long)]
@@ -204,7 +205,8 @@ struct CompareArgs {
     #[arg(long)]
     sweep: bool,
     /// The event-loop model's scheduler: oldest-ready (the default),
-    /// newest-ready, priority or fair-share.
+    /// newest-ready, priority or fair-share. (event-loop-mt keeps its
+    /// work-stealing order.)
     #[arg(long, value_name = "NAME", value_parser = parse_scheduler)]
     scheduler: Option<handspun::event_loop::SchedulerFactory>,
     /// Run the io workload over https (the embedded site serves TLS with a
@@ -372,13 +374,24 @@ fn check_workers_apply(subcommand: &str, workers: Option<usize>, models: &[Model
     if workers.is_none() || models.iter().any(|model| model.has_workers()) {
         return;
     }
-    let names: Vec<String> = models.iter().map(Model::to_string).collect();
+    let names: Vec<String> = models
+        .iter()
+        .filter(|&&model| model != Model::EventLoopMt)
+        .map(Model::to_string)
+        .collect();
     let verb = if names.len() == 1 { "runs" } else { "run" };
+    let mut why = Vec::new();
+    if !names.is_empty() {
+        why.push(format!("{} {verb} on one thread", names.join(" and ")));
+    }
+    if models.contains(&Model::EventLoopMt) {
+        why.push("event-loop-mt always has one worker per core".to_string());
+    }
     usage_error(
         subcommand,
         format!(
-            "--workers sets the pool size of threads, processes and threads-gil, but {} {verb} on one thread; drop --workers or choose a pool model",
-            names.join(" and ")
+            "--workers sets the pool size of threads, processes and threads-gil, but {}; drop --workers or choose a pool model",
+            why.join(", and ")
         ),
     );
 }
@@ -434,14 +447,24 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
     config.trace = args.trace.is_some();
     config.sweep = args.sweep;
     if args.scheduler.is_some() && !config.models.contains(&Model::EventLoop) {
+        let mt = if config.models.contains(&Model::EventLoopMt) {
+            " (event-loop-mt has no pluggable scheduler: its order is work stealing's)"
+        } else {
+            ""
+        };
         usage_error(
             "compare",
-            "--scheduler chooses the event loop's scheduler, but event-loop is not among the models; add it to --models or drop --scheduler".to_string(),
+            format!("--scheduler chooses the event loop's scheduler, but event-loop is not among the models{mt}; add it to --models or drop --scheduler"),
         );
     }
     if let Some(scheduler) = &args.scheduler {
+        let mt = if config.models.contains(&Model::EventLoopMt) {
+            " (event-loop-mt keeps its work-stealing order)"
+        } else {
+            ""
+        };
         eprintln!(
-            "the event-loop model runs under the {} scheduler",
+            "the event-loop model runs under the {} scheduler{mt}",
             scheduler.name()
         );
     }

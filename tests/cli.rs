@@ -314,7 +314,14 @@ fn read_json(path: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-const MODELS: [&str; 5] = ["sync", "threads", "event-loop", "processes", "threads-gil"];
+const MODELS: [&str; 6] = [
+    "sync",
+    "threads",
+    "event-loop",
+    "processes",
+    "threads-gil",
+    "event-loop-mt",
+];
 
 #[test]
 fn compare_quick_runs_every_model_and_its_reports_add_up() {
@@ -347,7 +354,7 @@ fn compare_quick_runs_every_model_and_its_reports_add_up() {
             .unwrap()
             > 0.0
     );
-    for model in ["threads", "processes"] {
+    for model in ["threads", "processes", "event-loop-mt"] {
         let said = format!("cpu / {model}: ");
         let sentence = run.stdout.lines().find(|line| line.starts_with(&said));
         let sentence = sentence.unwrap_or_else(|| panic!("no `{said}` in:\n{}", run.stdout));
@@ -387,7 +394,10 @@ fn compare_quick_runs_every_model_and_its_reports_add_up() {
         .collect();
     assert_eq!(cpu_models, MODELS.into_iter().collect());
     assert!(
-        MODELS[..4].iter().all(|m| io_models.contains(m)),
+        MODELS[..4]
+            .iter()
+            .chain(&["event-loop-mt"])
+            .all(|m| io_models.contains(m)),
         "{io_models:?}"
     );
     // Every model computed the same sums and downloaded the same bodies.

@@ -51,6 +51,7 @@ fn sample() -> Vec<RunResult> {
         row(Workload::Cpu, Model::EventLoop, 1, 4.02, 4.0),
         row(Workload::Cpu, Model::Processes, 2, 2.1, 4.0),
         row(Workload::Cpu, Model::ThreadsGil, 5, 4.4, 4.0),
+        row(Workload::Cpu, Model::EventLoopMt, 2, 2.16, 4.0),
     ]
 }
 

@@ -102,7 +102,7 @@ fn tracing_records_a_span_per_job_on_the_models_tracks() {
             timeline.spans.iter().map(|s| s.track.as_str()).collect();
         let prefix = match model {
             Model::Sync => "main",
-            Model::Threads | Model::ThreadsGil => "worker ",
+            Model::Threads | Model::ThreadsGil | Model::EventLoopMt => "worker ",
             Model::EventLoop => "task ",
             Model::Processes => "process ",
         };
@@ -118,7 +118,9 @@ fn tracing_records_a_span_per_job_on_the_models_tracks() {
                 assert!(ready >= NUMBERS.len(), "{ready} ready marks");
             }
             // At most one track per worker.
-            Model::Threads | Model::ThreadsGil | Model::Processes => assert!(tracks.len() <= 2),
+            Model::Threads | Model::ThreadsGil | Model::Processes | Model::EventLoopMt => {
+                assert!(tracks.len() <= 2)
+            }
             Model::Sync => assert_eq!(tracks.len(), 1),
         }
     }
@@ -178,7 +180,7 @@ mod io {
             let opened = measured.connections_opened.expect("io counts connections");
             let most = match model {
                 Model::Sync => 1,
-                Model::EventLoop => 8,
+                Model::EventLoop | Model::EventLoopMt => 8,
                 _ => 2, // one keep-alive connection per worker
             };
             assert!(

@@ -34,6 +34,7 @@ pub fn model_color(model: Model) -> RGBColor {
         Model::EventLoop => RGBColor(0x00, 0x9E, 0x73),
         Model::Processes => RGBColor(0xE6, 0x9F, 0x00),
         Model::ThreadsGil => RGBColor(0xCC, 0x79, 0xA7),
+        Model::EventLoopMt => RGBColor(0xD5, 0x5E, 0x00),
     }
 }
 
@@ -43,8 +44,14 @@ pub fn model_color_hex(model: Model) -> String {
     format!("#{r:02X}{g:02X}{b:02X}")
 }
 
-/// Panel width per workload, pixels.
+/// Panel width per workload, pixels, for up to [`BARS_PER_PANEL`] bars.
 const PANEL_WIDTH: u32 = 480;
+/// Bars a panel of [`PANEL_WIDTH`] holds with their labels apart; each bar
+/// beyond adds [`BAR_WIDTH`] (`event-loop-mt`, the longest label, needs
+/// about that much).
+const BARS_PER_PANEL: u32 = 5;
+/// Width added per bar beyond [`BARS_PER_PANEL`], pixels.
+const BAR_WIDTH: u32 = 100;
 /// Chart height, pixels.
 const HEIGHT: u32 = 420;
 
@@ -63,9 +70,15 @@ pub fn comparison_svg(results: &[RunResult]) -> Result<String, ChartError> {
     if workloads.is_empty() {
         return Err(ChartError::Empty);
     }
+    let most_bars = workloads
+        .iter()
+        .map(|w| results.iter().filter(|r| r.workload == *w).count() as u32)
+        .max()
+        .unwrap_or(0);
+    let panel_width = PANEL_WIDTH + most_bars.saturating_sub(BARS_PER_PANEL) * BAR_WIDTH;
     let mut svg = String::new();
     {
-        let width = PANEL_WIDTH * workloads.len() as u32;
+        let width = panel_width * workloads.len() as u32;
         let root = SVGBackend::with_string(&mut svg, (width, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(drawing)?;
         let panels = root.split_evenly((1, workloads.len()));

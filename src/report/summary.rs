@@ -134,6 +134,21 @@ fn explain(
             row.concurrency,
             row.connections_opened.unwrap_or(0)
         ),
+        (Workload::Io, Model::EventLoopMt) => {
+            let single = match rows.iter().find(|r| r.model == Model::EventLoop) {
+                Some(single) => format!(
+                    ", against {:.1}× for the single loop",
+                    single.speedup_vs_sync.unwrap_or(0.0)
+                ),
+                None => String::new(),
+            };
+            format!(
+                "io / event-loop-mt: {speedup:.1}× sync{efficiency} on {} worker threads{single} — up to {} downloads waited at once over {} connection(s); waiting needs no thread, so more threads add little when the work is waiting.",
+                row.workers,
+                row.concurrency,
+                row.connections_opened.unwrap_or(0)
+            )
+        }
         (Workload::Io, Model::ThreadsGil) => format!(
             "io / threads-gil: {speedup:.1}× sync{efficiency} — the emulated GIL barely matters here: a download releases it while it waits, as CPython's socket calls do, so {} waiting threads still overlap.",
             row.workers
@@ -159,8 +174,13 @@ fn explain(
                 row.workers, row.workers
             )
         }
-        (Workload::Cpu, Model::Threads | Model::Processes) => {
-            cpu_pool_sentence(row, speedup, cores, yardstick)
+        (Workload::Cpu, Model::Threads | Model::Processes | Model::EventLoopMt) => {
+            let mut sentence = cpu_pool_sentence(row, speedup, cores, yardstick);
+            if row.model == Model::EventLoopMt {
+                sentence.push(' ');
+                sentence.push_str(&cpu_twist(row, rows, yardstick));
+            }
+            sentence
         }
         (Workload::Cpu, Model::ThreadsGil) => {
             if speedup <= SLOWER {
@@ -193,8 +213,8 @@ fn explain(
     Some(sentence)
 }
 
-/// A multi-core cpu row (`threads`, `processes`) against its target:
-/// [`TARGET_SHARE`] of the yardstick's speedup in the same run.
+/// A multi-core cpu row (`threads`, `processes`, `event-loop-mt`) against
+/// its target: [`TARGET_SHARE`] of the yardstick's speedup in the same run.
 fn cpu_pool_sentence(
     row: &RunResult,
     speedup: f64,
@@ -202,20 +222,22 @@ fn cpu_pool_sentence(
     yardstick: Option<&Yardstick>,
 ) -> String {
     let possible = row.workers.min(cores).max(1);
-    let unit = if row.model == Model::Threads {
-        "threads"
-    } else {
-        "processes"
+    let name = row.model;
+    // What the model starts and hands the jobs to.
+    let unit = match row.model {
+        Model::Threads => "threads",
+        Model::Processes => "processes",
+        _ => "workers",
     };
     let workers = row.workers;
     if possible == 1 {
         return format!(
-            "cpu / {unit}: {speedup:.2}× sync — with one usable core there is nothing to run in parallel."
+            "cpu / {name}: {speedup:.2}× sync — with one usable core there is nothing to run in parallel."
         );
     }
     let Some(bare) = yardstick else {
         return format!(
-            "cpu / {unit}: {speedup:.2}× sync with {workers} workers on {cores} cores (no bare-thread yardstick was measured, so there is no target to judge it by)."
+            "cpu / {name}: {speedup:.2}× sync with {workers} workers on {cores} cores (no bare-thread yardstick was measured, so there is no target to judge it by)."
         );
     };
     // The median of the per-round pairs when the run measured them; else
@@ -231,29 +253,86 @@ fn cpu_pool_sentence(
     );
     let target = TARGET_SHARE * 100.0;
     if busy(bare) {
+        let whose = if row.model == Model::EventLoopMt {
+            "runtime's"
+        } else {
+            "pool's"
+        };
         let verdict = if share >= TARGET_SHARE {
             "reached"
         } else {
             "missed"
         };
         return format!(
-            "cpu / {unit}: {speedup:.2}× sync with {workers} workers, {against}: the {target:.0}% target is {verdict}, on a machine too busy for the pool's own share to show (see the yardstick below)."
+            "cpu / {name}: {speedup:.2}× sync with {workers} workers, {against}: the {target:.0}% target is {verdict}, on a machine too busy for the {whose} own share to show (see the yardstick below)."
         );
     }
     if share >= TARGET_SHARE {
-        let why = if row.model == Model::Threads {
-            "Rust threads compute in parallel, there is no GIL"
-        } else {
-            "one process per core, each with its own memory"
+        let why = match row.model {
+            Model::Threads => "Rust threads compute in parallel, there is no GIL",
+            Model::Processes => "one process per core, each with its own memory",
+            _ => "the workers shared the tasks out, stealing from each other when their own queue ran dry",
         };
         format!(
-            "cpu / {unit}: {speedup:.2}× sync with {workers} workers, {against}: the {target:.0}% target is reached — {why}."
+            "cpu / {name}: {speedup:.2}× sync with {workers} workers, {against}: the {target:.0}% target is reached — {why}."
         )
     } else {
         format!(
-            "cpu / {unit}: {speedup:.2}× sync with {workers} workers, {against}: short of the {target:.0}% target — the rest went to starting the {unit} and handing them the jobs (short jobs make that share large)."
+            "cpu / {name}: {speedup:.2}× sync with {workers} workers, {against}: short of the {target:.0}% target — the rest went to starting the {unit} and handing them the jobs (short jobs make that share large)."
         )
     }
+}
+
+/// The twist of `event-loop-mt` on cpu, from the run's numbers: an event
+/// loop with more threads does speed up CPU work once it is split into
+/// tasks — said only when this run shows it — yet a task that never yields
+/// still holds its thread.
+fn cpu_twist(row: &RunResult, rows: &[&RunResult], yardstick: Option<&Yardstick>) -> String {
+    let speedup = row.speedup_vs_sync.unwrap_or(0.0);
+    let single = match rows
+        .iter()
+        .find(|r| r.model == Model::EventLoop)
+        .and_then(|r| r.speedup_vs_sync)
+    {
+        Some(single) => format!(" (the single loop: {single:.2}× sync)"),
+        None => String::new(),
+    };
+    let tasks = format!("{} tasks on {} workers", row.tasks, row.workers);
+    let gain = if speedup >= NO_GAIN {
+        format!(
+            "an event loop with more threads does speed up CPU work when the work is split into tasks — {tasks}, {speedup:.2}× sync{single}"
+        )
+    } else {
+        let (bare, why) = match yardstick {
+            Some(bare) if bare.speedup_vs_sync < NO_GAIN => (
+                format!(", and bare threads {:.2}×", bare.speedup_vs_sync),
+                "the cores were not free for anyone",
+            ),
+            Some(bare) => (
+                format!(", where bare threads got {:.2}×", bare.speedup_vs_sync),
+                "the cores were free, and the runtime did not turn them into speed",
+            ),
+            None => (
+                String::new(),
+                "no yardstick says whether the cores were free",
+            ),
+        };
+        format!(
+            "an event loop with more threads can speed up CPU work when the work is split into tasks, but this run does not show it — {tasks}, {speedup:.2}× sync{bare}: {why}"
+        )
+    };
+    // The average sum's time on one core: sync's wall time over the jobs.
+    let per_task = if row.tasks > 0 && speedup > 0.0 {
+        format!(
+            ", about {} each",
+            seconds(row.wall_s * speedup / row.tasks as f64)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "The twist: {gain}; but a task that never yields still holds its thread: each sum ran to its end on the worker that took it{per_task}, so with fewer tasks than workers, or one long sum, the other workers would have nothing to steal."
+    )
 }
 
 /// Whether bare threads fell short of [`TARGET_SHARE`] of their cores:

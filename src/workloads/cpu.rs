@@ -87,8 +87,9 @@ pub fn cpu_bound(n: u64) -> u64 {
     sum
 }
 
-/// The cores a model can really use for the cpu workload: threads and
-/// processes `min(workers, cores)`; the event loop is one thread and
+/// The cores a model can really use for the cpu workload: threads,
+/// processes and the stealing workers of `event-loop-mt`
+/// `min(workers, cores)`; the event loop is one thread and
 /// `threads-gil` computes on one thread at a time, so 1 for them and sync.
 ///
 /// # Examples
@@ -99,11 +100,12 @@ pub fn cpu_bound(n: u64) -> u64 {
 /// assert_eq!(cpu_parallelism(Model::Processes, 2, 8), 2);
 /// assert_eq!(cpu_parallelism(Model::Threads, 5, 2), 2);
 /// assert_eq!(cpu_parallelism(Model::ThreadsGil, 5, 2), 1);
+/// assert_eq!(cpu_parallelism(Model::EventLoopMt, 2, 2), 2);
 /// ```
 pub fn cpu_parallelism(model: crate::workloads::Model, workers: usize, cores: usize) -> usize {
     use crate::workloads::Model;
     match model {
-        Model::Threads | Model::Processes => workers.min(cores).max(1),
+        Model::Threads | Model::Processes | Model::EventLoopMt => workers.min(cores).max(1),
         Model::Sync | Model::EventLoop | Model::ThreadsGil => 1,
     }
 }

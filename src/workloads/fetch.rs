@@ -84,7 +84,29 @@ pub fn fetch_blocking(
 ///
 /// The HTTP error or the failed check, in words.
 pub async fn fetch_async(session: &crate::http::Session, fetch: &Fetch) -> Result<Fetched, String> {
-    match session.get(&fetch.url).await {
+    judge_response(fetch, session.get(&fetch.url).await)
+}
+
+/// Downloads `fetch` with the work-stealing runtime's shared session (from
+/// a task on any worker) and judges it.
+///
+/// # Errors
+///
+/// The HTTP error or the failed check, in words.
+pub async fn fetch_stealing(
+    session: &crate::http::stealing::Session,
+    fetch: &Fetch,
+) -> Result<Fetched, String> {
+    judge_response(fetch, session.get(&fetch.url).await)
+}
+
+/// Judges what an async client's `get` gave back: the response, or its
+/// error in words.
+fn judge_response(
+    fetch: &Fetch,
+    response: Result<crate::http::Response, crate::http::Error>,
+) -> Result<Fetched, String> {
+    match response {
         Ok(response) => judge(fetch, response.status, &response.body),
         Err(error) => Err(error.to_string()),
     }

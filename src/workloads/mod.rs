@@ -1,11 +1,12 @@
-//! The experiment: two workloads, five models, one result type.
+//! The experiment: two workloads, six models, one result type.
 //!
 //! handspun exists to run the *same* work under different concurrency models
 //! and show, with measured numbers, what each model buys. This module holds
 //! that work and the machinery that runs it. Read it in this order:
 //!
-//! 1. [`model`]: the five models (`sync`, `threads`, `event-loop`,
-//!    `processes`, `threads-gil`) and the two workloads (`io`, `cpu`).
+//! 1. [`model`]: the six models (`sync`, `threads`, `event-loop`,
+//!    `processes`, `threads-gil`, `event-loop-mt`) and the two workloads
+//!    (`io`, `cpu`).
 //! 2. [`io`]: the job list of downloads (the tutorial's two sites, 80 times
 //!    each) and the check every body must pass.
 //! 3. [`cpu`]: `cpu_bound(n)`, the sum of squares that must really run.
@@ -17,7 +18,8 @@
 //!    code: one session per thread in a thread-local (`threads.rs`), one
 //!    task per download sharing a session (`event_loop.rs`), one process
 //!    per core with a session each (`processes.rs`), the GIL (`threads.rs`
-//!    with `threads-gil`).
+//!    with `threads-gil`), and an event loop on every core, the
+//!    work-stealing runtime (`event_loop_mt.rs`).
 //! 7. [`compare`](mod@compare): runs every workload under every model and
 //!    fills a [`RunResult`] per pair, against the embedded slow site
 //!    ([`site`]). The cpu list runs several rounds, every model once per

@@ -1,4 +1,4 @@
-//! The five models and the two workloads, and the one name each goes by
+//! The six models and the two workloads, and the one name each goes by
 //! on the command line, in the table and in the JSON.
 
 #![forbid(unsafe_code)]
@@ -43,7 +43,8 @@ macro_rules! known_by_name {
 /// A concurrency model: what runs the jobs of a workload.
 ///
 /// The command line spells them `sync`, `threads`, `event-loop`,
-/// `processes` and `threads-gil` ([`Model::name`], [`FromStr`]).
+/// `processes`, `threads-gil` and `event-loop-mt` ([`Model::name`],
+/// [`FromStr`]).
 ///
 /// # Examples
 ///
@@ -68,16 +69,21 @@ pub enum Model {
     /// The thread pool with a global interpreter lock emulated (CPython's
     /// GIL, switch interval 5 ms): only one worker computes at a time.
     ThreadsGil,
+    /// The work-stealing runtime ([`crate::stealing`]), one worker thread
+    /// per core, one task per job: an event loop on every core, tokio's
+    /// multi-thread runtime in miniature.
+    EventLoopMt,
 }
 
 impl Model {
     /// Every model, in the order reports list them.
-    pub const ALL: [Model; 5] = [
+    pub const ALL: [Model; 6] = [
         Model::Sync,
         Model::Threads,
         Model::EventLoop,
         Model::Processes,
         Model::ThreadsGil,
+        Model::EventLoopMt,
     ];
 
     /// The command-line and JSON name of the model.
@@ -88,18 +94,40 @@ impl Model {
             Model::EventLoop => "event-loop",
             Model::Processes => "processes",
             Model::ThreadsGil => "threads-gil",
+            Model::EventLoopMt => "event-loop-mt",
         }
     }
 
     /// Whether the model uses a pool whose size `--workers` sets.
+    /// `event-loop-mt` has several workers too, but always one per core
+    /// (shared/WORKLOADS.md): `--workers` does not size it.
     pub fn has_workers(self) -> bool {
         matches!(self, Model::Threads | Model::Processes | Model::ThreadsGil)
+    }
+
+    /// Whether the model can compute on more than one core at once: the
+    /// models whose cpu rows are judged against the bare-thread yardstick
+    /// (`threads`, `processes`, `event-loop-mt`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use handspun::workloads::Model;
+    ///
+    /// assert!(Model::EventLoopMt.is_multi_core());
+    /// assert!(!Model::EventLoop.is_multi_core());
+    /// assert!(!Model::ThreadsGil.is_multi_core(), "one thread computes at a time");
+    /// ```
+    pub fn is_multi_core(self) -> bool {
+        matches!(self, Model::Threads | Model::Processes | Model::EventLoopMt)
     }
 }
 
 /// The error for a model name that is not one of [`Model::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown model `{given}`; choose from sync, threads, event-loop, processes, threads-gil")]
+#[error(
+    "unknown model `{given}`; choose from sync, threads, event-loop, processes, threads-gil, event-loop-mt"
+)]
 pub struct UnknownModel {
     /// What was typed.
     pub given: String,

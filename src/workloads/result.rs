@@ -45,9 +45,11 @@ pub struct RunResult {
     pub workload: Workload,
     /// The model's command-line name.
     pub model: Model,
-    /// Pool size (1 for `sync` and `event-loop`: one thread).
+    /// Pool size (1 for `sync` and `event-loop`: one thread; the cores for
+    /// `event-loop-mt`: a stealing worker each).
     pub workers: usize,
-    /// Jobs in flight at most: 1, W, the connection pool limit, W.
+    /// Jobs in flight at most: 1, W, the connection pool limit, W (and for
+    /// `event-loop-mt`: W on cpu, the connection pool limit on io).
     pub concurrency: usize,
     /// Jobs in the list.
     pub tasks: usize,
@@ -75,8 +77,8 @@ pub struct RunResult {
     /// `sync wall_s / wall_s` for the same workload.
     #[serde(serialize_with = "ratio_opt")]
     pub speedup_vs_sync: Option<f64>,
-    /// cpu only, for the multi-core models (`threads`, `processes`) when
-    /// sync ran: the model's speed as a share of the bare threads'
+    /// cpu only, for the multi-core models (`threads`, `processes`,
+    /// `event-loop-mt`) when sync ran: the model's speed as a share of the bare threads'
     /// ([`Yardstick`]). In every round the bare threads run just before the
     /// model, so each of its runs has a partner that met the same moment of
     /// the machine; this is the median of `bare wall / model wall` over

@@ -9,7 +9,8 @@
 //! lifetime peak from `getrusage` is reported instead.
 //!
 //! Per model, `peak_rss_kib` is:
-//! - `sync`, `threads`, `threads-gil`, `event-loop`: the peak RSS of this
+//! - `sync`, `threads`, `threads-gil`, `event-loop`, `event-loop-mt`: the
+//!   peak RSS of this
 //!   process during the run (all their threads share it);
 //! - `processes`: the same for the parent, plus, for each worker process, the
 //!   peak that worker reported for itself with its last result (each worker

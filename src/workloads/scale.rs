@@ -31,7 +31,14 @@ pub const DEFAULT_SIZES: [usize; 4] = [160, 1_000, 10_000, 100_000];
 /// out: 100 000 downloads one after another would take hours; so is
 /// `threads-gil`, which for io is `threads` (its downloads release the lock
 /// while they wait). Either runs when named with `--models`.
-pub const DEFAULT_MODELS: [Model; 3] = [Model::Threads, Model::EventLoop, Model::Processes];
+/// `event-loop-mt` runs beside `event-loop`, with the same ceiling: what a
+/// worker per core changes in waiting at scale.
+pub const DEFAULT_MODELS: [Model; 4] = [
+    Model::Threads,
+    Model::EventLoop,
+    Model::EventLoopMt,
+    Model::Processes,
+];
 
 /// The most threads `threads` (and `threads-gil`) may start in the sweep:
 /// enough to see what each waiting thread costs.
@@ -49,8 +56,9 @@ pub const MAX_PROCESSES: usize = 100;
 
 /// The downloads in flight `model` gets at `size` downloads: one for
 /// `sync`; otherwise `concurrency` (`--concurrency`) when given, else the
-/// model's ceiling ([`MAX_THREADS`], [`MAX_EVENT_LOOP_CONNECTIONS`],
-/// [`MAX_PROCESSES`]) — never more than there are downloads.
+/// model's ceiling ([`MAX_THREADS`], [`MAX_EVENT_LOOP_CONNECTIONS`] for
+/// both event loops, [`MAX_PROCESSES`]) — never more than there are
+/// downloads.
 ///
 /// # Examples
 ///
@@ -62,6 +70,7 @@ pub const MAX_PROCESSES: usize = 100;
 /// assert_eq!(scale_concurrency(Model::Threads, 100_000, None), 1_000);
 /// assert_eq!(scale_concurrency(Model::EventLoop, 100_000, None), 5_000);
 /// assert_eq!(scale_concurrency(Model::EventLoop, 100_000, Some(50)), 50);
+/// assert_eq!(scale_concurrency(Model::EventLoopMt, 100_000, None), 5_000);
 /// assert_eq!(scale_concurrency(Model::Sync, 1_000, Some(50)), 1);
 /// ```
 pub fn scale_concurrency(model: Model, size: usize, concurrency: Option<usize>) -> usize {
@@ -69,7 +78,7 @@ pub fn scale_concurrency(model: Model, size: usize, concurrency: Option<usize>) 
         (Model::Sync, _) => 1,
         (_, Some(c)) => c,
         (Model::Threads | Model::ThreadsGil, None) => MAX_THREADS,
-        (Model::EventLoop, None) => MAX_EVENT_LOOP_CONNECTIONS,
+        (Model::EventLoop | Model::EventLoopMt, None) => MAX_EVENT_LOOP_CONNECTIONS,
         (Model::Processes, None) => MAX_PROCESSES,
     };
     ceiling.min(size).max(1)
@@ -103,7 +112,8 @@ pub struct ScaleRow {
     pub tasks: usize,
     /// Downloads in flight at most: the pool limit or the pool size.
     pub concurrency: usize,
-    /// Pool size (1 for `sync` and `event-loop`: one thread).
+    /// Pool size (1 for `sync` and `event-loop`: one thread; the cores for
+    /// `event-loop-mt`: a stealing worker each).
     pub workers: usize,
     /// Downloads that arrived whole and correct.
     pub ok: usize,

@@ -3,7 +3,8 @@
 //! median is the yardstick.
 //!
 //! One round runs every model once, sync first. Just before each
-//! multi-core model (`threads`, `processes`), the list runs on bare threads
+//! multi-core model (`threads`, `processes`, `event-loop-mt`:
+//! [`Model::is_multi_core`]), the list runs on bare threads
 //! ([`bare_threads`]: no pool, no queue, one thread per core, a fixed share
 //! of the list each), so each of the model's runs has a partner that met
 //! the same moment of the machine (a busy neighbour, a host that takes a
@@ -93,7 +94,7 @@ impl Rounds {
         let yardstick = models.contains(&Model::Sync);
         let cores = experiment.cores;
         for (m, &model) in models.iter().enumerate() {
-            let partner = (yardstick && is_multi_core(model)).then(|| self.time_bare(cores));
+            let partner = (yardstick && model.is_multi_core()).then(|| self.time_bare(cores));
             let offset_us = experiment.now_us();
             let mut measured =
                 runners::run_cpu(model, &self.numbers, &experiment.settings_for(model))?;
@@ -108,7 +109,7 @@ impl Rounds {
             }
             self.runs[m].push(measured);
         }
-        if yardstick && !models.iter().copied().any(is_multi_core) {
+        if yardstick && !models.iter().copied().any(Model::is_multi_core) {
             self.time_bare(cores);
         }
         Ok(())
@@ -174,12 +175,6 @@ impl Rounds {
             });
         CpuRows { rows, yardstick }
     }
-}
-
-/// Whether `model` can use more than one core: the models judged against
-/// the yardstick.
-fn is_multi_core(model: Model) -> bool {
-    matches!(model, Model::Threads | Model::Processes)
 }
 
 /// The median of `values` (the upper one for an even count); `None` if

@@ -5,7 +5,7 @@
 //! Every connection of the io workload is two descriptors in this process:
 //! the client's socket and the embedded server's accepted one. A model
 //! whose clients live here (`sync`, `threads`, `event-loop`,
-//! `threads-gil`) holds one client socket per job in flight; `processes`
+//! `threads-gil`, `event-loop-mt`) holds one client socket per job in flight; `processes`
 //! holds its clients' sockets in the workers (each process has its own
 //! table) but two pipe ends per worker here. On top of that the process
 //! keeps [`RESERVED_FDS`] for itself (stdio, the listener, epoll, wakers).
@@ -65,7 +65,11 @@ pub fn client_fds(model: Model, concurrency: usize) -> u64 {
     let c = concurrency as u64;
     match model {
         Model::Processes => c * PIPE_FDS_PER_WORKER,
-        Model::Sync | Model::Threads | Model::EventLoop | Model::ThreadsGil => c,
+        Model::Sync
+        | Model::Threads
+        | Model::EventLoop
+        | Model::ThreadsGil
+        | Model::EventLoopMt => c,
     }
 }
 

@@ -161,11 +161,11 @@ impl IoRun {
     }
 
     /// Jobs in flight at most under `model`: 1, W, the connection-pool
-    /// limit, W — never more than there are jobs.
+    /// limit (both event loops), W — never more than there are jobs.
     pub(super) fn concurrency(&self, model: Model, settings: &RunSettings) -> usize {
         let slots = match model {
             Model::Sync => 1,
-            Model::EventLoop => settings.pool_limit,
+            Model::EventLoop | Model::EventLoopMt => settings.pool_limit,
             Model::Threads | Model::Processes | Model::ThreadsGil => settings.workers,
         };
         slots.min(self.fetches.len()).max(1)

@@ -163,7 +163,7 @@ impl CompareConfig {
             for &model in &self.models {
                 let slots = match model {
                     Model::Sync => 1,
-                    Model::EventLoop => self.pool_limit,
+                    Model::EventLoop | Model::EventLoopMt => self.pool_limit,
                     _ => workers_for(model, self.workers, cores),
                 };
                 budget.add(model, slots.min(self.requests).max(1))?;
@@ -192,7 +192,8 @@ pub const DEFAULT_CPU_RUNS: usize = 5;
 pub const DEFAULT_POOL_LIMIT: usize = 100;
 
 /// The pool size `model` runs with: `requested` (`--workers`) for the pool
-/// models, else [`default_workers`]; always 1 for the one-thread models.
+/// models, else [`default_workers`]; always 1 for the one-thread models and
+/// the cores for `event-loop-mt`.
 ///
 /// # Examples
 ///
@@ -202,6 +203,7 @@ pub const DEFAULT_POOL_LIMIT: usize = 100;
 /// assert_eq!(workers_for(Model::Threads, None, 2), 5);
 /// assert_eq!(workers_for(Model::Processes, Some(3), 2), 3);
 /// assert_eq!(workers_for(Model::EventLoop, Some(3), 2), 1);
+/// assert_eq!(workers_for(Model::EventLoopMt, Some(3), 2), 2);
 /// ```
 pub fn workers_for(model: Model, requested: Option<usize>, cores: usize) -> usize {
     match requested {
@@ -211,12 +213,22 @@ pub fn workers_for(model: Model, requested: Option<usize>, cores: usize) -> usiz
 }
 
 /// The pool size a model gets when `--workers` is not given: 5 threads (the
-/// tutorial's `max_workers=5`), one process per core, 1 for the one-thread
+/// tutorial's `max_workers=5`), one process per core, one stealing worker
+/// per core (always: `--workers` does not size it), 1 for the one-thread
 /// models.
+///
+/// # Examples
+///
+/// ```
+/// use handspun::workloads::{compare::default_workers, Model};
+///
+/// assert_eq!(default_workers(Model::EventLoopMt, 4), 4);
+/// assert_eq!(default_workers(Model::EventLoop, 4), 1);
+/// ```
 pub fn default_workers(model: Model, cores: usize) -> usize {
     match model {
         Model::Threads | Model::ThreadsGil => 5,
-        Model::Processes => cores,
+        Model::Processes | Model::EventLoopMt => cores,
         Model::Sync | Model::EventLoop => 1,
     }
 }

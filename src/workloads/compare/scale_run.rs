@@ -13,14 +13,21 @@ use crate::workloads::usage::UsageProbe;
 use crate::workloads::Model;
 
 /// The settings `model` runs with at `size` downloads: its
-/// [`scale_concurrency`] as both pool limit and pool size, no trace.
+/// [`scale_concurrency`] as both pool limit and pool size (the models
+/// without a pool keep their threads: one, or a stealing worker per core),
+/// no trace.
 pub(super) fn scale_settings(experiment: &Experiment, model: Model, size: usize) -> RunSettings {
     let concurrency = scale_concurrency(model, size, experiment.config.concurrency);
+    let settings = experiment.settings_for(model);
     RunSettings {
-        workers: if model.has_workers() { concurrency } else { 1 },
+        workers: if model.has_workers() {
+            concurrency
+        } else {
+            settings.workers
+        },
         pool_limit: concurrency,
         trace: false,
-        ..experiment.settings_for(model)
+        ..settings
     }
 }
 

@@ -1,4 +1,4 @@
-//! One runner per model: the same jobs, run five ways.
+//! One runner per model: the same jobs, run six ways.
 //!
 //! Every runner takes the job list and hands back a [`Measured`]: the wall
 //! time, one outcome per job *in list order* (a value, or the error that job
@@ -14,6 +14,9 @@
 //!    the loop's own trace becomes the timeline.
 //! 4. `processes.rs`: the process pool; jobs are plain functions, each
 //!    worker process keeps its own session in a thread-local.
+//! 5. `event_loop_mt.rs`: `event_loop.rs`'s shape on the work-stealing
+//!    runtime, one worker per core: a task per job, shared out by the
+//!    workers.
 //!
 //! Every runner's wall time includes starting and stopping its runtime (the
 //! pool's threads or processes, the loop), as the tutorial's timed blocks
@@ -31,6 +34,7 @@ use super::Model;
 use crate::event_loop::SchedulerFactory;
 
 mod event_loop;
+mod event_loop_mt;
 mod processes;
 mod sync;
 mod threads;
@@ -38,9 +42,10 @@ mod threads;
 /// What every runner needs besides the jobs.
 #[derive(Clone)]
 pub struct RunSettings {
-    /// Pool size for `threads`, `processes` and `threads-gil`.
+    /// Pool size for `threads`, `processes` and `threads-gil`; worker
+    /// threads of `event-loop-mt`.
     pub workers: usize,
-    /// Connection-pool limit of the event loop's shared HTTP session.
+    /// Connection-pool limit of the event loops' shared HTTP session.
     pub pool_limit: usize,
     /// Whether to record a [`Timeline`].
     pub trace: bool,
@@ -103,6 +108,7 @@ pub fn run_cpu(
         Model::ThreadsGil => threads::run_cpu(numbers, settings, true),
         Model::EventLoop => event_loop::run_cpu(numbers, settings),
         Model::Processes => processes::run_cpu(numbers, settings),
+        Model::EventLoopMt => event_loop_mt::run_cpu(numbers, settings),
     }
 }
 
@@ -123,6 +129,7 @@ pub fn run_fetches(
         Model::ThreadsGil => threads::run_fetches(fetches, settings, true),
         Model::EventLoop => event_loop::run_fetches(fetches, settings),
         Model::Processes => processes::run_fetches(fetches, settings),
+        Model::EventLoopMt => event_loop_mt::run_fetches(fetches, settings),
     }
 }
 
