@@ -222,7 +222,7 @@ struct CompareArgs {
 #[derive(Debug, clap::Args)]
 struct DownloadArgs {
     /// The model that runs the downloads: sync, threads, event-loop,
-    /// processes or threads-gil.
+    /// event-loop-mt, processes or threads-gil.
     #[arg(long, value_parser = parse_model)]
     model: Model,
     /// Pool size of threads, processes and threads-gil (default: 5 threads,
