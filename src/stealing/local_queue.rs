@@ -45,6 +45,11 @@ pub(crate) struct LocalQueue<T> {
     /// How many tasks the slot and ring hold together. Written under the
     /// lock, read without it: a hint for thieves choosing a victim, and what
     /// a worker about to sleep checks for "is there work anywhere?".
+    /// `Release`/`Acquire`, not `SeqCst`: the no-lost-wake-up argument
+    /// orders this word through the idle word's read-modify-writes, which
+    /// every push is followed by and every sleeper's re-check is preceded
+    /// by (`idle.rs`). On x86 a `SeqCst` store is a locked exchange; these
+    /// are plain moves.
     len: AtomicUsize,
 }
 
@@ -84,7 +89,7 @@ impl<T> LocalQueue<T> {
 
     /// How many tasks are queued (a hint: it may change at once).
     pub(crate) fn len(&self) -> usize {
-        self.len.load(Ordering::SeqCst)
+        self.len.load(Ordering::Acquire)
     }
 
     /// Whether nothing is queued (a hint, as [`LocalQueue::len`]).
@@ -97,7 +102,7 @@ impl<T> LocalQueue<T> {
     pub(crate) fn push_back(&self, task: T) -> Result<(), Overflow<T>> {
         let mut inner = lock(&self.inner);
         let result = Self::push_back_locked(&mut inner, task);
-        self.len.store(inner.len(), Ordering::SeqCst);
+        self.len.store(inner.len(), Ordering::Release);
         result
     }
 
@@ -111,7 +116,7 @@ impl<T> LocalQueue<T> {
             Some(displaced) => Self::push_back_locked(&mut inner, displaced).map(|()| true),
             None => Ok(false),
         };
-        self.len.store(inner.len(), Ordering::SeqCst);
+        self.len.store(inner.len(), Ordering::Release);
         result
     }
 
@@ -143,7 +148,7 @@ impl<T> LocalQueue<T> {
             }
             inner.ring.pop_front().map(|task| (task, PoppedFrom::Ring))
         };
-        self.len.store(inner.len(), Ordering::SeqCst);
+        self.len.store(inner.len(), Ordering::Release);
         popped
     }
 
@@ -157,7 +162,7 @@ impl<T> LocalQueue<T> {
         } else {
             inner.lifo.take().into_iter().collect()
         };
-        self.len.store(inner.len(), Ordering::SeqCst);
+        self.len.store(inner.len(), Ordering::Release);
         stolen
     }
 
@@ -167,7 +172,7 @@ impl<T> LocalQueue<T> {
     pub(crate) fn push_batch(&self, tasks: impl IntoIterator<Item = T>) {
         let mut inner = lock(&self.inner);
         inner.ring.extend(tasks);
-        self.len.store(inner.len(), Ordering::SeqCst);
+        self.len.store(inner.len(), Ordering::Release);
     }
 
     /// Takes every queued task (at shutdown).
@@ -175,7 +180,7 @@ impl<T> LocalQueue<T> {
         let mut inner = lock(&self.inner);
         let mut all: Vec<T> = inner.lifo.take().into_iter().collect();
         all.extend(inner.ring.drain(..));
-        self.len.store(0, Ordering::SeqCst);
+        self.len.store(0, Ordering::Release);
         all
     }
 }

@@ -142,6 +142,7 @@ mod sync;
 mod task;
 mod time;
 mod timers;
+mod waker_ref;
 mod worker;
 
 pub mod net;
