@@ -134,6 +134,7 @@ mod local_queue;
 #[cfg(all(test, loom))]
 mod loom_tests;
 mod owned;
+mod padded;
 mod park;
 mod reactor;
 mod runtime;
