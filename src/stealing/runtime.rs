@@ -14,7 +14,7 @@ use super::context;
 use super::idle::Idle;
 use super::inject::Inject;
 use super::join::JoinHandle;
-use super::local_queue::LocalQueue;
+use super::local_queue::{LocalQueue, Pushed};
 use super::owned::OwnedTasks;
 use super::padded::CachePadded;
 use super::park::Parker;
@@ -113,13 +113,15 @@ impl Shared {
         let local = &self.workers[index].queue;
         let pushed = match queue {
             Queue::Lifo => local.push_lifo(task),
-            Queue::Back => local.push_back(task).map(|()| true),
+            Queue::Back => local.push_back(task),
         };
         match pushed {
-            // A task alone in the LIFO slot will run next on this worker:
-            // waking a thief for it would only move it to a colder cache.
-            Ok(false) => {}
-            Ok(true) => self.notify_parked(),
+            // Only the first task of an empty ring is announced (`idle.rs`,
+            // "Notify"). A task alone in the LIFO slot runs next on this
+            // worker: waking a thief for it would only move it to a colder
+            // cache.
+            Ok(Pushed::Quiet) => {}
+            Ok(Pushed::FirstInRing) => self.notify_parked(),
             Err(overflow) => {
                 // Refused only at shutdown; the tasks are then dropped unrun.
                 let _ = self.inject.push_batch(overflow);
