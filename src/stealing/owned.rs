@@ -24,12 +24,15 @@ use super::task::Task;
 /// How many independently locked maps the registry is split into.
 const SHARDS: usize = 32;
 
+/// One independently locked part of the registry, on cache lines of its own.
+type Shard = CachePadded<Mutex<HashMap<u64, Task>>>;
+
 /// Every live task of one runtime, by id.
 pub(crate) struct OwnedTasks {
     /// Each guarded by its mutex; task `id` lives in shard `id % SHARDS`.
     /// Padded (`padded.rs`): tasks with neighbouring ids finish on
     /// different workers at once.
-    shards: Box<[CachePadded<Mutex<HashMap<u64, Task>>>]>,
+    shards: Box<[Shard]>,
     /// Set once at shutdown, before the shards are drained: inserts are
     /// refused from then on (checked under the shard's lock).
     closed: AtomicBool,

@@ -131,7 +131,9 @@ mod tests {
         });
         assert_eq!(Arc::strong_count(&task), 2, "the clone holds one");
         assert_eq!(task.wakes.load(Ordering::SeqCst), 1);
-        kept.clone().wake();
+        let second = kept.clone();
+        assert_eq!(Arc::strong_count(&task), 3);
+        second.wake();
         assert_eq!(task.wakes.load(Ordering::SeqCst), 2);
         assert_eq!(Arc::strong_count(&task), 2, "waking by value gave it back");
         drop(kept);
