@@ -25,7 +25,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use super::runtime::Shared;
 use super::state::State;
-use super::waker_ref::{self, InArc};
+use super::waker_ref;
 use crate::event_loop::JoinError;
 
 /// A type-erased reference to a task: what the run queues hold.
@@ -75,8 +75,10 @@ pub(crate) enum Polled {
 pub(crate) trait Runnable: Send + Sync {
     /// The type-independent part.
     fn header(&self) -> &Header;
-    /// Polls the future once. Only the task's owner calls it.
-    fn poll(&self) -> Polled;
+    /// Polls the future once. Only the task's owner calls it. The caller's
+    /// reference moves in and comes back out, so that the poll's waker can
+    /// borrow it (`waker_ref.rs`) without a count update either way.
+    fn poll(self: Arc<Self>) -> (Polled, Task);
     /// Drops the future and stores `Aborted` as the outcome. Only the task's
     /// owner calls it, never during a poll.
     fn cancel(&self);
@@ -152,10 +154,11 @@ where
         &self.header
     }
 
-    fn poll(&self) -> Polled {
+    fn poll(self: Arc<Self>) -> (Polled, Task) {
         // The waker borrows the worker's reference to the task
         // (`waker_ref.rs`); a waker the future keeps is a clone of its own.
-        waker_ref::with_lent_waker(self, |waker| self.poll_with(waker))
+        let polled = waker_ref::with_lent_waker(&self, |waker| self.poll_with(waker));
+        (polled, self)
     }
 
     fn cancel(&self) {
@@ -192,15 +195,6 @@ where
         self.complete(outcome);
         Polled::Done
     }
-}
-
-// SAFETY: a `TaskCell` is only made by `TaskCell::new`, which puts it in an
-// `Arc` (its fields are private to this file), and nothing moves it out.
-unsafe impl<F> InArc for TaskCell<F>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
 }
 
 impl<F> Joinable<F::Output> for TaskCell<F>

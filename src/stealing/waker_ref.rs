@@ -22,20 +22,10 @@ use std::mem::ManuallyDrop;
 use std::sync::Arc;
 use std::task::{RawWaker, RawWakerVTable, Wake, Waker};
 
-/// A task type that can lend its waker: anything that is always kept in an
-/// `Arc` and knows how to be woken.
-///
-/// # Safety
-///
-/// Every value of the implementing type must live inside an `Arc` (it is
-/// only ever created by `Arc::new`, and never moved out of it), so that a
-/// `&Self` can be turned back into the `Arc` it borrows from.
-pub(crate) unsafe trait InArc: Wake + Send + Sync + Sized + 'static {}
-
 /// The four functions behind every waker of a task of type `T`.
 struct Table<T>(std::marker::PhantomData<T>);
 
-impl<T: InArc> Table<T> {
+impl<T: Wake + Send + Sync + 'static> Table<T> {
     const VTABLE: RawWakerVTable = RawWakerVTable::new(
         Self::clone_waker,
         Self::wake,
@@ -49,11 +39,12 @@ impl<T: InArc> Table<T> {
 
     /// # Safety
     ///
-    /// `data` comes from [`Table::raw`] of a live task: an owned waker holds
-    /// one reference, a lent one borrows the poller's.
+    /// `data` comes from [`Table::raw`] of `Arc::as_ptr` of an `Arc<T>`
+    /// that is still alive: an owned waker holds one reference to it, a lent
+    /// one borrows the poller's.
     unsafe fn clone_waker(data: *const ()) -> RawWaker {
-        // SAFETY: the task is alive (see above) and lives in an `Arc`
-        // (`InArc`); the new waker owns the reference added here.
+        // SAFETY: `data` is `Arc::as_ptr` of a live `Arc` (see above); the
+        // new waker owns the reference added here.
         unsafe { Arc::increment_strong_count(data.cast::<T>()) };
         Self::raw(data.cast())
     }
@@ -74,8 +65,8 @@ impl<T: InArc> Table<T> {
     ///
     /// As [`Table::clone_waker`].
     unsafe fn wake_by_ref(data: *const ()) {
-        // SAFETY: the task is alive and in an `Arc`; `ManuallyDrop` keeps
-        // the reference the waker's: nothing is added or given back.
+        // SAFETY: `data` is `Arc::as_ptr` of a live `Arc`; `ManuallyDrop`
+        // keeps the reference the waker's: nothing is added or given back.
         let task = ManuallyDrop::new(unsafe { Arc::from_raw(data.cast::<T>()) });
         Wake::wake_by_ref(&*task);
     }
@@ -92,12 +83,17 @@ impl<T: InArc> Table<T> {
 
 /// Calls `poll` with a waker for `task` that borrows `task`'s reference.
 /// The waker cannot outlive the call: `poll` only sees it by reference.
-pub(crate) fn with_lent_waker<T: InArc, R>(task: &T, poll: impl FnOnce(&Waker) -> R) -> R {
-    // SAFETY: the table's contract holds: `task` lives in an `Arc`
-    // (`InArc`) and stays alive while `poll` runs (it is borrowed for the
-    // whole call). The lent waker is never dropped (`ManuallyDrop`), so it
-    // gives back no reference; its clones take their own.
-    let waker = ManuallyDrop::new(unsafe { Waker::from_raw(Table::<T>::raw(task)) });
+/// (It takes the `Arc`, not the task, so that the pointer in the waker is
+/// `Arc::as_ptr`'s, which may reach the reference count beside the task.)
+pub(crate) fn with_lent_waker<T: Wake + Send + Sync + 'static, R>(
+    task: &Arc<T>,
+    poll: impl FnOnce(&Waker) -> R,
+) -> R {
+    // SAFETY: the table's contract holds: the pointer is `Arc::as_ptr` of a
+    // live `Arc`, which stays alive while `poll` runs (it is borrowed for
+    // the whole call). The lent waker is never dropped (`ManuallyDrop`), so
+    // it gives back no reference; its clones take their own.
+    let waker = ManuallyDrop::new(unsafe { Waker::from_raw(Table::<T>::raw(Arc::as_ptr(task))) });
     poll(&waker)
 }
 
@@ -116,15 +112,12 @@ mod tests {
         }
     }
 
-    // SAFETY: the test makes every `Counted` with `Arc::new`.
-    unsafe impl InArc for Counted {}
-
     #[test]
     fn a_lent_waker_costs_no_reference_and_its_clones_take_their_own() {
         let task = Arc::new(Counted {
             wakes: AtomicUsize::new(0),
         });
-        let kept = with_lent_waker(&*task, |waker| {
+        let kept = with_lent_waker(&task, |waker| {
             assert_eq!(Arc::strong_count(&task), 1, "lending takes nothing");
             waker.wake_by_ref();
             waker.clone()

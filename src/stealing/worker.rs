@@ -166,7 +166,8 @@ impl Worker {
         match task.header().state.start() {
             Start::Cancel => task.cancel(),
             Start::Poll => {
-                if task.poll() == Polled::Pending {
+                let (polled, task) = task.poll();
+                if polled == Polled::Pending {
                     let after = task.header().state.after_pending();
                     match after {
                         AfterPoll::Idle => {}
