@@ -119,3 +119,48 @@ fn remote_spawns_keep_running_while_one_worker_is_hogged() {
         assert_eq!(rt.block_on(hogger), Ok(true));
     });
 }
+
+/// A worker announces only the first task of its empty ring to the others
+/// (`src/stealing/idle.rs`): the second child here is pushed silently, just
+/// before its worker starts to spin. The other worker must still find and
+/// run both. Repeated, so the other worker is caught at many points of
+/// going to sleep. This is the end-to-end check; which interleavings the
+/// rule survives is proved by the loom model
+/// `an_unannounced_second_task_is_still_stolen` (here, the other worker is
+/// often still searching from the spinner's own wake-up, and finds the
+/// children either way).
+#[test]
+fn a_second_child_pushed_without_a_notify_is_stolen_while_its_worker_spins() {
+    const ROUNDS: usize = 200;
+    within_limit(|| {
+        let rt = runtime(2);
+        for round in 0..ROUNDS {
+            let ran = Arc::new(AtomicUsize::new(0));
+            let spinner = rt.spawn({
+                let ran = ran.clone();
+                async move {
+                    for _ in 0..2 {
+                        let ran = ran.clone();
+                        drop(stealing::spawn(async move {
+                            ran.fetch_add(1, Ordering::SeqCst);
+                        }));
+                    }
+                    // Only the other worker can run the children now.
+                    let start = Instant::now();
+                    while ran.load(Ordering::SeqCst) < 2 {
+                        if start.elapsed() > HOG_LIMIT {
+                            return false;
+                        }
+                        std::hint::spin_loop();
+                    }
+                    true
+                }
+            });
+            assert_eq!(
+                rt.block_on(spinner),
+                Ok(true),
+                "round {round}: a child was left behind its spinning worker"
+            );
+        }
+    });
+}

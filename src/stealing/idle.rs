@@ -14,6 +14,17 @@
 //!   waking more would only make them compete for it. The woken worker
 //!   starts *searching* (the notifier counts it, so a burst of pushes wakes
 //!   one worker, not one per push).
+//! - **Announce a ring once.** A worker's push onto its own queue notifies
+//!   only when its ring was empty (`Pushed::FirstInRing`). While the ring
+//!   holds tasks, its first one was announced: someone was woken, or was
+//!   already searching, and a searcher either steals from this ring, or
+//!   hands the search on when it finds work elsewhere, or parks with the
+//!   re-check below, which sees the ring. Tasks that yield one after another
+//!   on a busy worker so cost no notify each (tokio reaches the same end by
+//!   deferring a yielded task's wake-up). `loom_tests.rs` checks that a
+//!   second, unannounced task is still stolen while its worker is stuck.
+//!   Pushes from outside the workers (the injection queue) notify every
+//!   time: the pusher is not a worker that will run them itself.
 //! - **Bounded search.** A worker may start searching only while fewer than
 //!   half of the workers search ([`Idle::try_start_searching`]).
 //! - **Found work.** A searcher that finds work stops searching; if it was

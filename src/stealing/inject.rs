@@ -24,6 +24,7 @@ pub(crate) struct Inject<T> {
     /// its mutex.
     inner: Mutex<Inner<T>>,
     /// `inner.queue.len()`, written under the lock; read without it.
+    /// `Release`/`Acquire` for the reason given on `LocalQueue::len`.
     len: AtomicUsize,
 }
 
@@ -47,7 +48,7 @@ impl<T> Inject<T> {
 
     /// How many tasks wait here (a hint).
     pub(crate) fn len(&self) -> usize {
-        self.len.load(Ordering::SeqCst)
+        self.len.load(Ordering::Acquire)
     }
 
     /// Whether no task waits here (a hint).
@@ -62,7 +63,7 @@ impl<T> Inject<T> {
             return Err(task);
         }
         inner.queue.push_back(task);
-        self.len.store(inner.queue.len(), Ordering::SeqCst);
+        self.len.store(inner.queue.len(), Ordering::Release);
         Ok(())
     }
 
@@ -73,7 +74,7 @@ impl<T> Inject<T> {
             return Err(tasks);
         }
         inner.queue.extend(tasks);
-        self.len.store(inner.queue.len(), Ordering::SeqCst);
+        self.len.store(inner.queue.len(), Ordering::Release);
         Ok(())
     }
 
@@ -84,7 +85,7 @@ impl<T> Inject<T> {
         }
         let mut inner = lock(&self.inner);
         let task = inner.queue.pop_front();
-        self.len.store(inner.queue.len(), Ordering::SeqCst);
+        self.len.store(inner.queue.len(), Ordering::Release);
         task
     }
 
@@ -96,7 +97,7 @@ impl<T> Inject<T> {
         let mut inner = lock(&self.inner);
         let n = max.min(inner.queue.len());
         let batch = inner.queue.drain(..n).collect();
-        self.len.store(inner.queue.len(), Ordering::SeqCst);
+        self.len.store(inner.queue.len(), Ordering::Release);
         batch
     }
 
@@ -104,7 +105,7 @@ impl<T> Inject<T> {
     pub(crate) fn close(&self) -> Vec<T> {
         let mut inner = lock(&self.inner);
         inner.closed = true;
-        self.len.store(0, Ordering::SeqCst);
+        self.len.store(0, Ordering::Release);
         inner.queue.drain(..).collect()
     }
 }

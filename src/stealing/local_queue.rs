@@ -37,6 +37,18 @@ pub(crate) const CAPACITY: usize = 256;
 /// full: half the ring, oldest first, then the task being pushed.
 pub(crate) type Overflow<T> = Vec<T>;
 
+/// What a push changed for thieves: whether a sleeper should hear of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pushed {
+    /// The ring was empty and now holds a task: stealable work appeared.
+    /// The owner announces it (`Shared::queue`).
+    FirstInRing,
+    /// Nothing to announce: the ring already held tasks (the first of them
+    /// was announced), or the task went alone into the LIFO slot, where it
+    /// runs next.
+    Quiet,
+}
+
 /// One worker's queue. See the module docs.
 pub(crate) struct LocalQueue<T> {
     /// The slot and the ring. Guarded by its mutex; taken by the owner for
@@ -45,6 +57,11 @@ pub(crate) struct LocalQueue<T> {
     /// How many tasks the slot and ring hold together. Written under the
     /// lock, read without it: a hint for thieves choosing a victim, and what
     /// a worker about to sleep checks for "is there work anywhere?".
+    /// `Release`/`Acquire`, not `SeqCst`: the no-lost-wake-up argument
+    /// orders this word through the idle word's read-modify-writes, which
+    /// every push is followed by and every sleeper's re-check is preceded
+    /// by (`idle.rs`). On x86 a `SeqCst` store is a locked exchange; these
+    /// are plain moves.
     len: AtomicUsize,
 }
 
@@ -84,7 +101,7 @@ impl<T> LocalQueue<T> {
 
     /// How many tasks are queued (a hint: it may change at once).
     pub(crate) fn len(&self) -> usize {
-        self.len.load(Ordering::SeqCst)
+        self.len.load(Ordering::Acquire)
     }
 
     /// Whether nothing is queued (a hint, as [`LocalQueue::len`]).
@@ -94,31 +111,34 @@ impl<T> LocalQueue<T> {
 
     /// Owner only: queues `task` at the back of the ring. If the ring is
     /// full, returns the tasks to move to the injection queue instead.
-    pub(crate) fn push_back(&self, task: T) -> Result<(), Overflow<T>> {
+    pub(crate) fn push_back(&self, task: T) -> Result<Pushed, Overflow<T>> {
         let mut inner = lock(&self.inner);
         let result = Self::push_back_locked(&mut inner, task);
-        self.len.store(inner.len(), Ordering::SeqCst);
+        self.len.store(inner.len(), Ordering::Release);
         result
     }
 
     /// Owner only: puts `task` in the LIFO slot; the task it displaces goes
     /// to the back of the ring (which may overflow, as in `push_back`).
-    /// Returns whether a task was displaced (the ring grew: worth waking a
-    /// thief for).
-    pub(crate) fn push_lifo(&self, task: T) -> Result<bool, Overflow<T>> {
+    pub(crate) fn push_lifo(&self, task: T) -> Result<Pushed, Overflow<T>> {
         let mut inner = lock(&self.inner);
         let result = match inner.lifo.replace(task) {
-            Some(displaced) => Self::push_back_locked(&mut inner, displaced).map(|()| true),
-            None => Ok(false),
+            Some(displaced) => Self::push_back_locked(&mut inner, displaced),
+            None => Ok(Pushed::Quiet),
         };
-        self.len.store(inner.len(), Ordering::SeqCst);
+        self.len.store(inner.len(), Ordering::Release);
         result
     }
 
-    fn push_back_locked(inner: &mut Inner<T>, task: T) -> Result<(), Overflow<T>> {
+    fn push_back_locked(inner: &mut Inner<T>, task: T) -> Result<Pushed, Overflow<T>> {
         if inner.ring.len() < CAPACITY {
+            let pushed = if inner.ring.is_empty() {
+                Pushed::FirstInRing
+            } else {
+                Pushed::Quiet
+            };
             inner.ring.push_back(task);
-            return Ok(());
+            return Ok(pushed);
         }
         let mut overflow: Vec<T> = inner.ring.drain(..CAPACITY / 2).collect();
         overflow.push(task);
@@ -143,7 +163,7 @@ impl<T> LocalQueue<T> {
             }
             inner.ring.pop_front().map(|task| (task, PoppedFrom::Ring))
         };
-        self.len.store(inner.len(), Ordering::SeqCst);
+        self.len.store(inner.len(), Ordering::Release);
         popped
     }
 
@@ -157,7 +177,7 @@ impl<T> LocalQueue<T> {
         } else {
             inner.lifo.take().into_iter().collect()
         };
-        self.len.store(inner.len(), Ordering::SeqCst);
+        self.len.store(inner.len(), Ordering::Release);
         stolen
     }
 
@@ -167,7 +187,7 @@ impl<T> LocalQueue<T> {
     pub(crate) fn push_batch(&self, tasks: impl IntoIterator<Item = T>) {
         let mut inner = lock(&self.inner);
         inner.ring.extend(tasks);
-        self.len.store(inner.len(), Ordering::SeqCst);
+        self.len.store(inner.len(), Ordering::Release);
     }
 
     /// Takes every queued task (at shutdown).
@@ -175,7 +195,7 @@ impl<T> LocalQueue<T> {
         let mut inner = lock(&self.inner);
         let mut all: Vec<T> = inner.lifo.take().into_iter().collect();
         all.extend(inner.ring.drain(..));
-        self.len.store(0, Ordering::SeqCst);
+        self.len.store(0, Ordering::Release);
         all
     }
 }
@@ -203,7 +223,7 @@ mod tests {
         for task in 0..5 {
             queue.push_back(task).unwrap();
         }
-        assert!(!queue.push_lifo(9).unwrap());
+        assert_eq!(queue.push_lifo(9).unwrap(), Pushed::Quiet);
         assert_eq!(queue.steal_half(), [0, 1, 2]);
         assert_eq!(queue.steal_half(), [3]);
         assert_eq!(queue.steal_half(), [4]);
@@ -214,14 +234,43 @@ mod tests {
     #[test]
     fn the_lifo_slot_runs_first_unless_the_worker_says_no() {
         let queue = LocalQueue::new();
-        queue.push_back(1).unwrap();
-        queue.push_lifo(2).unwrap();
-        assert!(queue.push_lifo(3).unwrap(), "2 is displaced to the ring");
+        assert_eq!(queue.push_back(1).unwrap(), Pushed::FirstInRing);
+        assert_eq!(
+            queue.push_lifo(2).unwrap(),
+            Pushed::Quiet,
+            "alone in the slot"
+        );
+        assert_eq!(
+            queue.push_lifo(3).unwrap(),
+            Pushed::Quiet,
+            "2 is displaced behind 1: the ring was not empty"
+        );
         assert_eq!(queue.pop(true), Some((3, PoppedFrom::Lifo)));
         queue.push_lifo(4).unwrap();
         assert_eq!(queue.pop(false), Some((1, PoppedFrom::Ring)));
         assert_eq!(queue.pop(false), Some((2, PoppedFrom::Ring)));
         assert_eq!(queue.pop(false), Some((4, PoppedFrom::Ring)));
         assert_eq!(queue.pop(true), None);
+    }
+
+    #[test]
+    fn only_the_first_task_of_an_empty_ring_is_announced() {
+        let queue = LocalQueue::new();
+        assert_eq!(queue.push_back(1).unwrap(), Pushed::FirstInRing);
+        assert_eq!(queue.push_back(2).unwrap(), Pushed::Quiet);
+        assert_eq!(queue.push_lifo(3).unwrap(), Pushed::Quiet);
+        queue.pop(false);
+        queue.pop(false);
+        assert_eq!(queue.pop(false), Some((3, PoppedFrom::Ring)));
+        assert_eq!(
+            queue.push_lifo(4).unwrap(),
+            Pushed::Quiet,
+            "alone in the slot"
+        );
+        assert_eq!(
+            queue.push_lifo(5).unwrap(),
+            Pushed::FirstInRing,
+            "4 displaced into the empty ring"
+        );
     }
 }

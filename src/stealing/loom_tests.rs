@@ -1,7 +1,8 @@
 //! Model checks of the concurrent parts: the local queue, the injection
-//! queue, the parker, and the idle/search protocol. `loom` explores every
-//! interleaving of each test body's threads (up to a preemption bound)
-//! and fails on a lost item, a duplicate, or a deadlock (every thread
+//! queue, the parker, and the idle/search protocol (with pushes from
+//! outside, and with a worker's own pushes announced once per ring).
+//! `loom` explores every interleaving of each test body's threads (up to a
+//! preemption bound) and fails on a lost item, a duplicate, or a deadlock (every thread
 //! asleep: the symptom of a lost wake-up).
 //!
 //! Run (as `.ci/run` does):
@@ -13,7 +14,7 @@ use loom::thread;
 
 use super::idle::Idle;
 use super::inject::Inject;
-use super::local_queue::LocalQueue;
+use super::local_queue::{LocalQueue, Pushed};
 use super::park::Parker;
 
 /// The owner pushes (to the ring and the LIFO slot) and pops while a thief
@@ -238,5 +239,97 @@ fn idle_protocol_loses_no_wake_up() {
             worker.join().unwrap();
         }
         assert!(pool.finished());
+    });
+}
+
+/// The pool of the announcement test: worker 0 only pushes onto its own
+/// queue (then is stuck, as in a poll that never returns); worker 1 runs
+/// `worker.rs`'s loop over the real `LocalQueue`s, `Idle` and `Parker`.
+struct Stuck {
+    idle: Idle,
+    parkers: Vec<Parker>,
+    queues: Vec<LocalQueue<usize>>,
+    ran: AtomicUsize,
+}
+
+impl Stuck {
+    fn notify(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.parkers[index].unpark(|| unreachable!("no driver here"));
+        }
+    }
+
+    /// `Shared::queue` on worker 0: only the first task of an empty ring is
+    /// announced.
+    fn push_on_worker_0(&self, task: usize) {
+        if self.queues[0].push_back(task).unwrap() == Pushed::FirstInRing {
+            self.notify();
+        }
+    }
+
+    fn run_task(&self, searching: &mut bool) {
+        if *searching {
+            *searching = false;
+            if self.idle.stop_searching() {
+                self.notify();
+            }
+        }
+        self.ran.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Worker 1: own queue, else search (steal half of worker 0's), else
+    /// park with the last searcher's re-check. Returns once both tasks ran;
+    /// parking forever with a task left is the failure loom reports.
+    fn thief(&self) {
+        let mut searching = false;
+        while self.ran.load(Ordering::SeqCst) < 2 {
+            if self.queues[1].pop(true).is_some() {
+                self.run_task(&mut searching);
+                continue;
+            }
+            if searching || self.idle.try_start_searching() {
+                searching = true;
+                let mut stolen = self.queues[0].steal_half();
+                if stolen.pop().is_some() {
+                    self.queues[1].push_batch(stolen);
+                    self.run_task(&mut searching);
+                    continue;
+                }
+            }
+            let was_last_searcher = self.idle.park(1, searching);
+            if was_last_searcher && self.queues.iter().any(|queue| !queue.is_empty()) {
+                self.notify();
+            }
+            loop {
+                self.parkers[1].park(None);
+                if !self.idle.is_parked(1) {
+                    searching = true;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// A worker announces only the first task of its empty ring, then never
+/// runs again (a task that never yields): the other worker, asleep or
+/// searching or about to sleep, still runs both tasks.
+#[test]
+fn an_unannounced_second_task_is_still_stolen() {
+    loom::model(|| {
+        let pool = Arc::new(Stuck {
+            idle: Idle::new(2),
+            parkers: vec![Parker::new(), Parker::new()],
+            queues: vec![LocalQueue::new(), LocalQueue::new()],
+            ran: AtomicUsize::new(0),
+        });
+        let thief = {
+            let pool = pool.clone();
+            thread::spawn(move || pool.thief())
+        };
+        pool.push_on_worker_0(1);
+        pool.push_on_worker_0(2);
+        thief.join().unwrap();
+        assert_eq!(pool.ran.load(Ordering::SeqCst), 2);
     });
 }

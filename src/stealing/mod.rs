@@ -22,9 +22,10 @@
 //!   **steals half** of another worker's queue. Work flows from the busy to
 //!   the idle without anyone handing it out.
 //! - A worker that finds nothing **sleeps**. Queuing a task wakes a sleeper
-//!   only when no worker is already searching for work, and at most half of
-//!   the workers search at once: enough hands to spread a burst of work,
-//!   without every sleeper waking for every task.
+//!   only when no worker is already searching for work (and, for a
+//!   worker's own queue, only for the first task of an empty ring), and at
+//!   most half of the workers search at once: enough hands to spread a
+//!   burst of work, without every sleeper waking for every task.
 //!
 //! ```text
 //!            spawn from outside / remote wake
@@ -63,6 +64,10 @@
 //! 8. `context.rs`, `block_on.rs`, `sync.rs` — the thread-local "which
 //!    runtime am I in", running a future on the caller's thread, and the
 //!    `std`/`loom` switch.
+//! 9. Tuning, off the reading path (each file says what it buys):
+//!    `waker_ref.rs` — a poll lends the task's reference to its waker
+//!    instead of cloning it; `padded.rs` — values written by different
+//!    workers kept on cache lines of their own.
 //!
 //! The single loop's [`yield_now`](crate::event_loop::yield_now) and its
 //! [`channel`](crate::event_loop::channel)s work here unchanged (they only
@@ -112,12 +117,18 @@
 //! - **The LIFO slot can be stolen.** In tokio it cannot, so a task woken
 //!   into the slot of a worker that then blocks waits with it. Here a thief
 //!   takes the slot when the ring is empty.
+//! - **A ring is announced once.** tokio asks the idle word whether to wake
+//!   a sleeper on every push to a local queue, and keeps yields off that
+//!   path by deferring their wake-ups until the worker's queue runs dry or
+//!   its periodic maintenance. Here a worker's push asks only when its ring
+//!   was empty (`idle.rs`), which covers spawns and yields alike.
 //! - **Handing the reactor over.** A worker leaving the reactor while
 //!   timers or sockets are registered wakes another sleeper to take it, so
 //!   timers keep firing while it runs a never-yielding task.
 //! - **Task memory.** An `Arc` with a state word, a mutex around the future
 //!   and one around the output; tokio packs state and reference count in
-//!   one word and hand-writes the vtable.
+//!   one word and hand-writes the vtable (we hand-write only the waker's,
+//!   `waker_ref.rs`).
 //! - **`block_on` does not drive the reactor**, and there is no
 //!   blocking-task pool (`spawn_blocking`), no cooperative budget, no
 //!   per-task metrics.
@@ -134,6 +145,7 @@ mod local_queue;
 #[cfg(all(test, loom))]
 mod loom_tests;
 mod owned;
+mod padded;
 mod park;
 mod reactor;
 mod runtime;
@@ -142,6 +154,7 @@ mod sync;
 mod task;
 mod time;
 mod timers;
+mod waker_ref;
 mod worker;
 
 pub mod net;

@@ -18,15 +18,21 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+use super::padded::CachePadded;
 use super::task::Task;
 
 /// How many independently locked maps the registry is split into.
 const SHARDS: usize = 32;
 
+/// One independently locked part of the registry, on cache lines of its own.
+type Shard = CachePadded<Mutex<HashMap<u64, Task>>>;
+
 /// Every live task of one runtime, by id.
 pub(crate) struct OwnedTasks {
     /// Each guarded by its mutex; task `id` lives in shard `id % SHARDS`.
-    shards: Box<[Mutex<HashMap<u64, Task>>]>,
+    /// Padded (`padded.rs`): tasks with neighbouring ids finish on
+    /// different workers at once.
+    shards: Box<[Shard]>,
     /// Set once at shutdown, before the shards are drained: inserts are
     /// refused from then on (checked under the shard's lock).
     closed: AtomicBool,
@@ -36,7 +42,9 @@ impl OwnedTasks {
     /// An empty, open registry.
     pub(crate) fn new() -> OwnedTasks {
         OwnedTasks {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS)
+                .map(|_| CachePadded::new(Mutex::new(HashMap::new())))
+                .collect(),
             closed: AtomicBool::new(false),
         }
     }

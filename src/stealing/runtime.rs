@@ -14,8 +14,9 @@ use super::context;
 use super::idle::Idle;
 use super::inject::Inject;
 use super::join::JoinHandle;
-use super::local_queue::LocalQueue;
+use super::local_queue::{LocalQueue, Pushed};
 use super::owned::OwnedTasks;
+use super::padded::CachePadded;
 use super::park::Parker;
 use super::reactor::{self, Driver, Reactor};
 use super::task::{Joinable, Task, TaskCell};
@@ -30,12 +31,14 @@ pub(crate) struct WorkerSlot {
 
 /// Everything the workers, wakers and handles share.
 pub(crate) struct Shared {
-    /// One slot per worker, by index (the vector never changes).
-    pub(crate) workers: Box<[WorkerSlot]>,
-    /// Tasks from outside the workers, and overflow.
-    pub(crate) inject: Inject<Task>,
-    /// Who sleeps, who searches (`idle.rs`).
-    pub(crate) idle: Idle,
+    /// One slot per worker, by index (the vector never changes). Padded
+    /// (`padded.rs`): each worker writes its own slot on every push and pop.
+    pub(crate) workers: Box<[CachePadded<WorkerSlot>]>,
+    /// Tasks from outside the workers, and overflow. Padded: written by
+    /// threads outside the workers.
+    pub(crate) inject: CachePadded<Inject<Task>>,
+    /// Who sleeps, who searches (`idle.rs`). Padded: every push writes it.
+    pub(crate) idle: CachePadded<Idle>,
     /// Sockets and timers; usable from any thread.
     pub(crate) reactor: Reactor,
     /// The `epoll` instance. Guarded by its mutex, which the worker that
@@ -46,7 +49,9 @@ pub(crate) struct Shared {
     pub(crate) owned: OwnedTasks,
     /// Set once by shutdown; workers leave their loop when they see it.
     shutdown: AtomicBool,
-    next_task_id: AtomicU64,
+    /// Padded: every spawn writes it, and `shutdown` beside it is read on
+    /// every turn.
+    next_task_id: CachePadded<AtomicU64>,
 }
 
 /// How a task that became ready should be queued.
@@ -108,13 +113,15 @@ impl Shared {
         let local = &self.workers[index].queue;
         let pushed = match queue {
             Queue::Lifo => local.push_lifo(task),
-            Queue::Back => local.push_back(task).map(|()| true),
+            Queue::Back => local.push_back(task),
         };
         match pushed {
-            // A task alone in the LIFO slot will run next on this worker:
-            // waking a thief for it would only move it to a colder cache.
-            Ok(false) => {}
-            Ok(true) => self.notify_parked(),
+            // Only the first task of an empty ring is announced (`idle.rs`,
+            // "Notify"). A task alone in the LIFO slot runs next on this
+            // worker: waking a thief for it would only move it to a colder
+            // cache.
+            Ok(Pushed::Quiet) => {}
+            Ok(Pushed::FirstInRing) => self.notify_parked(),
             Err(overflow) => {
                 // Refused only at shutdown; the tasks are then dropped unrun.
                 let _ = self.inject.push_batch(overflow);
@@ -391,18 +398,20 @@ impl Builder {
         let (reactor, driver) = reactor::new()?;
         let shared = Arc::new(Shared {
             workers: (0..workers)
-                .map(|_| WorkerSlot {
-                    queue: LocalQueue::new(),
-                    parker: Parker::new(),
+                .map(|_| {
+                    CachePadded::new(WorkerSlot {
+                        queue: LocalQueue::new(),
+                        parker: Parker::new(),
+                    })
                 })
                 .collect(),
-            inject: Inject::new(),
-            idle: Idle::new(workers),
+            inject: CachePadded::new(Inject::new()),
+            idle: CachePadded::new(Idle::new(workers)),
             reactor,
             driver: Mutex::new(driver),
             owned: OwnedTasks::new(),
             shutdown: AtomicBool::new(false),
-            next_task_id: AtomicU64::new(1),
+            next_task_id: CachePadded::new(AtomicU64::new(1)),
         });
         let mut runtime = Runtime {
             shared: shared.clone(),

@@ -5,7 +5,8 @@
 //! type) and by a [`JoinHandle<T>`](super::JoinHandle) through
 //! [`Joinable<T>`]. Its waker is the same `Arc`: waking it asks the
 //! [`State`] whether the task must be queued, and queues it on the runtime
-//! it belongs to.
+//! it belongs to. (During a poll the waker borrows the worker's reference
+//! instead of taking one: a tuning, explained in `waker_ref.rs`.)
 //!
 //! ## Who touches what
 //!
@@ -24,6 +25,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use super::runtime::Shared;
 use super::state::State;
+use super::waker_ref;
 use crate::event_loop::JoinError;
 
 /// A type-erased reference to a task: what the run queues hold.
@@ -73,8 +75,10 @@ pub(crate) enum Polled {
 pub(crate) trait Runnable: Send + Sync {
     /// The type-independent part.
     fn header(&self) -> &Header;
-    /// Polls the future once. Only the task's owner calls it.
-    fn poll(self: Arc<Self>) -> Polled;
+    /// Polls the future once. Only the task's owner calls it. The caller's
+    /// reference moves in and comes back out, so that the poll's waker can
+    /// borrow it (`waker_ref.rs`) without a count update either way.
+    fn poll(self: Arc<Self>) -> (Polled, Task);
     /// Drops the future and stores `Aborted` as the outcome. Only the task's
     /// owner calls it, never during a poll.
     fn cancel(&self);
@@ -150,9 +154,27 @@ where
         &self.header
     }
 
-    fn poll(self: Arc<Self>) -> Polled {
-        let waker = Waker::from(self.clone());
-        let mut cx = Context::from_waker(&waker);
+    fn poll(self: Arc<Self>) -> (Polled, Task) {
+        // The waker borrows the worker's reference to the task
+        // (`waker_ref.rs`); a waker the future keeps is a clone of its own.
+        let polled = waker_ref::with_lent_waker(&self, |waker| self.poll_with(waker));
+        (polled, self)
+    }
+
+    fn cancel(&self) {
+        drop_in_place(&mut lock(&self.future));
+        self.complete(Err(JoinError::Aborted));
+    }
+}
+
+impl<F> TaskCell<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    /// [`Runnable::poll`] with the waker made.
+    fn poll_with(&self, waker: &Waker) -> Polled {
+        let mut cx = Context::from_waker(waker);
         let mut slot = lock(&self.future);
         let Some(future) = slot.as_mut() else {
             return Polled::Done;
@@ -172,11 +194,6 @@ where
         drop(slot);
         self.complete(outcome);
         Polled::Done
-    }
-
-    fn cancel(&self) {
-        drop_in_place(&mut lock(&self.future));
-        self.complete(Err(JoinError::Aborted));
     }
 }
 
@@ -217,10 +234,11 @@ where
     F::Output: Send + 'static,
 {
     fn wake(self: Arc<Self>) {
-        if self.header.state.wake() {
-            let shared = self.header.shared.clone();
-            shared.schedule_wake(self);
-        }
+        // Through `wake_by_ref`, whose clone touches this task's count only:
+        // handing `self` on would need a clone of the runtime's `Arc` to
+        // call through, and that count is one cache line every worker
+        // would write on every wake.
+        self.wake_by_ref();
     }
 
     fn wake_by_ref(self: &Arc<Self>) {

@@ -163,14 +163,16 @@ impl Worker {
         }
         // A task that finishes (output, panic or cancel) leaves the
         // registry of live tasks by itself (`TaskCell::complete`).
-        let header = task.header();
-        match header.state.start() {
+        match task.header().state.start() {
             Start::Cancel => task.cancel(),
             Start::Poll => {
-                if task.clone().poll() == Polled::Pending {
-                    match header.state.after_pending() {
+                let (polled, task) = task.poll();
+                if polled == Polled::Pending {
+                    let after = task.header().state.after_pending();
+                    match after {
                         AfterPoll::Idle => {}
-                        AfterPoll::Reschedule => self.shared.schedule_yield(task.clone()),
+                        // Our reference goes back into the queue.
+                        AfterPoll::Reschedule => self.shared.schedule_yield(task),
                         AfterPoll::Cancel => task.cancel(),
                     }
                 }
