@@ -23,8 +23,11 @@
 //!   locally (loop 1's half through one cross-loop spawn of a coordinator);
 //! - `mt_spawn_remote`: round-robin `spawn` from the bench thread, joined
 //!   from it;
-//! - `mt_ping_pong`: ping on loop 0, pong on loop 1, across loops through
-//!   the single loop's channels;
+//! - `mt_ping_pong`: each pair on one loop, the pairs shared between the
+//!   loops (the per-core way: what talks stays together); and, as
+//!   `handspun_per_core_crossing`, ping on loop 0 and pong on loop 1, so
+//!   every message crosses between the loops through the single loop's
+//!   channels — the model's worst case, a remote wake per message;
 //! - `mt_chained_spawn`: the chain stays on loop 0 (a chain is sequential:
 //!   a second loop has nothing to do, and hopping loops would measure the
 //!   inbox instead);
@@ -131,10 +134,20 @@ fn bench_per_core<M, Fut>(
     M: Fn() -> Fut + Send + Clone + 'static,
     Fut: std::future::Future<Output = ()> + 'static,
 {
+    bench_per_core_as(group, "handspun_per_core", body);
+}
+
+/// [`bench_per_core`] under another function name.
+fn bench_per_core_as<M, Fut>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    body: M,
+) where
+    M: Fn() -> Fut + Send + Clone + 'static,
+    Fut: std::future::Future<Output = ()> + 'static,
+{
     let runtime = per_core_runtime();
-    group.bench_function("handspun_per_core", |b| {
-        b.iter(|| runtime.block_on(body.clone()).unwrap())
-    });
+    group.bench_function(name, |b| b.iter(|| runtime.block_on(body.clone()).unwrap()));
 }
 
 /// Runs `part` on loop 1 (through one cross-loop spawn) and on this loop,
@@ -328,6 +341,36 @@ fn mt_ping_pong(c: &mut Criterion) {
         }
     });
     bench_per_core(&mut group, || async {
+        // Each pair on one loop, pairs alternating between the loops.
+        let pairs: Vec<_> = (0..PING_PONG_PAIRS)
+            .map(|i| {
+                here()
+                    .spawn_on(i % 2, || async {
+                        use event_loop::channel::mpsc;
+                        let (to_pong, mut pong_inbox) = mpsc::channel::<usize>(1);
+                        let (to_ping, mut ping_inbox) = mpsc::channel::<usize>(1);
+                        let pong = event_loop::spawn(async move {
+                            while let Some(n) = pong_inbox.recv().await {
+                                to_ping.send(n + 1).await.unwrap();
+                            }
+                        });
+                        let mut n = 0;
+                        for _ in 0..PING_PONGS {
+                            to_pong.send(n).await.unwrap();
+                            n = ping_inbox.recv().await.unwrap();
+                        }
+                        drop(to_pong);
+                        pong.await.unwrap();
+                        n
+                    })
+                    .unwrap()
+            })
+            .collect();
+        for pair in pairs {
+            assert_eq!(pair.await.unwrap(), PING_PONGS);
+        }
+    });
+    bench_per_core_as(&mut group, "handspun_per_core_crossing", || async {
         use event_loop::channel::mpsc;
         let pairs: Vec<_> = (0..PING_PONG_PAIRS)
             .map(|_| {
