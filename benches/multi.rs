@@ -346,20 +346,10 @@ fn mt_ping_pong(c: &mut Criterion) {
             .map(|i| {
                 here()
                     .spawn_on(i % 2, || async {
-                        use event_loop::channel::mpsc;
-                        let (to_pong, mut pong_inbox) = mpsc::channel::<usize>(1);
-                        let (to_ping, mut ping_inbox) = mpsc::channel::<usize>(1);
-                        let pong = event_loop::spawn(async move {
-                            while let Some(n) = pong_inbox.recv().await {
-                                to_ping.send(n + 1).await.unwrap();
-                            }
-                        });
-                        let mut n = 0;
-                        for _ in 0..PING_PONGS {
-                            to_pong.send(n).await.unwrap();
-                            n = ping_inbox.recv().await.unwrap();
-                        }
-                        drop(to_pong);
+                        let (to_pong, pong_inbox) = event_loop::channel::mpsc::channel(1);
+                        let (to_ping, ping_inbox) = event_loop::channel::mpsc::channel(1);
+                        let pong = event_loop::spawn(per_core_pong(pong_inbox, to_ping));
+                        let n = per_core_ping(to_pong, ping_inbox).await;
                         pong.await.unwrap();
                         n
                     })
@@ -371,27 +361,15 @@ fn mt_ping_pong(c: &mut Criterion) {
         }
     });
     bench_per_core_as(&mut group, "handspun_per_core_crossing", || async {
-        use event_loop::channel::mpsc;
         let pairs: Vec<_> = (0..PING_PONG_PAIRS)
             .map(|_| {
-                let (to_pong, mut pong_inbox) = mpsc::channel::<usize>(1);
-                let (to_ping, mut ping_inbox) = mpsc::channel::<usize>(1);
+                let (to_pong, pong_inbox) = event_loop::channel::mpsc::channel(1);
+                let (to_ping, ping_inbox) = event_loop::channel::mpsc::channel(1);
                 // Pong on loop 1, ping here on loop 0: every message crosses.
                 let pong = here()
-                    .spawn_on(1, move || async move {
-                        while let Some(n) = pong_inbox.recv().await {
-                            to_ping.send(n + 1).await.unwrap();
-                        }
-                    })
+                    .spawn_on(1, move || per_core_pong(pong_inbox, to_ping))
                     .unwrap();
-                let ping = event_loop::spawn(async move {
-                    let mut n = 0;
-                    for _ in 0..PING_PONGS {
-                        to_pong.send(n).await.unwrap();
-                        n = ping_inbox.recv().await.unwrap();
-                    }
-                    n
-                });
+                let ping = event_loop::spawn(per_core_ping(to_pong, ping_inbox));
                 (ping, pong)
             })
             .collect();
@@ -401,6 +379,30 @@ fn mt_ping_pong(c: &mut Criterion) {
         }
     });
     group.finish();
+}
+
+/// The per-core ping: `PING_PONGS` round trips, then it drops its sender,
+/// which ends the pong.
+async fn per_core_ping(
+    to_pong: event_loop::channel::mpsc::Sender<usize>,
+    mut inbox: event_loop::channel::mpsc::Receiver<usize>,
+) -> usize {
+    let mut n = 0;
+    for _ in 0..PING_PONGS {
+        to_pong.send(n).await.unwrap();
+        n = inbox.recv().await.unwrap();
+    }
+    n
+}
+
+/// The per-core pong: answers every number with the next one.
+async fn per_core_pong(
+    mut inbox: event_loop::channel::mpsc::Receiver<usize>,
+    to_ping: event_loop::channel::mpsc::Sender<usize>,
+) {
+    while let Some(n) = inbox.recv().await {
+        to_ping.send(n + 1).await.unwrap();
+    }
 }
 
 /// Each task spawns the next, 1_000 deep; the last one signals the end.

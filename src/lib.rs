@@ -14,9 +14,10 @@
 //!
 //! Beside the loop, [`sim`] runs the same async code on a simulated loop
 //! (virtual time, seeded schedules) to find and replay concurrency bugs.
-//! And [`stealing`] runs the same kind of tasks on every core:
-//! per-worker queues, an injection queue, and idle workers stealing half of
-//! a busy one's queue (read it after `event_loop`).
+//! Two runtimes run the same kind of tasks on every core (read them after
+//! `event_loop`): [`stealing`], with per-worker queues, an injection queue,
+//! and idle workers stealing half of a busy one's queue; and [`per_core`],
+//! one unchanged `event_loop` per core, where a task never moves.
 //!
 //! On top sits a small HTTP/1.1 client and server ([`http`]), which makes the
 //! I/O workload real, and the workloads themselves ([`workloads`]) with their
@@ -70,18 +71,24 @@
 //! ## Module map
 //!
 //! ```text
-//! report ──► workloads ──► http ──► event_loop ◄── stealing
-//!                 ├──────────────────► threadpool
-//!                 └──────────────────► procpool
-//!                               sim ──► event_loop
-//!                        lab ──► sim
+//! report ──► workloads ──┬──► http ──┬──► event_loop
+//!                        │           └──► stealing ──► event_loop
+//!                        ├──► stealing       (its channels, JoinError)
+//!                        ├──► threadpool
+//!                        └──► procpool
+//! per_core ──► event_loop, http      sim ──► event_loop      lab ──► sim
 //! ```
 //!
-//! The three runtimes never import one another. A pool's job handle is a
+//! `http` runs on either async runtime through one small trait
+//! (`http/runtime.rs`).
+//!
+//! The three runtimes of the experiment (the loop and the two pools) never
+//! import one another; the multi-threaded loops are built from the single
+//! loop's pieces. A pool's job handle is a
 //! plain `std::future::Future`, so an event-loop task can await it through
 //! ordinary wakers without either side knowing the other. What the pools do
-//! only for speed — pinning workers to cores, spinning briefly before they
-//! sleep — lives apart from their lessons, in [`tuning`].
+//! only for speed — spinning briefly before they sleep, results written in
+//! place — lives apart from their lessons, in [`tuning`].
 
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
