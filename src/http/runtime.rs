@@ -10,8 +10,8 @@
 //!   whose tasks move between worker threads.
 //!
 //! Each impl is a handful of one-line calls to that runtime's own socket
-//! and timer, so the single loop's HTTP path is exactly what it was before
-//! the trait existed: the same futures, nothing boxed, no lock per byte.
+//! and timer, so the single loop's HTTP path keeps the futures it had
+//! without the trait: nothing boxed, no lock per byte.
 //!
 //! What the trait leaves out is `spawn`: the stealing runtime only takes
 //! `Send` futures, a bound that cannot be put on the trait for one impl

@@ -212,10 +212,9 @@ impl<F: Future> Future for Supervised<F> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        // SAFETY: `future` is structurally pinned: it is never moved out of
-        // `self` (only dropped in place by assigning `None`), and
-        // `Supervised` has no `Unpin` impl of its own or a `Drop` that moves
-        // it. The other fields are not pinned and are only read or set.
+        // SAFETY: `future` is structurally pinned: never moved out of `self`
+        // (only dropped in place, by assigning `None`), and `Supervised` has
+        // no `Unpin` impl nor a moving `Drop`; the other fields are unpinned.
         let this = unsafe { self.get_unchecked_mut() };
         if !this.registered {
             // Recorded before the abort flag is read: `abort` sets the flag

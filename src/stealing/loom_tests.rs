@@ -243,8 +243,8 @@ fn idle_protocol_loses_no_wake_up() {
 }
 
 /// The pool of the announcement test: worker 0 only pushes onto its own
-/// queue (then is stuck, as in a poll that never returns); worker 1 runs
-/// `worker.rs`'s loop over the real `LocalQueue`s, `Idle` and `Parker`.
+/// queue (then is stuck, as in a poll that never returns); the other worker
+/// runs `worker.rs`'s loop over the real `LocalQueue`s, `Idle` and `Parker`.
 struct Stuck {
     idle: Idle,
     parkers: Vec<Parker>,

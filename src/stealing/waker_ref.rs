@@ -89,10 +89,9 @@ pub(crate) fn with_lent_waker<T: Wake + Send + Sync + 'static, R>(
     task: &Arc<T>,
     poll: impl FnOnce(&Waker) -> R,
 ) -> R {
-    // SAFETY: the table's contract holds: the pointer is `Arc::as_ptr` of a
-    // live `Arc`, which stays alive while `poll` runs (it is borrowed for
-    // the whole call). The lent waker is never dropped (`ManuallyDrop`), so
-    // it gives back no reference; its clones take their own.
+    // SAFETY: the pointer is `Arc::as_ptr` of an `Arc` borrowed for the whole
+    // call, so live while `poll` runs; the lent waker is never dropped
+    // (`ManuallyDrop`): it gives back no reference, its clones take their own.
     let waker = ManuallyDrop::new(unsafe { Waker::from_raw(Table::<T>::raw(Arc::as_ptr(task))) });
     poll(&waker)
 }
