@@ -269,8 +269,9 @@ fn connections_over_the_cap_get_503_when_every_one_is_busy() {
             .unwrap();
         held.push(stream);
     }
-    wait_until("four connections active", || {
-        ServerStats::get(&server.stats().active) == 4
+    // Each has read its half request, so none is idle (evictable) any more.
+    wait_until("four connections active, none idle", || {
+        ServerStats::get(&server.stats().active) == 4 && ServerStats::get(&server.stats().idle) == 0
     });
     let mut extra = connect(&server);
     let (responses, closed) = read_responses(&mut extra, 1);
@@ -311,8 +312,9 @@ fn at_the_cap_an_idle_connection_makes_room_for_a_newcomer() {
         .unwrap();
     let (first, _) = read_responses(&mut keep_alive, 1);
     assert_eq!(first[0].1, b"ab");
-    wait_until("two connections active", || {
-        ServerStats::get(&server.stats().active) == 2
+    // Both wait in the idle set: A for its first byte, B for its next request.
+    wait_until("two connections active, both idle", || {
+        ServerStats::get(&server.stats().active) == 2 && ServerStats::get(&server.stats().idle) == 2
     });
 
     // C finds the server full: the connection that never sent goes first.
