@@ -499,6 +499,7 @@ fn run_compare(args: CompareArgs) -> Result<ExitCode, String> {
         JsonReport::new(comparison.cores, &comparison.results)
             .with_yardstick(yardstick)
             .with_scale(&comparison.scale)
+            .with_tls(args.tls)
             .write(path)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("wrote {}", path.display());

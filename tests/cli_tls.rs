@@ -112,6 +112,7 @@ fn compare_tls_runs_the_io_workload_over_https() {
     );
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let _ = std::fs::remove_file(&json);
+    assert_eq!(report["tls"], true, "the report says the io ran over https");
     let rows = report["results"].as_array().unwrap();
     assert_eq!(rows.len(), 3);
     for row in rows {

@@ -1,6 +1,6 @@
 //! The `--json` report: `{"version", "cores", "results": [...]}`, plus
-//! `cpu_bare_threads` when the cpu workload ran with `sync`, and `scale`
-//! with `--scale`.
+//! `cpu_bare_threads` when the cpu workload ran with `sync`, `scale`
+//! with `--scale`, and `"tls": true` with `--tls`.
 //!
 //! The field names are a contract (shared/WORKLOADS.md): tools read them.
 //! Each element of `results` is a serialized [`RunResult`];
@@ -30,6 +30,9 @@ pub struct JsonReport<'a> {
     /// The `--scale` rows, if the sweep ran.
     #[serde(skip_serializing_if = "<[ScaleRow]>::is_empty")]
     pub scale: &'a [ScaleRow],
+    /// Whether the io workload ran over https (`--tls`); left out when not.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub tls: bool,
 }
 
 impl<'a> JsonReport<'a> {
@@ -41,6 +44,7 @@ impl<'a> JsonReport<'a> {
             results,
             cpu_bare_threads: None,
             scale: &[],
+            tls: false,
         }
     }
 
@@ -54,6 +58,24 @@ impl<'a> JsonReport<'a> {
     /// none leaves the `scale` field out.
     pub fn with_scale(mut self, scale: &'a [ScaleRow]) -> JsonReport<'a> {
         self.scale = scale;
+        self
+    }
+
+    /// Records that the io workload ran over https (`compare --tls`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use handspun::report::json::JsonReport;
+    ///
+    /// let plain: serde_json::Value = serde_json::from_str(&JsonReport::new(2, &[]).to_json()).unwrap();
+    /// assert!(plain.get("tls").is_none());
+    /// let tls = JsonReport::new(2, &[]).with_tls(true).to_json();
+    /// let tls: serde_json::Value = serde_json::from_str(&tls).unwrap();
+    /// assert_eq!(tls["tls"], true);
+    /// ```
+    pub fn with_tls(mut self, tls: bool) -> JsonReport<'a> {
+        self.tls = tls;
         self
     }
 
