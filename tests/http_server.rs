@@ -13,7 +13,9 @@ use handspun::http::blocking::Session;
 use handspun::http::codec::{Event, ResponseDecoder};
 use handspun::http::server::{spawn_background_with, BackgroundServer, ServerConfig, ServerStats};
 use handspun::http::{Limits, ResponseHead};
-use util_http::{assert_pattern, slow_site};
+use util_http::{
+    assert_pattern, connect, is_closed_by_server, read_responses, slow_site, wait_until, PATIENT,
+};
 
 /// A server with a connection cap and a request timeout (short for the
 /// slowloris case, generous elsewhere so a busy machine changes nothing).
@@ -27,55 +29,6 @@ fn strict_server(max_connections: usize, request_timeout: Duration) -> Backgroun
         },
     )
     .unwrap()
-}
-
-const PATIENT: Duration = Duration::from_secs(10);
-
-fn connect(server: &BackgroundServer) -> TcpStream {
-    let stream = TcpStream::connect(server.addr()).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream
-        .set_write_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream
-}
-
-/// Reads `count` responses from `stream` (or fewer if it closes), each as
-/// its head and body; `closed` tells whether EOF followed.
-fn read_responses(stream: &mut TcpStream, count: usize) -> (Vec<(ResponseHead, Vec<u8>)>, bool) {
-    let mut decoder = ResponseDecoder::new(Limits::default());
-    let mut responses = Vec::new();
-    let mut current: Option<(ResponseHead, Vec<u8>)> = None;
-    let mut buf = [0u8; 4096];
-    loop {
-        while let Ok(Some(event)) = decoder.next_event() {
-            match event {
-                Event::Head(head) => current = Some((head, Vec::new())),
-                Event::Data(data) => current.as_mut().unwrap().1.extend_from_slice(&data),
-                Event::End => responses.push(current.take().unwrap()),
-            }
-        }
-        if responses.len() == count {
-            // Is the connection closed now? Peek without waiting long.
-            stream
-                .set_read_timeout(Some(Duration::from_millis(200)))
-                .unwrap();
-            let closed = matches!(stream.read(&mut buf), Ok(0) | Err(_)) && decoder.is_idle();
-            return (responses, closed);
-        }
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => {
-                decoder.feed_eof();
-                if let Ok(Some(Event::End)) = decoder.next_event() {
-                    responses.push(current.take().unwrap());
-                }
-                return (responses, true);
-            }
-            Ok(n) => decoder.feed(&buf[..n]),
-        }
-    }
 }
 
 #[test]
@@ -280,25 +233,6 @@ fn connections_over_the_cap_get_503_when_every_one_is_busy() {
     assert!(ServerStats::get(&server.stats().rejected) >= 1);
     assert_eq!(ServerStats::get(&server.stats().evicted), 0);
     drop(held);
-}
-
-/// Spins (yielding) until `done` holds; fails after [`PATIENT`].
-fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(started.elapsed() < PATIENT, "never: {what}");
-        thread::yield_now();
-    }
-}
-
-/// Whether the server closed `stream` (waits up to its read timeout).
-fn is_closed_by_server(stream: &mut TcpStream) -> bool {
-    let mut buf = [0u8; 64];
-    match stream.read(&mut buf) {
-        Ok(0) => true,
-        Ok(_) => false,
-        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
-    }
 }
 
 #[test]

@@ -4,21 +4,18 @@
 
 mod util_http;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use handspun::http::blocking::Session;
-use handspun::http::codec::{Event, ResponseDecoder};
 use handspun::http::server::{
     spawn_background_stealing_with, BackgroundServer, ServerConfig, ServerStats,
 };
-use handspun::http::{Limits, ResponseHead};
-use util_http::assert_pattern;
-
-/// Generous waits: a busy machine must change no outcome.
-const PATIENT: Duration = Duration::from_secs(10);
+use util_http::{
+    assert_pattern, connect, is_closed_by_server, read_responses, wait_until, PATIENT,
+};
 
 /// The server on a two-worker stealing runtime.
 fn server(max_connections: usize, request_timeout: Duration) -> BackgroundServer {
@@ -28,65 +25,6 @@ fn server(max_connections: usize, request_timeout: Duration) -> BackgroundServer
         ..ServerConfig::default()
     };
     spawn_background_stealing_with("127.0.0.1:0".parse().unwrap(), config, 2).unwrap()
-}
-
-fn connect(server: &BackgroundServer) -> TcpStream {
-    let stream = TcpStream::connect(server.addr()).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream
-        .set_write_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    stream
-}
-
-/// Reads `count` responses (or fewer if the stream closes), each as its head
-/// and body; `closed` tells whether the server closed after them.
-fn read_responses(stream: &mut TcpStream, count: usize) -> (Vec<(ResponseHead, Vec<u8>)>, bool) {
-    let mut decoder = ResponseDecoder::new(Limits::default());
-    let mut responses = Vec::new();
-    let mut current: Option<(ResponseHead, Vec<u8>)> = None;
-    let mut buf = [0u8; 4096];
-    loop {
-        while let Ok(Some(event)) = decoder.next_event() {
-            match event {
-                Event::Head(head) => current = Some((head, Vec::new())),
-                Event::Data(data) => current.as_mut().unwrap().1.extend_from_slice(&data),
-                Event::End => responses.push(current.take().unwrap()),
-            }
-        }
-        if responses.len() == count {
-            stream
-                .set_read_timeout(Some(Duration::from_millis(200)))
-                .unwrap();
-            let closed = matches!(stream.read(&mut buf), Ok(0) | Err(_)) && decoder.is_idle();
-            return (responses, closed);
-        }
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => return (responses, true),
-            Ok(n) => decoder.feed(&buf[..n]),
-        }
-    }
-}
-
-/// Spins (yielding) until `done` holds; fails after [`PATIENT`].
-fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(started.elapsed() < PATIENT, "never: {what}");
-        thread::yield_now();
-    }
-}
-
-/// Whether the server closed `stream` (waits up to its read timeout).
-fn is_closed_by_server(stream: &mut TcpStream) -> bool {
-    let mut buf = [0u8; 64];
-    match stream.read(&mut buf) {
-        Ok(0) => true,
-        Ok(_) => false,
-        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
-    }
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Helpers for the HTTP tests: a tiny std::net server whose every connection
 //! runs a scripted handler (well-behaved or deliberately broken), the slow
-//! site on a free port, a host that never answers a connect, and a check of
-//! the slow site's body pattern.
+//! site on a free port, a host that never answers a connect, a check of
+//! the slow site's body pattern, and raw clients for the server tests
+//! (connect, read pipelined responses, wait for a counter).
 
 #![allow(dead_code)]
 
@@ -10,10 +11,12 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use handspun::http::codec::{Event, ResponseDecoder};
 use handspun::http::expected_body_byte;
 use handspun::http::server::{spawn_background, BackgroundServer};
+use handspun::http::{Limits, ResponseHead};
 
 /// How long any handler socket call may block: keeps every test bounded
 /// even if a client misbehaves.
@@ -171,5 +174,80 @@ impl FullAcceptQueue {
             filled,
             _listener: listener,
         }
+    }
+}
+
+// ---- Raw clients of a background server (both runtimes' server tests) ----
+
+/// Generous waits: a busy machine must change no outcome.
+pub const PATIENT: Duration = Duration::from_secs(10);
+
+/// A plain TCP connection to `server`, every call bounded by 5 s.
+pub fn connect(server: &BackgroundServer) -> TcpStream {
+    let stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+        .set_write_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+}
+
+/// Reads `count` responses from `stream` (or fewer if it closes), each as
+/// its head and body; `closed` tells whether EOF followed.
+pub fn read_responses(
+    stream: &mut TcpStream,
+    count: usize,
+) -> (Vec<(ResponseHead, Vec<u8>)>, bool) {
+    let mut decoder = ResponseDecoder::new(Limits::default());
+    let mut responses = Vec::new();
+    let mut current: Option<(ResponseHead, Vec<u8>)> = None;
+    let mut buf = [0u8; 4096];
+    loop {
+        while let Ok(Some(event)) = decoder.next_event() {
+            match event {
+                Event::Head(head) => current = Some((head, Vec::new())),
+                Event::Data(data) => current.as_mut().unwrap().1.extend_from_slice(&data),
+                Event::End => responses.push(current.take().unwrap()),
+            }
+        }
+        if responses.len() == count {
+            // Is the connection closed now? Peek without waiting long.
+            stream
+                .set_read_timeout(Some(Duration::from_millis(200)))
+                .unwrap();
+            let closed = matches!(stream.read(&mut buf), Ok(0) | Err(_)) && decoder.is_idle();
+            return (responses, closed);
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => {
+                decoder.feed_eof();
+                if let Ok(Some(Event::End)) = decoder.next_event() {
+                    responses.push(current.take().unwrap());
+                }
+                return (responses, true);
+            }
+            Ok(n) => decoder.feed(&buf[..n]),
+        }
+    }
+}
+
+/// Spins (yielding) until `done` holds; fails after [`PATIENT`].
+pub fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < PATIENT, "never: {what}");
+        thread::yield_now();
+    }
+}
+
+/// Whether the server closed `stream` (waits up to its read timeout).
+pub fn is_closed_by_server(stream: &mut TcpStream) -> bool {
+    let mut buf = [0u8; 64];
+    match stream.read(&mut buf) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
     }
 }
