@@ -325,6 +325,26 @@ mod cli {
             .expect("the handspun binary runs")
     }
 
+    /// Runs `handspun compare ARGS --json FILE`, which must succeed, and
+    /// gives back its stdout and the JSON report.
+    fn compare_json(tag: &str, args: &[&str]) -> (String, serde_json::Value) {
+        let dir = std::env::temp_dir().join(format!("handspun-mt-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let json = dir.join("r.json");
+        let mut full = vec!["compare"];
+        full.extend_from_slice(args);
+        full.extend_from_slice(&["--json", json.to_str().unwrap()]);
+        let output = handspun(&full);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let report = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        (String::from_utf8_lossy(&output.stdout).into_owned(), report)
+    }
+
     fn assert_usage_error(args: &[&str], hint: &str) {
         let output = handspun(args);
         let message = String::from_utf8_lossy(&output.stderr);
@@ -369,33 +389,22 @@ mod cli {
 
     #[test]
     fn a_tiny_scale_sweep_runs_it_with_a_worker_per_core() {
-        let dir = std::env::temp_dir().join(format!("handspun-mt-scale-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let json = dir.join("r.json");
-        let output = handspun(&[
-            "compare",
-            "--workload",
-            "io",
-            "--models",
-            "event-loop-mt",
-            "--io-tasks",
-            "2",
-            "--scale",
-            "--scale-sizes",
-            "6",
-            "--concurrency",
-            "4",
-            "--json",
-            json.to_str().unwrap(),
-        ]);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
+        let (_, report) = compare_json(
+            "scale",
+            &[
+                "--workload",
+                "io",
+                "--models",
+                "event-loop-mt",
+                "--io-tasks",
+                "2",
+                "--scale",
+                "--scale-sizes",
+                "6",
+                "--concurrency",
+                "4",
+            ],
         );
-        let report: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
         let scale = report["scale"].as_array().unwrap();
         assert_eq!(scale.len(), 1, "{scale:?}");
         let row = &scale[0];
@@ -423,30 +432,18 @@ mod cli {
 
     #[test]
     fn models_accepts_it_and_the_json_has_its_cpu_row() {
-        let dir = std::env::temp_dir().join(format!("handspun-mt-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let json = dir.join("r.json");
-        let output = handspun(&[
-            "compare",
-            "--workload",
+        let (stdout, report) = compare_json(
             "cpu",
-            "--quick",
-            "--cpu-scale",
-            "0.02",
-            "--models",
-            "sync,event-loop-mt",
-            "--json",
-            json.to_str().unwrap(),
-        ]);
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
+            &[
+                "--workload",
+                "cpu",
+                "--quick",
+                "--cpu-scale",
+                "0.02",
+                "--models",
+                "sync,event-loop-mt",
+            ],
         );
-        let report: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
         let rows = report["results"].as_array().unwrap();
         let mt = rows.iter().find(|r| r["model"] == "event-loop-mt").unwrap();
         assert_eq!(mt["workers"], report["cores"], "{mt}");
