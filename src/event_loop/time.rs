@@ -151,7 +151,24 @@ impl Drop for Sleep {
 /// ));
 /// assert_eq!(late, Err(Elapsed));
 /// ```
-pub async fn timeout<F: Future>(duration: Duration, future: F) -> Result<F::Output, Elapsed> {
+pub fn timeout<F: Future>(
+    duration: Duration,
+    future: F,
+) -> impl Future<Output = Result<F::Output, Elapsed>> {
+    timeout_with(sleep, duration, future)
+}
+
+/// [`timeout`] on any runtime's timer: `sleep` makes the deadline (the
+/// stealing runtime's HTTP timeouts pass their own, `http/runtime.rs`).
+///
+/// It takes the sleep's *maker*, not a sleep, and [`timeout`] returns this
+/// future rather than awaiting it in an `async fn` of its own: either would
+/// store the timer twice in every connection task that waits in a timeout.
+pub(crate) async fn timeout_with<F: Future, S: Future<Output = ()>>(
+    sleep: impl FnOnce(Duration) -> S,
+    duration: Duration,
+    future: F,
+) -> Result<F::Output, Elapsed> {
     let mut future = pin!(future);
     let mut deadline = pin!(sleep(duration));
     poll_fn(|cx| {

@@ -22,11 +22,10 @@
 use std::future::Future;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
-use std::pin::pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::event_loop::time::Elapsed;
+use crate::event_loop::time::{timeout_with, Elapsed};
 
 /// A connected TCP socket of some runtime: what `Transport` and the TLS
 /// stream need from it.
@@ -117,20 +116,12 @@ impl Runtime for Stealing {
         crate::stealing::sleep(duration)
     }
 
-    async fn timeout<F: Future>(duration: Duration, future: F) -> Result<F::Output, Elapsed> {
-        // The single loop's `timeout`, with the stealing runtime's timer.
-        let mut future = pin!(future);
-        let mut deadline = pin!(crate::stealing::sleep(duration));
-        std::future::poll_fn(|cx| {
-            if let Poll::Ready(output) = future.as_mut().poll(cx) {
-                return Poll::Ready(Ok(output));
-            }
-            match deadline.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Err(Elapsed)),
-                Poll::Pending => Poll::Pending,
-            }
-        })
-        .await
+    fn timeout<F: Future>(
+        duration: Duration,
+        future: F,
+    ) -> impl Future<Output = Result<F::Output, Elapsed>> {
+        // The single loop's race, with the stealing runtime's timer.
+        timeout_with(crate::stealing::sleep, duration, future)
     }
 }
 

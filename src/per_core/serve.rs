@@ -3,9 +3,10 @@
 //!
 //! Each loop runs an ordinary [`Server`] — the single loop's server,
 //! unchanged — on its own listener, so a connection is accepted, read and
-//! answered by one loop, start to end. One [`Shutdown`] flag, raised by the
-//! signal thread, stops them all; each finishes its in-flight responses
-//! within [`ServerConfig::shutdown_grace`], as the single server does.
+//! answered by one loop, start to end. One
+//! [`Shutdown`](crate::http::server::Shutdown) flag, raised by the signal
+//! thread, stops them all; each finishes its in-flight responses within
+//! [`ServerConfig::shutdown_grace`], as the single server does.
 
 #![forbid(unsafe_code)]
 
@@ -16,10 +17,7 @@ use std::sync::mpsc;
 use super::reuseport::bind_reuseport;
 use super::runtime::Runtime;
 use crate::event_loop::net::TcpListener;
-use crate::http::server::{
-    block_and_watch, connection_capacity, raise_fd_limit, Server, ServerConfig, Shutdown,
-    RESERVED_FDS,
-};
+use crate::http::server::{prepare_to_serve, Server, ServerConfig};
 
 /// Runs the slow site on `loops` loops (pinned where allowed) until SIGINT
 /// or SIGTERM, printing `listening on http://ADDR` (`https://` with TLS)
@@ -38,22 +36,8 @@ use crate::http::server::{
 /// loop could not be started; the address could not be bound.
 pub fn serve_until_signal(addr: SocketAddr, config: ServerConfig, loops: usize) -> io::Result<()> {
     let loops = loops.max(1);
-    let limit = raise_fd_limit()?;
-    let capacity = connection_capacity(limit);
-    if config.max_connections > capacity {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "{} connections need more file descriptors than the limit of {limit} allows \
-                 (at most {capacity}, with {RESERVED_FDS} kept for the process): \
-                 lower the cap or raise the hard limit (ulimit -Hn)",
-                config.max_connections
-            ),
-        ));
-    }
-    let shutdown = Shutdown::new();
-    // Before any loop's thread exists, so that they inherit the mask.
-    block_and_watch(shutdown.clone())?;
+    // Before any loop's thread exists, so that they inherit the signal mask.
+    let shutdown = prepare_to_serve(&config)?;
     let runtime = Runtime::builder().loops(loops).build()?;
     let listeners = bind_reuseport(addr, loops)?;
     let bound = listeners[0].local_addr()?;

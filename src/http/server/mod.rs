@@ -93,8 +93,6 @@ pub use fd_limit::{
 pub use shutdown::Shutdown;
 pub use stealing::{serve_until_signal_stealing, spawn_background_stealing_with};
 
-pub(crate) use signal::block_and_watch;
-
 use idle::IdleConnections;
 use shutdown::{race, Either};
 use spawn::Spawn;
@@ -493,10 +491,12 @@ pub fn serve_until_signal_with(addr: SocketAddr, config: ServerConfig) -> io::Re
     })
 }
 
-/// What `serve` does before it runs a loop, on either runtime: checks the
-/// cap against the descriptor limit, and sends SIGINT and SIGTERM to
-/// the returned flag.
-fn prepare_to_serve(config: &ServerConfig) -> io::Result<Shutdown> {
+/// What `serve` does before it runs a loop, on any runtime (the single
+/// loop, the stealing runtime, `per_core`'s loops): checks the cap against
+/// the descriptor limit, and sends SIGINT and SIGTERM to the returned flag.
+/// Call it before any other thread starts, so that they inherit the
+/// blocked signals.
+pub(crate) fn prepare_to_serve(config: &ServerConfig) -> io::Result<Shutdown> {
     // As many connections as the machine allows: the soft descriptor limit
     // up to the hard one (`fd_limit.rs`).
     let limit = raise_fd_limit()?;
