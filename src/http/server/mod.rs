@@ -60,9 +60,10 @@
 //! with a clock to send one), TLS with one certificate and no reloading
 //! (`tls.rs`), no HTTP/2, no per-address connection
 //! limits (one client may take every slot up to the cap), no `sendfile`
-//! (bodies are generated in memory), and one thread — a production server
-//! runs one such loop per core behind a shared listener (`SO_REUSEPORT`),
-//! or one runtime over all cores, as [`serve_until_signal_stealing`] does.
+//! (bodies are generated in memory). It runs on one thread unless asked:
+//! one such loop per core, each with its own `SO_REUSEPORT` listener, is
+//! [`per_core::serve`](crate::per_core::serve), and one runtime over all
+//! cores is [`serve_until_signal_stealing`].
 
 mod config;
 mod connection;
